@@ -1,0 +1,3 @@
+from mockapi.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""create_app(settings): builds the state, mounts one router per resource under /v1, installs handlers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+
+from mockapi import __version__
+from mockapi.edge import Edge
+from mockapi.errors import install_error_handlers
+from mockapi.routers import models
+from mockapi.settings import Settings
+from mockapi.state import AppState
+
+RESOURCE_ROUTERS: list[APIRouter] = [models.router]
+
+EXPOSED_HEADERS = [
+    "x-request-id",
+    "openai-version",
+    "openai-processing-ms",
+    "openai-organization",
+    "openai-model",
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    state = AppState.build(settings)
+    app = FastAPI(title="mockapi", version=__version__, description="An offline emulation of the OpenAI API.")
+    app.state.mockapi = state
+    for router in RESOURCE_ROUTERS:
+        app.include_router(router, prefix="/v1")
+
+    @app.get("/health", tags=["health"])
+    async def health() -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    install_error_handlers(app)
+    # Added last so it is outermost: a browser's preflight is answered before auth.
+    app.add_middleware(Edge, state=state)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+    )
+    return app

@@ -1,0 +1,123 @@
+"""`mockapi serve | routes | check-fixtures`: flags -> Settings -> create_app -> uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from mockapi.fixtures import RuleFileError
+from mockapi.settings import Settings, export_for_workers, settings_for_worker
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
+    """Every flag defaults to None so that MOCKAPI_* variables (read by Settings.load) apply."""
+    parser.add_argument("--host", help="interface to bind (MOCKAPI_HOST; default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to bind (MOCKAPI_PORT; default 8000)")
+    parser.add_argument(
+        "--fixtures",
+        type=Path,
+        action="append",
+        help="extra fixtures directory, repeatable (MOCKAPI_FIXTURES)",
+    )
+    parser.add_argument("--seed", type=int, help="seed of every generated value (MOCKAPI_SEED; default 0)")
+    parser.add_argument(
+        "--api-key", dest="api_keys", action="append", help="accepted API key, repeatable (MOCKAPI_API_KEYS)"
+    )
+    parser.add_argument("--log-level", choices=LOG_LEVELS, help="(MOCKAPI_LOG_LEVEL; default info)")
+    parser.add_argument(
+        "--cors-origins",
+        action="append",
+        help="allowed browser origin, repeatable (MOCKAPI_CORS_ORIGINS; default *)",
+    )
+    parser.add_argument("--workers", type=int, help="worker processes (MOCKAPI_WORKERS; default 1)")
+    parser.add_argument(
+        "--stream-delay-ms",
+        type=float,
+        help="delay between stream chunks (MOCKAPI_STREAM_DELAY_MS; default 0)",
+    )
+    parser.add_argument("--fixed-time", type=int, help="epoch seconds for every `created` (MOCKAPI_FIXED_TIME)")
+    parser.add_argument("--max-body-bytes", type=int, help="largest request body accepted (MOCKAPI_MAX_BODY_BYTES)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockapi", description="An offline emulation of the OpenAI REST API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_settings_flags(commands.add_parser("serve", help="serve the API"))
+    _add_settings_flags(commands.add_parser("routes", help="print the routes served"))
+    check = commands.add_parser("check-fixtures", help="validate fixture directories without serving")
+    check.add_argument("directories", type=Path, nargs="+")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        name: getattr(args, name) for name in Settings.model_fields if getattr(args, name, None) is not None
+    }
+    return Settings.load(overrides)
+
+
+def worker_app() -> FastAPI:
+    """Factory for uvicorn's worker processes."""
+    from mockapi.app import create_app
+
+    return create_app(settings_for_worker())
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from mockapi.app import create_app
+
+    app = create_app(settings)  # also validates fixtures before binding
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": settings.log_level in ("debug", "trace"),
+        "timeout_graceful_shutdown": 10,
+        "server_header": False,
+    }
+    if settings.workers > 1:
+        export_for_workers(settings)
+        uvicorn.run("mockapi.cli:worker_app", factory=True, workers=settings.workers, **options)
+    else:
+        uvicorn.run(app, **options)
+    return 0
+
+
+def print_routes(settings: Settings) -> int:
+    from mockapi.app import create_app
+
+    # The OpenAPI document is FastAPI's public view of every mounted route.
+    for path, operations in create_app(settings).openapi()["paths"].items():
+        for method in operations:
+            print(f"{method.upper():7} {path}")
+    return 0
+
+
+def check_fixtures(directories: Sequence[Path]) -> int:
+    from mockapi.app import create_app
+
+    create_app(Settings(fixtures=tuple(directories)))
+    print(f"ok: {', '.join(str(d) for d in directories)}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check-fixtures":
+            return check_fixtures(args.directories)
+        settings = _settings(args)
+        return serve(settings) if args.command == "serve" else print_routes(settings)
+    except (RuleFileError, ValidationError) as exc:
+        print(f"mockapi: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,81 @@
+"""The only source of randomness, ids and time.
+
+Every generated value derives from (server seed, route, canonical request body, choice index), so the
+same request gives the same answer in every run and every process. Ids of stored objects and request
+ids come from a seeded sequence instead, so they are unique yet repeat from one fresh start to the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import string
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import orjson
+from faker import Faker
+
+ALPHANUMERIC = string.ascii_letters + string.digits
+
+# Keys that change how an answer is delivered, not what it says.
+_DELIVERY_KEYS = frozenset({"stream", "stream_options", "user"})
+
+
+def canonical(body: Any) -> bytes:
+    """Stable bytes for a request body: sorted keys, delivery-only keys dropped."""
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in _DELIVERY_KEYS}
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+
+
+class Seeding:
+    def __init__(self, seed: int = 0, fixed_time: int | None = None) -> None:
+        self.seed = seed
+        self.fixed_time = fixed_time
+        self._lock = threading.Lock()
+        self._sequence = random.Random(f"mockapi-ids-{seed}")
+        self._faker = Faker("en_US")
+
+    def digest(self, route: str, body: Any, index: int = 0) -> bytes:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{self.seed}|{route}|{index}|".encode())
+        h.update(body if isinstance(body, bytes) else canonical(body))
+        return h.digest()
+
+    def rng_for(self, route: str, body: Any, index: int = 0) -> random.Random:
+        """A generator private to one answer (or one choice of it)."""
+        return random.Random(self.digest(route, body, index))
+
+    def np_rng_for(self, route: str, body: Any, index: int = 0) -> np.random.Generator:
+        return np.random.default_rng(int.from_bytes(self.digest(route, body, index), "little"))
+
+    def faker(self, rng: random.Random) -> Faker:
+        """The shared Faker, reseeded from `rng`; use it before the next await."""
+        self._faker.seed_instance(rng.getrandbits(64))
+        return self._faker
+
+    def next_id(self, prefix: str, length: int = 24) -> str:
+        """A unique id from the seeded sequence, e.g. file-abc... (24 alphanumerics)."""
+        with self._lock:
+            return prefix + "".join(self._sequence.choices(ALPHANUMERIC, k=length))
+
+    def request_id(self) -> str:
+        with self._lock:
+            return f"req_{self._sequence.getrandbits(128):032x}"
+
+    def now(self) -> int:
+        """Unix seconds for `created` fields."""
+        return self.fixed_time if self.fixed_time is not None else int(time.time())
+
+    @staticmethod
+    def monotonic() -> float:
+        """For durations (processing time, rate windows), never for values in bodies."""
+        return time.monotonic()
+
+    @staticmethod
+    def answer_id(prefix: str, rng: random.Random, length: int = 29) -> str:
+        """An id for a generated answer, derived from that answer's generator."""
+        return prefix + "".join(rng.choices(ALPHANUMERIC, k=length))

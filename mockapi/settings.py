@@ -1,0 +1,87 @@
+"""One Settings object, built from MOCKAPI_* environment variables and CLI flags.
+
+This is the only module that reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ENV_PREFIX = "MOCKAPI_"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def builtin_fixtures_dir() -> Path:
+    """The fixtures shipped with the package (wheel), else the checkout's `fixtures/`."""
+    packaged = PACKAGE_DIR / "_fixtures"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "fixtures"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    fixtures: tuple[Path, ...] = ()
+    seed: int = 0
+    api_keys: tuple[str, ...] = ()
+    log_level: str = "info"
+    cors_origins: tuple[str, ...] = ("*",)
+    workers: int = Field(1, ge=1)
+    # Streaming pacing: delay between SSE chunks, to simulate a real model's speed.
+    stream_delay_ms: float = Field(0, ge=0)
+    # A fixed epoch for every `created` timestamp; None means the wall clock.
+    fixed_time: int | None = None
+    # Largest request body accepted, enforced while reading (25 MB audio + multipart overhead).
+    max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+
+    @property
+    def fixture_dirs(self) -> tuple[Path, ...]:
+        """Built-in fixtures first, then the user's directories in the order given."""
+        return (builtin_fixtures_dir(), *self.fixtures)
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+        """Environment first, then explicit overrides (CLI flags) that are not None."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, field in cls.model_fields.items():
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is not None:
+                values[name] = _parse_env(raw, field.annotation)
+        for name, value in (overrides or {}).items():
+            if value is not None:
+                values[name] = value
+        return cls.model_validate(values)
+
+
+def _parse_env(raw: str, annotation: Any) -> Any:
+    """Tuples come from comma-separated lists (os.pathsep for paths); booleans from 1/true/yes."""
+    text = str(annotation)
+    if text.startswith("tuple"):
+        sep = os.pathsep if "Path" in text else ","
+        return tuple(item.strip() for item in raw.split(sep) if item.strip())
+    if annotation is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if raw == "" and "None" in text:
+        return None
+    return raw
+
+
+# Worker processes started by uvicorn rebuild the app from this variable.
+SERIALIZED_ENV = ENV_PREFIX + "SETTINGS_JSON"
+
+
+def export_for_workers(settings: Settings) -> None:
+    os.environ[SERIALIZED_ENV] = settings.model_dump_json()
+
+
+def settings_for_worker() -> Settings:
+    raw = os.environ.get(SERIALIZED_ENV)
+    return Settings.model_validate_json(raw) if raw else Settings.load()

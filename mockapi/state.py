@@ -1,0 +1,28 @@
+"""Everything mutable the server holds, in one object built by create_app, with reset()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mockapi.catalogue import Catalogue
+from mockapi.fixtures import RuleBook, load_rules
+from mockapi.seeding import Seeding
+from mockapi.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    seeding: Seeding
+    catalogue: Catalogue
+    rules: RuleBook = field(default_factory=lambda: RuleBook([]))
+
+    @classmethod
+    def build(cls, settings: Settings) -> AppState:
+        seeding = Seeding(settings.seed, settings.fixed_time)
+        catalogue = Catalogue.load(settings.fixture_dirs, seeding)
+        return cls(settings, seeding, catalogue, RuleBook(load_rules(settings.fixture_dirs)))
+
+    def reset(self) -> None:
+        """Back to the state of a fresh start, as far as requests can change it."""
+        self.rules = RuleBook(load_rules(self.settings.fixture_dirs))

