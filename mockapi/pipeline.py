@@ -9,8 +9,9 @@ Routers validate with `parse`, check models with `require_model`, then hand `run
 from __future__ import annotations
 
 import asyncio
+import inspect
 import random
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -122,7 +123,8 @@ class RawReply:
 
 
 Reply = JSONReply | StreamReply | RawReply
-Produce = Callable[[Answer], Reply]
+# Generators are pure and synchronous; a producer may be async when it must wait (e.g. disk I/O).
+Produce = Callable[[Answer], Reply | Awaitable[Reply]]
 
 
 # The flow.
@@ -138,7 +140,8 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
         if respond.body is not None:
             return json_response(respond.body, respond.status, respond.headers)
     answer = Answer(state.seeding, exchange.endpoint, exchange.body if seed_body is None else seed_body, respond)
-    reply = produce(answer)
+    produced = produce(answer)
+    reply = await produced if inspect.isawaitable(produced) else produced
     model_header = {"openai-model": exchange.model} if exchange.model else {}
     if isinstance(reply, StreamReply):
         return EventSourceResponse(
