@@ -9,7 +9,7 @@ from starlette.responses import Response
 from mockapi import __version__
 from mockapi.edge import Edge
 from mockapi.errors import install_error_handlers
-from mockapi.routers import models
+from mockapi.routers import control, models
 from mockapi.settings import Settings
 from mockapi.state import AppState
 
@@ -21,6 +21,12 @@ EXPOSED_HEADERS = [
     "openai-processing-ms",
     "openai-organization",
     "openai-model",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
 ]
 
 
@@ -31,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.mockapi = state
     for router in RESOURCE_ROUTERS:
         app.include_router(router, prefix="/v1")
+    if settings.control:
+        app.include_router(control.router)
 
     @app.get("/health", tags=["health"])
     async def health() -> Response:

@@ -45,6 +45,14 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--fixed-time", type=int, help="epoch seconds for every `created` (MOCKAPI_FIXED_TIME)")
     parser.add_argument("--max-body-bytes", type=int, help="largest request body accepted (MOCKAPI_MAX_BODY_BYTES)")
+    parser.add_argument(
+        "--no-control", dest="control", action="store_const", const=False, help="serve no /__mockapi control API"
+    )
+    parser.add_argument("--control-token", help="bearer token the control API requires (MOCKAPI_CONTROL_TOKEN)")
+    parser.add_argument("--journal-size", type=int, help="requests kept in the journal (MOCKAPI_JOURNAL_SIZE; 1000)")
+    parser.add_argument("--rpm", type=int, help="requests per minute allowed per API key (MOCKAPI_RPM)")
+    parser.add_argument("--tpm", type=int, help="tokens per minute allowed per API key (MOCKAPI_TPM)")
+    parser.add_argument("--rate-window-seconds", type=float, help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:

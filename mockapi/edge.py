@@ -1,4 +1,5 @@
-"""The transport edge, as a pure ASGI middleware: auth, caller identity, OpenAI's response headers.
+"""The transport edge, as a pure ASGI middleware: auth, caller identity, OpenAI's response headers
+(x-ratelimit-* included), and the request journal (recorded once the response is done).
 
 Pure ASGI (not BaseHTTPMiddleware) so streams pass through unbuffered and the hot path stays short.
 """
@@ -6,11 +7,14 @@ Pure ASGI (not BaseHTTPMiddleware) so streams pass through unbuffered and the ho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockapi import errors
+from mockapi.journal import masked_headers
+from mockapi.ratelimit import Limits
 from mockapi.state import AppState
 
 OPENAI_VERSION = "2020-10-01"
@@ -64,31 +68,72 @@ class Edge:
         started = seeding.monotonic()
         request_id = seeding.request_id()
         organization = _header(scope, b"openai-organization")
+        notes: dict[str, Any] = scope.setdefault("state", {})
+        status: list[int] = []
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                status.append(message["status"])
                 headers = MutableHeaders(scope=message)
                 headers["x-request-id"] = request_id
                 headers["openai-version"] = OPENAI_VERSION
                 headers["openai-processing-ms"] = str(int((seeding.monotonic() - started) * 1000))
                 if organization:
                     headers["openai-organization"] = organization
+                caller = notes.get("caller")
+                if caller is not None:
+                    self._add_rate_limit_headers(headers, notes.get("ratelimit") or (caller.api_key, None))
             await send(message)
 
         path: str = scope["path"]
-        scope.setdefault("state", {})
-        if scope["method"] != "OPTIONS" and path.startswith(API_PREFIX) and not path.startswith(PUBLIC_PREFIXES):
-            try:
-                scope["state"]["caller"] = authenticate(scope, self.state)
-            except errors.OpenAIError as exc:
-                await exc.response()(scope, receive, send_with_headers)
-                return
+        if not path.startswith(API_PREFIX):
+            await self._forward(scope, receive, send_with_headers)
+            return
+        try:
+            if scope["method"] != "OPTIONS" and not path.startswith(PUBLIC_PREFIXES):
+                try:
+                    notes["caller"] = authenticate(scope, self.state)
+                except errors.OpenAIError as exc:
+                    await exc.response()(scope, receive, send_with_headers)
+                    return
+            await self._forward(scope, receive, send_with_headers)
+        finally:
+            self._journal(scope, notes, status[0] if status else None, seeding.monotonic() - started)
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.state.settings.max_body_bytes
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await errors.body_too_large(limit).response()(scope, receive, send_with_headers)
+            await errors.body_too_large(limit).response()(scope, receive, send)
             return
-        await self.app(scope, _limited(receive, limit), send_with_headers)
+        await self.app(scope, _limited(receive, limit), send)
+
+    def _add_rate_limit_headers(self, headers: MutableHeaders, bucket: tuple[str, Limits | None]) -> None:
+        key, limits = bucket
+        values = self.state.limiter.headers(key, limits or self.state.limits, self.state.seeding.monotonic())
+        for name, value in values.items():
+            headers.setdefault(name, value)
+
+    def _journal(self, scope: Scope, notes: dict[str, Any], status: int | None, seconds: float) -> None:
+        """One journal entry per /v1 request, with what the pipeline left on the scope's state."""
+        if scope["method"] == "OPTIONS":
+            return
+        journal = self.state.journal
+        if journal.size == 0:
+            return
+        journal.record(
+            time=self.state.seeding.now(),
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=masked_headers(scope["headers"]),
+            body=notes.get("journal_body"),
+            status=status,
+            duration_ms=round(seconds * 1000, 3),
+            session=_header(scope, b"x-mockapi-session"),
+            rule_id=notes.get("rule_id"),
+            fault=notes.get("fault"),
+        )
 
 
 def _limited(receive: Receive, limit: int) -> Receive:

@@ -6,7 +6,10 @@ The highest-priority first matching rule wins (ties: load order); otherwise the 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,10 @@ from mockapi.catalogue import CATALOGUE_FILES
 from mockapi.matching import Exchange, Match
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
+# Bounds: rules added at run time, and sessions whose counters are kept (least recently used leave first).
+MAX_RUNTIME_RULES = 10_000
+MAX_SESSIONS = 1_024
+MAX_SESSION_NAME = 200
 
 # Shortcuts for the real API's common errors: (status, type, code, message, extra headers).
 NAMED_ERRORS: dict[str, tuple[int, str, str | None, str, dict[str, str]]] = {
@@ -134,17 +141,49 @@ class Respond(BaseModel):
         ]
         if len(forms) > 1:
             raise ValueError(f"give one of content, body, error, embedding, transcript, sequence; got {forms}")
+        if any(step.sequence is not None for step in self.sequence or ()):
+            raise ValueError("a sequence step cannot itself be a sequence")
         return self
+
+    def step(self, use: int) -> Respond:
+        """The answer for the `use`-th (1-based) matching request: a sequence answers in order, its last
+        step repeating; timing and faults given beside the sequence apply to steps that leave them unset."""
+        if self.sequence is None:
+            return self
+        chosen = self.sequence[min(use, len(self.sequence)) - 1]
+        inherited = {name: getattr(self, name) for name in TIMING_AND_FAULTS if name in self.model_fields_set}
+        own = {name: getattr(chosen, name) for name in chosen.model_fields_set}
+        return chosen.model_copy(update={**inherited, **own})
+
+
+TIMING_AND_FAULTS = (
+    "headers",
+    "delay_ms",
+    "jitter_ms",
+    "ttft_ms",
+    "tokens_per_second",
+    "disconnect_after_chunks",
+    "malformed_json",
+    "empty_response",
+    "chaos",
+)
 
 
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str | None = None
+    id: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[^/?#\s]+$")
     priority: int = 0
     times: int | None = Field(None, ge=1)
+    # Rate limits of their own for the requests this rule answers, per API key (beside --rpm/--tpm).
+    rpm: int | None = Field(None, ge=1)
+    tpm: int | None = Field(None, ge=1)
     match: Match = Field(default_factory=Match)
     respond: Respond = Field(default_factory=Respond)
+
+    def public(self) -> dict[str, Any]:
+        """The rule as the control API lists it: only what was given, plus its id."""
+        return {"id": self.id, **self.model_dump(mode="json", exclude_unset=True, exclude={"id"})}
 
 
 class RuleFileError(Exception):
@@ -164,7 +203,8 @@ def load_rule_file(path: Path) -> list[Rule]:
     rules = []
     for index, item in enumerate(data):
         try:
-            rules.append(Rule.model_validate(item))
+            rule = Rule.model_validate(item)
+            rules.append(rule if rule.id else rule.model_copy(update={"id": f"{path.stem}-{index}"}))
         except ValidationError as exc:
             problem = exc.errors(include_url=False)[0]
             where = ".".join(str(part) for part in problem["loc"]) or "(rule)"
@@ -177,41 +217,148 @@ def load_rule_file(path: Path) -> list[Rule]:
 def load_rules(directories: Iterable[Path]) -> list[Rule]:
     """Every rule file of every directory, in order; the catalogue files are not rule files."""
     rules: list[Rule] = []
+    seen: dict[str, Path] = {}
     for directory in directories:
-        if not directory.is_dir():
+        if directory.is_file():
+            paths = [directory]
+        elif directory.is_dir():
+            paths = sorted(directory.rglob("*"))
+        else:
             raise RuleFileError(f"{directory}: fixtures directory does not exist")
-        for path in sorted(directory.rglob("*")):
+        for path in paths:
             if path.suffix in RULE_SUFFIXES and path.name not in CATALOGUE_FILES and path.is_file():
-                rules.extend(load_rule_file(path))
+                for index, rule in enumerate(load_rule_file(path)):
+                    assert rule.id is not None
+                    if rule.id in seen:
+                        raise RuleFileError(
+                            f"{path}: rule {index} ({rule.id}): field 'id': already used by a rule in {seen[rule.id]}"
+                        )
+                    seen[rule.id] = path
+                    rules.append(rule)
     return rules
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A matching rule and which use of it this request is (1-based, counted per session)."""
+
+    rule: Rule
+    use: int
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.id or ""
+
+
 class RuleBook:
-    """Rules from files plus rules added at run time, with their `times` budgets."""
+    """Rules from files plus rules added at run time, with per-session `times` budgets and sequence counters.
+
+    Rules are indexed by endpoint once per change, so a request for an endpoint no rule names costs one
+    dict lookup. Counters live per session in a bounded LRU.
+    """
 
     def __init__(self, file_rules: Sequence[Rule]) -> None:
+        self._lock = threading.Lock()
         self._file_rules = list(file_rules)
-        self._runtime: list[Rule] = []
-        self._uses: dict[tuple[str, str], int] = {}
-        self._ordered: list[tuple[str, Rule]] = []
-        self._reorder()
+        self._runtime: dict[str, Rule] = {}
+        self._added = 0
+        self._sessions: OrderedDict[str, dict[str, int]] = OrderedDict()
+        self._by_endpoint: dict[str, list[Rule]] = {}
+        self._any_endpoint: list[Rule] = []
+        self._reindex()
 
-    def _reorder(self) -> None:
-        named = [(rule.id or f"rule-{i}", rule) for i, rule in enumerate([*self._file_rules, *self._runtime])]
+    # Changes.
+
+    def _reindex(self) -> None:
         # Stable sort: equal priorities keep load order, runtime rules after file rules.
-        self._ordered = sorted(named, key=lambda pair: -pair[1].priority)
+        ordered = sorted([*self._file_rules, *self._runtime.values()], key=lambda rule: -rule.priority)
+        named = {rule.match.endpoint for rule in ordered if rule.match.endpoint is not None}
+        self._any_endpoint = [rule for rule in ordered if rule.match.endpoint is None]
+        self._by_endpoint = {
+            endpoint: [rule for rule in ordered if rule.match.endpoint in (None, endpoint)] for endpoint in named
+        }
 
-    def match(self, exchange: Exchange, session: str = "") -> tuple[str, Rule] | None:
+    def add(self, rule: Rule) -> Rule:
+        """Add a runtime rule (one with the same id is replaced); answers the rule with its id."""
+        with self._lock:
+            if rule.id is None:
+                self._added += 1
+                rule = rule.model_copy(update={"id": f"rule-{self._added}"})
+            assert rule.id is not None
+            if any(existing.id == rule.id for existing in self._file_rules):
+                raise ValueError(f"rule id {rule.id!r} is used by a fixture file rule")
+            if rule.id not in self._runtime and len(self._runtime) >= MAX_RUNTIME_RULES:
+                raise ValueError(f"at most {MAX_RUNTIME_RULES} runtime rules; delete some first")
+            self._runtime[rule.id] = rule
+            self._forget(rule.id)
+            self._reindex()
+            return rule
+
+    def delete(self, rule_id: str) -> bool:
+        with self._lock:
+            if self._runtime.pop(rule_id, None) is None:
+                return False
+            self._forget(rule_id)
+            self._reindex()
+            return True
+
+    def clear_runtime(self) -> int:
+        with self._lock:
+            count = len(self._runtime)
+            self._runtime.clear()
+            self._sessions.clear()
+            self._reindex()
+            return count
+
+    def replace_file_rules(self, rules: Sequence[Rule]) -> None:
+        with self._lock:
+            self._file_rules = list(rules)
+            self._sessions.clear()
+            self._reindex()
+
+    def reset(self) -> None:
+        """No runtime rules, every budget and sequence back to the start."""
+        self.clear_runtime()
+
+    def _forget(self, rule_id: str) -> None:
+        for counts in self._sessions.values():
+            counts.pop(rule_id, None)
+
+    # Reads.
+
+    def rules(self) -> list[tuple[str, Rule]]:
+        """Every rule with its source ("file" or "runtime"), in load order."""
+        return [("file", rule) for rule in self._file_rules] + [("runtime", rule) for rule in self._runtime.values()]
+
+    def match(self, exchange: Exchange, session: str = "") -> Hit | None:
         """The winning rule for this request, counting one use of it against its `times` budget."""
-        for rule_id, rule in self._ordered:
+        candidates = self._by_endpoint.get(exchange.endpoint, self._any_endpoint)
+        if not candidates:
+            return None
+        for rule in candidates:
             if not rule.match.matches_exchange(exchange):
                 continue
-            uses = self._uses.get((session, rule_id), 0)
-            if rule.times is not None and uses >= rule.times:
-                continue
-            self._uses[(session, rule_id)] = uses + 1
-            return rule_id, rule
+            rule_id = rule.id or ""
+            with self._lock:
+                counts = self._counts(session)
+                uses = counts.get(rule_id, 0)
+                if rule.times is not None and uses >= rule.times:
+                    continue
+                counts[rule_id] = uses + 1
+            return Hit(rule, uses + 1)
         return None
 
+    def _counts(self, session: str) -> dict[str, int]:
+        session = session[:MAX_SESSION_NAME]
+        counts = self._sessions.get(session)
+        if counts is None:
+            counts = self._sessions[session] = {}
+            if len(self._sessions) > MAX_SESSIONS:
+                self._sessions.popitem(last=False)
+        else:
+            self._sessions.move_to_end(session)
+        return counts
+
     def uses(self, rule_id: str, session: str = "") -> int:
-        return self._uses.get((session, rule_id), 0)
+        counts = self._sessions.get(session[:MAX_SESSION_NAME], {})
+        return counts.get(rule_id, 0)

@@ -8,31 +8,27 @@ Routers validate with `parse`, check models with `require_model`, then hand `run
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
-from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
-from mockapi import errors, sse
+from mockapi import errors, faults, tokens
 from mockapi.catalogue import ModelEntry, ModelKind
 from mockapi.edge import Caller
 from mockapi.fixtures import Respond
 from mockapi.matching import Exchange
+from mockapi.ratelimit import Limits
 from mockapi.seeding import Seeding
 from mockapi.state import AppState
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-
-# No keep-alive comments: the real API sends none, and clients should see only data events.
-_NO_PING = 24 * 3600
 
 
 def state_of(request: Request) -> AppState:
@@ -57,6 +53,7 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise errors.invalid_json() from exc
     if not isinstance(body, dict):
         raise errors.invalid_param(f"{raw[:40]!r} is not of type 'object'", None)
+    request.scope.setdefault("state", {})["journal_body"] = body  # journaled even if validation fails
     return body
 
 
@@ -132,57 +129,98 @@ Produce = Callable[[Answer], Reply | Awaitable[Reply]]
 
 async def run(request: Request, exchange: Exchange, produce: Produce, seed_body: Any = None) -> Response:
     state = state_of(request)
-    respond = _matching_respond(request, state, exchange)
-    if respond is not None:
-        await _delay(state, exchange, respond)
-        if respond.error is not None:
-            raise respond.error.to_error()
-        if respond.body is not None:
-            return json_response(respond.body, respond.status, respond.headers)
+    notes = request.scope.setdefault("state", {})  # read by the edge: journal entry and rate-limit headers
+    notes["journal_body"] = exchange.body
+    caller = caller_of(request)
+    who = f"default-{exchange.model or 'model'} in organization {caller.organization or 'org-mockapi'}"
+    estimate = estimate_tokens(exchange, exact=state.settings.tpm is not None)
+    buckets = [(caller.api_key, state.limits)]
+    _admit(state, notes, buckets[0], estimate, who)
+
+    respond: Respond | None = None
+    session = request.headers.get("x-mockapi-session", "")
+    hit = state.rules.match(exchange, session)
+    if hit is not None:
+        notes["rule_id"] = hit.rule_id
+        rule = hit.rule
+        if rule.rpm is not None or rule.tpm is not None:
+            buckets.append((f"{caller.api_key}\0{hit.rule_id}", Limits(rule.rpm, rule.tpm)))
+            notes["ratelimit"] = buckets[-1]
+            _admit(state, notes, buckets[-1], estimate, who)
+        respond = rule.respond.step(hit.use)
+        early = await _apply_faults(state, notes, respond, f"{hit.rule_id}|{session}|{hit.use}")
+        if early is not None:
+            return early
+
     answer = Answer(state.seeding, exchange.endpoint, exchange.body if seed_body is None else seed_body, respond)
     produced = produce(answer)
     reply = await produced if inspect.isawaitable(produced) else produced
-    model_header = {"openai-model": exchange.model} if exchange.model else {}
+    headers = {"openai-model": exchange.model} if exchange.model else {}
+    headers.update(reply.headers)
+    if respond is not None:
+        headers.update(respond.headers)
     if isinstance(reply, StreamReply):
-        return EventSourceResponse(
-            _paced(reply.chunks, state.settings.stream_delay_ms),
-            headers={**model_header, **reply.headers},
-            ping=_NO_PING,
-            sep="\n",
-        )
+        return faults.event_stream(reply.chunks, respond, state.settings.stream_delay_ms, headers)
     if isinstance(reply, RawReply):
-        return Response(reply.content, reply.status, {**model_header, **reply.headers}, reply.media_type)
-    return json_response(reply.body, reply.status, {**model_header, **reply.headers})
+        return Response(reply.content, reply.status, headers, reply.media_type)
+    _count_usage(state, buckets, reply.body, estimate)
+    if respond is not None:
+        await faults.generation_time(respond, reply.body)
+        faulty = faults.json_body(reply.body, reply.status, headers, respond)
+        if faulty is not None:
+            return faulty
+    return json_response(reply.body, reply.status, headers)
 
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     return Response(orjson.dumps(body), status, headers, "application/json")
 
 
-def _matching_respond(request: Request, state: AppState, exchange: Exchange) -> Respond | None:
-    session = request.headers.get("x-mockapi-session", "")
-    found = state.rules.match(exchange, session)
-    if found is None:
-        return None
-    rule_id, rule = found
-    request.state.rule_id = rule_id
-    respond = rule.respond
-    if respond.sequence is not None:
-        # The sequence answers in order, its last element repeating.
-        step = min(state.rules.uses(rule_id, session), len(respond.sequence)) - 1
-        respond = respond.sequence[step]
-    return respond
+def estimate_tokens(exchange: Exchange, exact: bool) -> int:
+    """Tokens a request will use before its answer is known: prompt plus `max_tokens`, as the real limiter
+    reserves. Counted with the tokenizer only when a token limit is enforced (else a cheap estimate)."""
+    max_tokens = exchange.body.get("max_tokens")
+    total = max_tokens if isinstance(max_tokens, int) else 0
+    for text in (exchange.text, exchange.system):
+        if text:
+            total += tokens.count(text) if exact else len(text) // 4 + 1
+    return total
 
 
-async def _delay(state: AppState, exchange: Exchange, respond: Respond) -> None:
-    if respond.delay_ms or respond.jitter_ms:
-        jitter = state.seeding.rng_for("jitter", exchange.body).uniform(0, respond.jitter_ms)
-        await asyncio.sleep((respond.delay_ms + jitter) / 1000)
+def _admit(state: AppState, notes: dict[str, Any], bucket: tuple[str, Limits], estimate: int, who: str) -> None:
+    key, limits = bucket
+    refusal = state.limiter.admit(key, limits, estimate, state.seeding.monotonic(), who)
+    if refusal is not None:
+        notes["fault"] = "rate_limit"
+        raise refusal
 
 
-async def _paced(chunks: Iterable[Any], delay_ms: float) -> AsyncIterator[bytes]:
-    for index, chunk in enumerate(chunks):
-        if delay_ms and index:
-            await asyncio.sleep(delay_ms / 1000)
-        yield sse.event(chunk)
-    yield sse.DONE
+def _count_usage(state: AppState, buckets: list[tuple[str, Limits]], body: Any, estimate: int) -> None:
+    """Replace the estimate by the reply's real `usage.total_tokens` when it has one."""
+    usage = body.get("usage") if isinstance(body, dict) else None
+    total = usage.get("total_tokens") if isinstance(usage, dict) else None
+    if isinstance(total, int) and total != estimate:
+        now = state.seeding.monotonic()
+        for key, _ in buckets:
+            state.limiter.add_tokens(key, total - estimate, now)
+
+
+async def _apply_faults(state: AppState, notes: dict[str, Any], respond: Respond, draw: str) -> Response | None:
+    """Chaos, delays, and the forms answered without the generator (error, empty, body)."""
+    rng = state.seeding.rng_for("faults", draw)
+    chaos = faults.chaos_error(respond, rng)
+    if chaos is not None:
+        notes["fault"] = "chaos"
+        raise chaos
+    notes["fault"] = faults.fault_name(respond)
+    await faults.delay(respond, rng)
+    if respond.error is not None:
+        error = respond.error.to_error()
+        error.headers = {**error.headers, **respond.headers}
+        raise error
+    if respond.empty_response:
+        return Response(b"", respond.status, respond.headers, "application/json")
+    if respond.body is not None:
+        faulty = faults.json_body(respond.body, respond.status, respond.headers, respond)
+        return faulty or json_response(respond.body, respond.status, respond.headers)
+    return None

@@ -40,6 +40,14 @@ class Settings(BaseModel):
     fixed_time: int | None = None
     # Largest request body accepted, enforced while reading (25 MB audio + multipart overhead).
     max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    # Scenarios: the control API under /__mockapi, the request journal, rate limits.
+    control: bool = True
+    control_token: str | None = None
+    journal_size: int = Field(1000, ge=0)
+    rpm: int | None = Field(None, ge=1)
+    tpm: int | None = Field(None, ge=1)
+    # Length of the rate-limit window; 60 as on the real API (shorter in tests).
+    rate_window_seconds: float = Field(60, gt=0)
 
     @property
     def fixture_dirs(self) -> tuple[Path, ...]:

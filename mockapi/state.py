@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from mockapi.catalogue import Catalogue
 from mockapi.fixtures import RuleBook, load_rules
+from mockapi.journal import Journal
+from mockapi.ratelimit import Limits, RateLimiter
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
 
@@ -16,13 +18,41 @@ class AppState:
     seeding: Seeding
     catalogue: Catalogue
     rules: RuleBook = field(default_factory=lambda: RuleBook([]))
+    journal: Journal = field(default_factory=lambda: Journal(1000))
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(60))
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
         seeding = Seeding(settings.seed, settings.fixed_time)
         catalogue = Catalogue.load(settings.fixture_dirs, seeding)
-        return cls(settings, seeding, catalogue, RuleBook(load_rules(settings.fixture_dirs)))
+        return cls(
+            settings,
+            seeding,
+            catalogue,
+            RuleBook(load_rules(settings.fixture_dirs)),
+            Journal(settings.journal_size),
+            RateLimiter(settings.rate_window_seconds),
+        )
+
+    @property
+    def limits(self) -> Limits:
+        """The server-wide limits per API key (--rpm/--tpm)."""
+        return Limits(self.settings.rpm, self.settings.tpm)
+
+    def reload(self) -> int:
+        """Re-read the fixture directories' rules (all or nothing); answers how many there are."""
+        rules = load_rules(self.settings.fixture_dirs)
+        self.rules.replace_file_rules(rules)
+        return len(rules)
+
+    def reseed(self, seed: int) -> None:
+        """Answers and ids from another seed, as if started with --seed SEED."""
+        self.seeding = Seeding(seed, self.settings.fixed_time)
 
     def reset(self) -> None:
-        """Back to the state of a fresh start, as far as requests can change it."""
-        self.rules = RuleBook(load_rules(self.settings.fixture_dirs))
+        """Back to the state of a fresh start, as far as requests can change it: runtime rules, sequence
+        counters and `times` budgets, the journal, rate-limit windows, the seeded id sequence."""
+        self.rules.reset()
+        self.journal.clear()
+        self.limiter.clear()
+        self.reseed(self.settings.seed)

@@ -5,16 +5,34 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from mockapi.pipeline import json_response, state_of
+from mockapi.matching import Exchange
+from mockapi.pipeline import Answer, JSONReply, run, state_of
 
 router = APIRouter(tags=["models"])
 
 
+def _exchange(request: Request, model: str | None) -> Exchange:
+    return Exchange(
+        endpoint="models",
+        method=request.method,
+        path=request.url.path,
+        body={"model": model} if model else {},
+        headers=request.headers,
+        model=model,
+    )
+
+
 @router.get("/models")
 async def list_models(request: Request) -> Response:
-    return json_response(state_of(request).catalogue.list_body())
+    body = state_of(request).catalogue.list_body()
+    return await run(request, _exchange(request, None), lambda _: JSONReply(body))
 
 
 @router.get("/models/{model:path}")
 async def retrieve_model(request: Request, model: str) -> Response:
-    return json_response(state_of(request).catalogue.object(model), headers={"openai-model": model})
+    catalogue = state_of(request).catalogue
+
+    def produce(_: Answer) -> JSONReply:
+        return JSONReply(catalogue.object(model))
+
+    return await run(request, _exchange(request, model), produce)

@@ -1,0 +1,134 @@
+"""Timing and faults of a matched rule, applied at the edge of the answer (WireMock's faults-as-data).
+
+Decisions that vary from request to request (chaos, jitter) use a generator seeded by the rule, the session
+and the use number, so a run repeats exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any
+
+import orjson
+from starlette.responses import StreamingResponse
+from starlette.types import Send
+
+from mockapi import errors, sse
+from mockapi.fixtures import Respond
+
+SSE_HEADERS = {"cache-control": "no-cache, must-revalidate", "x-accel-buffering": "no"}
+
+
+def chaos_error(respond: Respond, rng: random.Random) -> errors.OpenAIError | None:
+    """The chaos error for this request, if the seeded draw falls within the rule's rate."""
+    if respond.chaos is not None and rng.random() < respond.chaos.rate:
+        return respond.chaos.error.to_error()
+    return None
+
+
+async def delay(respond: Respond, rng: random.Random) -> None:
+    if respond.delay_ms or respond.jitter_ms:
+        await asyncio.sleep((respond.delay_ms + rng.uniform(0, respond.jitter_ms)) / 1000)
+
+
+async def generation_time(respond: Respond, body: Any) -> None:
+    """A non-streamed answer takes as long as its stream would: ttft + completion tokens at the pace."""
+    seconds = (respond.ttft_ms or 0) / 1000
+    if respond.tokens_per_second and isinstance(body, Mapping):
+        usage = body.get("usage")
+        tokens = usage.get("completion_tokens") if isinstance(usage, Mapping) else None
+        if isinstance(tokens, int):
+            seconds += tokens / respond.tokens_per_second
+    if seconds:
+        await asyncio.sleep(seconds)
+
+
+def malformed(data: bytes) -> bytes:
+    """JSON that does not parse: the first half of the document, cut inside it."""
+    return data[: max(1, len(data) // 2)]
+
+
+class FaultyResponse(StreamingResponse):
+    """A streamed body that may end without its final message: the server then closes the connection
+    mid-body, as a dropped upstream would, and the client's read fails."""
+
+    def __init__(
+        self,
+        content: AsyncIterator[bytes],
+        complete: bool,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        super().__init__(content, status_code, headers, media_type)
+        self.complete = complete
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        async for chunk in self.body_iterator:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        if self.complete:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _events(chunks: Iterable[Any], respond: Respond | None, default_delay_ms: float) -> AsyncIterator[bytes]:
+    ttft = respond.ttft_ms if respond else None
+    pace = 1 / respond.tokens_per_second if respond and respond.tokens_per_second else default_delay_ms / 1000
+    cut = respond.disconnect_after_chunks if respond else None
+    broken = respond is not None and respond.malformed_json
+    for index, chunk in enumerate(chunks):
+        if cut is not None and index >= cut:
+            return
+        wait = (ttft / 1000 if ttft is not None else 0) if index == 0 else pace
+        if wait:
+            await asyncio.sleep(wait)
+        data = orjson.dumps(chunk)
+        yield b"data: " + (malformed(data) if broken and index == 0 else data) + b"\n\n"
+    if cut is None:
+        yield sse.DONE
+
+
+def event_stream(
+    chunks: Iterable[Any], respond: Respond | None, default_delay_ms: float, headers: Mapping[str, str]
+) -> FaultyResponse:
+    """SSE: one `data:` event per chunk then `[DONE]`, paced by ttft_ms / tokens_per_second (or the
+    server's --stream-delay-ms), cut after `disconnect_after_chunks` events with no `[DONE]`."""
+    complete = respond is None or respond.disconnect_after_chunks is None
+    return FaultyResponse(
+        _events(chunks, respond, default_delay_ms),
+        complete,
+        headers={**SSE_HEADERS, **headers},
+        media_type="text/event-stream",
+    )
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def json_body(body: Any, status: int, headers: Mapping[str, str], respond: Respond | None) -> FaultyResponse | None:
+    """A JSON answer with a body fault applied (malformed or cut short), or None when it has none."""
+    if respond is None or not (respond.malformed_json or respond.disconnect_after_chunks is not None):
+        return None
+    data = orjson.dumps(body)
+    if respond.malformed_json:
+        data = malformed(data)
+    cut = respond.disconnect_after_chunks is not None
+    return FaultyResponse(_once(data[: len(data) // 2] if cut else data), not cut, status, headers, "application/json")
+
+
+def fault_name(respond: Respond) -> str | None:
+    """How the journal names what was injected into this answer."""
+    if respond.error is not None:
+        return "error"
+    if respond.empty_response:
+        return "empty_response"
+    if respond.malformed_json:
+        return "malformed_json"
+    if respond.disconnect_after_chunks is not None:
+        return "disconnect"
+    if respond.delay_ms or respond.jitter_ms or respond.ttft_ms or respond.tokens_per_second:
+        return "delay"
+    return None

@@ -1,0 +1,159 @@
+"""Rate limits that really count: a sliding window of requests and tokens per API key (or key and rule).
+
+Each window is kept as at most SLOTS time slots (1/SLOTS of the window each), so memory per key is
+constant; keys are kept in a bounded LRU. With no limit configured the real API's default tier limits are
+shown in the headers (and counted down) but never enforced.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+from mockapi import errors
+
+SLOTS = 60
+MAX_KEYS = 4_096
+# Shown when no limit is set (the 2023 default tier of gpt-3.5-turbo); not enforced.
+NOMINAL_REQUESTS = 3_500
+NOMINAL_TOKENS = 90_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-window limits; None means not enforced (the nominal value is shown instead)."""
+
+    requests: int | None = None
+    tokens: int | None = None
+
+    @property
+    def enforced(self) -> bool:
+        return self.requests is not None or self.tokens is not None
+
+
+class Window:
+    """Requests and tokens counted in time slots; old slots fall out as time passes."""
+
+    __slots__ = ("requests", "slots", "tokens")
+
+    def __init__(self) -> None:
+        self.slots: deque[list[int]] = deque()  # [slot number, requests, tokens]
+        self.requests = 0
+        self.tokens = 0
+
+    def expire(self, slot: int) -> None:
+        while self.slots and self.slots[0][0] <= slot - SLOTS:
+            _, requests, tokens = self.slots.popleft()
+            self.requests -= requests
+            self.tokens -= tokens
+
+    def add(self, slot: int, requests: int, tokens: int) -> None:
+        if self.slots and self.slots[-1][0] == slot:
+            self.slots[-1][1] += requests
+            self.slots[-1][2] += tokens
+        else:
+            self.slots.append([slot, requests, tokens])
+        self.requests += requests
+        self.tokens += tokens
+
+    def first_slot(self, kind: int) -> int | None:
+        """The oldest slot still holding requests (kind 1) or tokens (kind 2)."""
+        return next((entry[0] for entry in self.slots if entry[kind] > 0), None)
+
+
+class RateLimiter:
+    def __init__(self, window_seconds: float, max_keys: int = MAX_KEYS) -> None:
+        self.window_seconds = window_seconds
+        self.slot_seconds = window_seconds / SLOTS
+        self.max_keys = max_keys
+        self._windows: OrderedDict[str, Window] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _slot(self, now: float) -> int:
+        return int(now // self.slot_seconds)
+
+    def _window(self, key: str, now: float) -> Window:
+        window = self._windows.get(key)
+        if window is None:
+            window = self._windows[key] = Window()
+            if len(self._windows) > self.max_keys:
+                self._windows.popitem(last=False)
+        else:
+            self._windows.move_to_end(key)
+        window.expire(self._slot(now))
+        return window
+
+    def admit(self, key: str, limits: Limits, tokens: int, now: float, who: str) -> errors.OpenAIError | None:
+        """Count one request of about `tokens` tokens, or refuse it (counting nothing) with the real 429.
+
+        `who` completes the message: "default-gpt-3.5-turbo in organization org-...".
+        """
+        with self._lock:
+            window = self._window(key, now)
+            if limits.requests is not None and window.requests >= limits.requests:
+                wait = self._reset_after(window, 1, now)
+                return _refusal("requests", limits.requests, window.requests, wait, who)
+            if limits.tokens is not None and window.tokens + tokens > limits.tokens and window.tokens > 0:
+                wait = self._reset_after(window, 2, now)
+                return _refusal("tokens", limits.tokens, window.tokens, wait, who)
+            window.add(self._slot(now), 1, tokens)
+            return None
+
+    def add_tokens(self, key: str, tokens: int, now: float) -> None:
+        """Correct the tokens of the last request (e.g. the reply's real usage instead of the estimate)."""
+        if tokens:
+            with self._lock:
+                self._window(key, now).add(self._slot(now), 0, tokens)
+
+    def headers(self, key: str, limits: Limits, now: float) -> dict[str, str]:
+        with self._lock:
+            window = self._window(key, now)
+            request_limit = limits.requests or NOMINAL_REQUESTS
+            token_limit = limits.tokens or NOMINAL_TOKENS
+            return {
+                "x-ratelimit-limit-requests": str(request_limit),
+                "x-ratelimit-limit-tokens": str(token_limit),
+                "x-ratelimit-remaining-requests": str(max(0, request_limit - window.requests)),
+                "x-ratelimit-remaining-tokens": str(max(0, token_limit - window.tokens)),
+                "x-ratelimit-reset-requests": duration(self._reset_after(window, 1, now)),
+                "x-ratelimit-reset-tokens": duration(self._reset_after(window, 2, now)),
+            }
+
+    def _reset_after(self, window: Window, kind: int, now: float) -> float:
+        """Seconds until the oldest counted slot leaves the window."""
+        first = window.first_slot(kind)
+        if first is None:
+            return 0.0
+        return max(0.0, (first + SLOTS) * self.slot_seconds - now)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+
+def duration(seconds: float) -> str:
+    """As the real headers write it: 17ms, 8.64s, 6m0s."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    if seconds < 60:
+        return f"{round(seconds, 2):g}s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m{rest}s"
+
+
+def _refusal(kind: str, limit: int, used: int, wait: float, who: str) -> errors.OpenAIError:
+    retry_after = max(1, math.ceil(wait))
+    if kind == "requests":
+        detail = f"on requests per min. Limit: {limit} / min. Please try again in {duration(wait)}."
+    else:
+        detail = f"on tokens per min. Limit: {limit} / min. Current: {used} / min."
+    return errors.OpenAIError(
+        429,
+        f"Rate limit reached for {who} {detail} "
+        "Contact us through our help center at help.openai.com if you continue to have issues.",
+        type=kind,
+        code="rate_limit_exceeded",
+        headers={"retry-after": str(retry_after), "retry-after-ms": str(max(1, round(wait * 1000)))},
+    )

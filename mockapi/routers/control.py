@@ -1,0 +1,98 @@
+"""The control API under /__mockapi (outside /v1, no OpenAI auth): rules, the request journal, reset.
+
+Protected by `--control-token` when given; absent altogether with `--no-control`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from mockapi import errors
+from mockapi.fixtures import Rule, RuleFileError
+from mockapi.pipeline import json_response, read_json, state_of
+
+PREFIX = "/__mockapi"
+
+
+def require_token(request: Request) -> None:
+    token = state_of(request).settings.control_token
+    if token is None:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or given.strip() != token:
+        raise errors.OpenAIError(
+            401,
+            "The control API needs `Authorization: Bearer <control token>` (the server's --control-token).",
+            code="invalid_control_token",
+        )
+
+
+router = APIRouter(prefix=PREFIX, tags=["control"], dependencies=[Depends(require_token)])
+
+
+def _listing(data: list[Any]) -> Response:
+    return json_response({"object": "list", "data": data})
+
+
+@router.post("/rules")
+async def add_rule(request: Request) -> Response:
+    body = await read_json(request)
+    try:
+        rule = Rule.model_validate(body)
+    except ValidationError as exc:
+        raise errors.from_pydantic(exc) from exc
+    try:
+        added = state_of(request).rules.add(rule)
+    except ValueError as exc:
+        raise errors.invalid_param(str(exc), "id") from exc
+    return json_response({"id": added.id}, status=201)
+
+
+@router.get("/rules")
+async def list_rules(request: Request) -> Response:
+    return _listing([{**rule.public(), "source": source} for source, rule in state_of(request).rules.rules()])
+
+
+@router.delete("/rules/{rule_id}")
+async def delete_rule(request: Request, rule_id: str) -> Response:
+    if not state_of(request).rules.delete(rule_id):
+        raise errors.OpenAIError(404, f"No runtime rule with id '{rule_id}'", param="id", code="rule_not_found")
+    return json_response({"id": rule_id, "deleted": True})
+
+
+@router.delete("/rules")
+async def clear_rules(request: Request) -> Response:
+    return json_response({"deleted": state_of(request).rules.clear_runtime()})
+
+
+@router.post("/reload")
+async def reload_fixtures(request: Request) -> Response:
+    try:
+        count = state_of(request).reload()
+    except RuleFileError as exc:
+        raise errors.invalid_param(str(exc), None, code="invalid_fixtures") from exc
+    return json_response({"rules": count})
+
+
+@router.get("/requests")
+async def list_requests(
+    request: Request, path: str | None = None, session: str | None = None, since_id: int | None = None
+) -> Response:
+    entries = state_of(request).journal.entries(path=path, session=session, since_id=since_id)
+    return _listing([entry.as_dict() for entry in entries])
+
+
+@router.delete("/requests")
+async def clear_requests(request: Request) -> Response:
+    state_of(request).journal.clear()
+    return json_response({"deleted": True})
+
+
+@router.post("/reset")
+async def reset(request: Request) -> Response:
+    state_of(request).reset()
+    return json_response({"reset": True})
