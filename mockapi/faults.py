@@ -7,6 +7,8 @@ and the use number, so a run repeats exactly.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 import random
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
@@ -19,6 +21,20 @@ from mockapi import errors, sse
 from mockapi.fixtures import Respond
 
 SSE_HEADERS = {"cache-control": "no-cache, must-revalidate", "x-accel-buffering": "no"}
+
+# A response cut on purpose makes uvicorn log "ASGI callable returned without completing response." at
+# error level; that is the fault working, not a bug, so it is filtered for the request that asked for it.
+_CUT_ON_PURPOSE = contextvars.ContextVar("mockapi_cut_on_purpose", default=False)
+
+
+class _IntendedCutFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_CUT_ON_PURPOSE.get() and "without completing response" in str(record.msg))
+
+
+_filter = _IntendedCutFilter()
+if _filter not in logging.getLogger("uvicorn.error").filters:
+    logging.getLogger("uvicorn.error").addFilter(_filter)
 
 
 def chaos_error(respond: Respond, rng: random.Random) -> errors.OpenAIError | None:
@@ -64,6 +80,8 @@ class FaultyResponse(StreamingResponse):
     ) -> None:
         super().__init__(content, status_code, headers, media_type)
         self.complete = complete
+        if not complete:
+            _CUT_ON_PURPOSE.set(True)  # in the request's task, where uvicorn will log the cut
 
     async def stream_response(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})

@@ -317,8 +317,9 @@ class RuleBook:
             self._reindex()
 
     def reset(self) -> None:
-        """No runtime rules, every budget and sequence back to the start."""
+        """No runtime rules, every budget and sequence back to the start, generated ids from rule-1 again."""
         self.clear_runtime()
+        self._added = 0
 
     def _forget(self, rule_id: str) -> None:
         for counts in self._sessions.values():

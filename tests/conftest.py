@@ -5,8 +5,15 @@ from collections.abc import Callable, Iterator
 import httpx
 import openai
 import pytest
+from fastapi import FastAPI
 
+from mockapi.app import create_app
+from mockapi.settings import Settings
+from tests import fake_endpoints
 from tests.support import API_KEY, ServerProcess
+
+# `pytester` runs a test suite that uses only the installed package (the mockapi pytest plugin).
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +47,9 @@ def client(server: ServerProcess) -> openai.OpenAI:
 def http(server: ServerProcess) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def mockapi_app(mockapi_settings: Settings) -> FastAPI:
+    """The pytest plugin's server, plus test-only endpoints under /v1/mockapi-test (see fake_endpoints)."""
+    return fake_endpoints.mount(create_app(mockapi_settings))
