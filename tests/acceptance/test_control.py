@@ -1,0 +1,229 @@
+"""The control API under /__mockapi, the request journal, fixture files at start-up and reload."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+import yaml
+from fastapi import FastAPI
+
+from mockapi.pytest_plugin import Mockapi
+from tests.support import API_KEY, ServerProcess, error_of, sdk_client
+
+RULE = {"id": "custom", "match": {"endpoint": "models", "model": "ada"}, "respond": {"error": "server_error"}}
+
+
+@pytest.fixture
+def control(mockapi: Mockapi) -> httpx.Client:
+    return httpx.Client(base_url=mockapi.url + "/__mockapi", timeout=10)
+
+
+def test_rules_add_list_delete_clear(mockapi: Mockapi, control: httpx.Client) -> None:
+    client = mockapi.openai_client()
+    added = control.post("/rules", json=RULE)
+    assert (added.status_code, added.json()) == (201, {"id": "custom"})
+    generated = control.post("/rules", json={"respond": {"content": "x"}}).json()["id"]
+    assert generated == "rule-1"
+    listing = control.get("/rules").json()
+    assert listing["object"] == "list"
+    runtime = [rule for rule in listing["data"] if rule["source"] == "runtime"]
+    assert [(rule["id"], rule["source"]) for rule in runtime] == [("custom", "runtime"), ("rule-1", "runtime")]
+    assert runtime[0]["match"] == RULE["match"]
+    assert runtime[0]["respond"]["error"]["status"] == 500
+    assert runtime[1]["respond"] == {"content": "x"}
+    with pytest.raises(openai.InternalServerError):
+        client.models.retrieve("ada")
+    assert control.delete("/rules/custom").json() == {"id": "custom", "deleted": True}
+    assert client.models.retrieve("ada").id == "ada"
+    missing = control.delete("/rules/custom")
+    assert missing.status_code == 404 and error_of(missing)["code"] == "rule_not_found"
+    assert control.delete("/rules").json() == {"deleted": 1}
+    assert [r for r in control.get("/rules").json()["data"] if r["source"] == "runtime"] == []
+
+
+def test_invalid_rule_is_400_naming_the_field(control: httpx.Client) -> None:
+    response = control.post("/rules", json={"respond": {"delay_ms": -5}})
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["param"] == "respond.delay_ms"
+    response = control.post("/rules", json={"respond": {"error": "teapot"}})
+    assert response.status_code == 400 and "unknown error name 'teapot'" in str(error_of(response)["message"])
+    response = control.post("/rules", json={"match": {"colour": "red"}})
+    assert error_of(response)["param"] == "match.colour"
+
+
+def test_journal_lists_filters_and_clears(mockapi: Mockapi, control: httpx.Client) -> None:
+    client = mockapi.openai_client()
+    client.models.retrieve("ada")
+    session = mockapi.openai_client(default_headers={"X-Mockapi-Session": "s1"})
+    session.models.list()
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("nope")
+    data = control.get("/requests").json()["data"]
+    assert [(e["method"], e["path"], e["status"]) for e in data] == [
+        ("GET", "/v1/models/ada", 200),
+        ("GET", "/v1/models", 200),
+        ("GET", "/v1/models/nope", 404),
+    ]
+    first = data[0]
+    assert first["object"] == "mockapi.request" and first["body"] == {"model": "ada"}
+    assert first["duration_ms"] >= 0 and isinstance(first["time"], int)
+    assert first["headers"]["authorization"] == "Bearer sk-mocka********************0000"
+    assert mockapi.api_key not in str(data)
+    by_path = control.get("/requests", params={"path": "/v1/models"}).json()["data"]
+    assert [e["id"] for e in by_path] == [data[1]["id"]]
+    by_session = control.get("/requests", params={"session": "s1"}).json()["data"]
+    assert [e["session"] for e in by_session] == ["s1"]
+    since = control.get("/requests", params={"since_id": data[0]["id"]}).json()["data"]
+    assert [e["id"] for e in since] == [data[1]["id"], data[2]["id"]]
+    assert control.delete("/requests").json() == {"deleted": True}
+    assert control.get("/requests").json()["data"] == []
+    # Control requests themselves are not journaled.
+    assert len(mockapi.requests) == 0
+
+
+def test_journal_records_bodies_that_fail_validation_and_caps_long_ones(mockapi: Mockapi) -> None:
+    headers = {"Authorization": f"Bearer {mockapi.api_key}"}
+    long_text = "x" * 50_000
+    httpx.post(mockapi.url + "/v1/mockapi-test/chat/completions", json={"messages": long_text}, headers=headers)
+    entry = mockapi.requests.last_request
+    assert entry.status == 400
+    stored = entry.body["messages"]
+    assert stored.startswith("x" * 2000) and len(stored) < 2100 and stored.endswith("[48000 more]")
+
+
+def test_reset_clears_rules_journal_and_counters(mockapi: Mockapi, control: httpx.Client) -> None:
+    control.post("/rules", json={"match": {"endpoint": "models"}, "times": 1, "respond": {"error": "server_error"}})
+    with pytest.raises(openai.InternalServerError):
+        mockapi.openai_client().models.list()
+    assert control.post("/reset").json() == {"reset": True}
+    assert control.get("/requests").json()["data"] == []
+    assert [r for r in control.get("/rules").json()["data"] if r["source"] == "runtime"] == []
+    assert mockapi.openai_client().models.list().data
+
+
+async def test_journal_masks_keys_and_stays_at_its_bound(mockapi: Mockapi, mockapi_app: FastAPI) -> None:
+    # In-process ASGI calls (the whole app, edge included) keep 5,000 requests quick.
+    key = "sk-secret-abcdefghijklmnop-9876"
+    transport = httpx.ASGITransport(app=mockapi_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mockapi", headers=_auth(key)) as http:
+        for _ in range(5_000):
+            assert (await http.get("/v1/models/ada")).status_code == 200
+    entries = list(mockapi.requests)
+    assert len(entries) == mockapi.state.settings.journal_size == 1_000
+    assert entries[-1].id - entries[0].id == 999
+    assert all(e.headers["authorization"] == "Bearer sk-secre*******************9876" for e in entries)
+    assert key not in str([e.as_dict() for e in entries])
+
+
+def _auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_control_token_protects_the_control_api(start_server: Callable[..., ServerProcess]) -> None:
+    process = start_server("--control-token", "let-me-in")
+    refused = httpx.get(process.url + "/__mockapi/requests")
+    assert refused.status_code == 401
+    assert error_of(refused)["code"] == "invalid_control_token"
+    wrong = httpx.get(process.url + "/__mockapi/rules", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    allowed = httpx.get(process.url + "/__mockapi/requests", headers={"Authorization": "Bearer let-me-in"})
+    assert allowed.status_code == 200 and allowed.json() == {"object": "list", "data": []}
+    # The OpenAI routes keep their own auth, independent of the control token.
+    assert sdk_client(process).models.retrieve("ada").id == "ada"
+
+
+def test_no_control_removes_the_routes(start_server: Callable[..., ServerProcess]) -> None:
+    process = start_server("--no-control", "--journal-size", "0")
+    response = httpx.post(process.url + "/__mockapi/reset")
+    assert response.status_code == 404
+    assert error_of(response)["message"] == "Invalid URL (POST /__mockapi/reset)"
+    assert sdk_client(process).models.list().data
+
+
+def _write_rules(directory: Path, name: str, rules: object) -> Path:
+    directory.mkdir(exist_ok=True)
+    path = directory / name
+    path.write_text(yaml.safe_dump(rules))
+    return path
+
+
+def test_rule_files_load_at_start_and_reload(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    rules_dir = tmp_path / "rules"
+    _write_rules(
+        rules_dir,
+        "errors.yaml",
+        [{"match": {"endpoint": "models", "model": "ada"}, "respond": {"error": "overloaded"}}],
+    )
+    process = start_server("--fixtures", str(rules_dir))
+    client = sdk_client(process)
+    with pytest.raises(openai.InternalServerError) as caught:
+        client.models.retrieve("ada")
+    assert caught.value.status_code == 503
+    rules = httpx.get(process.url + "/__mockapi/rules").json()["data"]
+    assert [(r["id"], r["source"]) for r in rules if r["source"] == "file"][-1] == ("errors-0", "file")
+    _write_rules(rules_dir, "errors.yaml", [{"match": {"model": "babbage"}, "respond": {"error": "server_error"}}])
+    assert httpx.post(process.url + "/__mockapi/reload").status_code == 200
+    assert client.models.retrieve("ada").id == "ada"
+    with pytest.raises(openai.InternalServerError):
+        client.models.retrieve("babbage")
+    _write_rules(rules_dir, "errors.yaml", [{"respond": {"tokens_per_second": 0}}])
+    failed = httpx.post(process.url + "/__mockapi/reload")
+    assert failed.status_code == 400
+    message = str(error_of(failed)["message"])
+    assert "errors.yaml" in message and "respond.tokens_per_second" in message
+    with pytest.raises(openai.InternalServerError):  # the previous rules stay in force
+        client.models.retrieve("babbage")
+
+
+INVALID = [
+    ([{"id": "w", "respond": {"delay_ms": "soon"}}], "rule 0 (w): field 'respond.delay_ms'"),
+    ([{"respond": {}}, {"match": {"regex": "("}}], "rule 1: field 'match.regex'"),
+    ([{"respond": {"content": "a", "body": {}}}], "rule 0: field 'respond'"),
+    ([{"times": 0}], "rule 0: field 'times'"),
+    ({"not": "a list"}, "must hold a list of rules"),
+]
+
+
+@pytest.mark.parametrize(("rules", "expected"), INVALID)
+def test_invalid_rule_file_fails_start_up_naming_file_rule_and_field(
+    tmp_path: Path, rules: object, expected: str
+) -> None:
+    path = _write_rules(tmp_path / "bad", "broken.yaml", rules)
+    commands = [["check-fixtures", str(path.parent)]]
+    if rules is INVALID[0][0]:
+        commands.append(["serve", "--port", "1", "--fixtures", str(path.parent)])
+    for command in commands:
+        result = subprocess.run([sys.executable, "-m", "mockapi", *command], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert str(path) in result.stderr and expected in result.stderr, result.stderr
+
+
+def test_unparsable_rule_file_fails_start_up(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "broken.json").write_text('[{"respond": ')
+    result = subprocess.run(
+        [sys.executable, "-m", "mockapi", "check-fixtures", str(bad)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and f"{bad / 'broken.json'}: cannot be read as JSON" in result.stderr
+
+
+def test_check_fixtures_accepts_valid_files(tmp_path: Path) -> None:
+    good = _write_rules(tmp_path / "good", "ok.yaml", [RULE])
+    result = subprocess.run(
+        [sys.executable, "-m", "mockapi", "check-fixtures", str(good.parent)], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and result.stdout.startswith("ok: ")
+
+
+def test_api_key_reaches_the_journal_masked_over_http(server: ServerProcess) -> None:
+    sdk_client(server).models.retrieve("ada")
+    data = httpx.get(server.url + "/__mockapi/requests", params={"path": "/v1/models/ada"}).json()["data"]
+    assert data and API_KEY not in str(data)

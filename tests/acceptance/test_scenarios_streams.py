@@ -1,0 +1,95 @@
+"""Stream faults and pacing through the official SDK: disconnects, time to first token, tokens per second.
+
+Pacing is checked loosely: the waits the server is told to make are lower bounds of the observed gaps; no
+test asserts an upper bound on time.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from mockapi.pytest_plugin import Mockapi
+from tests.fake_endpoints import PREFIX
+
+MODEL = "gpt-3.5-turbo"
+WORDS = "one two three four five six"
+
+
+def stream(mockapi: Mockapi, text: str, **options: Any) -> Any:
+    client = mockapi.openai_client(base_url=mockapi.url + PREFIX, **options)
+    return client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": text}], stream=True)
+
+
+def arrival_times(mockapi: Mockapi, text: str) -> tuple[float, list[float], str]:
+    started = time.monotonic()
+    events = stream(mockapi, text)
+    times, content = [], ""
+    for chunk in events:
+        times.append(time.monotonic())
+        content += chunk.choices[0].delta.content or ""
+    return started, times, content
+
+
+def test_disconnect_after_chunks_makes_iteration_raise(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"contains": "cut"}, respond={"content": WORDS, "disconnect_after_chunks": 3})
+    received = []
+    with pytest.raises((openai.APIConnectionError, httpx.TransportError)):
+        for chunk in stream(mockapi, "cut me"):
+            received.append(chunk.choices[0].delta.content)
+    assert received == ["", "one", " two"]
+    entry = mockapi.requests.last_request
+    assert (entry.status, entry.fault, entry.rule_id) == (200, "disconnect", entry.rule_id)
+
+
+def test_disconnect_is_visible_on_the_wire(mockapi: Mockapi) -> None:
+    mockapi.add_rule(respond={"content": WORDS, "disconnect_after_chunks": 2})
+    body = {"model": MODEL, "messages": [{"role": "user", "content": "x"}], "stream": True}
+    headers = {"Authorization": f"Bearer {mockapi.api_key}"}
+    seen = b""
+    with (
+        pytest.raises(httpx.RemoteProtocolError),
+        httpx.stream("POST", mockapi.url + PREFIX + "/chat/completions", json=body, headers=headers) as response,
+    ):
+        assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+        for data in response.iter_bytes():
+            seen += data
+    assert seen.count(b"data: ") == 2 and b"[DONE]" not in seen
+
+
+def test_disconnect_without_the_rule_completes(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"contains": "cut"}, respond={"disconnect_after_chunks": 1})
+    chunks = list(stream(mockapi, "whole"))
+    assert chunks[-1].choices[0].finish_reason == "stop"
+
+
+def test_ttft_and_tokens_per_second_pace_the_chunks(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"contains": "slow"}, respond={"content": WORDS, "ttft_ms": 300, "tokens_per_second": 20})
+    started, times, content = arrival_times(mockapi, "slow")
+    assert content == WORDS and len(times) == 8
+    assert times[0] - started >= 0.3  # the first token waits ttft_ms
+    assert times[-1] - started >= 0.3 + 7 / 20  # then 1/20 s per further chunk
+    assert times[-1] - times[0] >= 0.2  # the chunks arrive spread out, not in one burst
+
+
+def test_tokens_per_second_also_paces_an_unstreamed_answer(mockapi: Mockapi) -> None:
+    mockapi.add_rule(respond={"content": WORDS, "tokens_per_second": 20})
+    client = mockapi.openai_client(base_url=mockapi.url + PREFIX)
+    started = time.monotonic()
+    completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "x"}])
+    assert completion.choices[0].message.content == WORDS
+    assert time.monotonic() - started >= 6 / 20
+    assert mockapi.requests.last_request.fault == "delay"
+
+
+def test_delay_ms_holds_the_answer(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"endpoint": "models"}, respond={"delay_ms": 200, "jitter_ms": 50})
+    client = mockapi.openai_client()
+    started = time.monotonic()
+    assert client.models.retrieve("ada").id == "ada"
+    assert time.monotonic() - started >= 0.2
+    assert mockapi.requests.last_request.duration_ms >= 200
