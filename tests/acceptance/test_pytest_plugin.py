@@ -1,0 +1,107 @@
+"""The pytest plugin as a user would use it: the `mockapi` fixture, its marker, and a suite run by pytester
+that uses nothing but the installed package."""
+
+from __future__ import annotations
+
+import textwrap
+
+import httpx
+import pytest
+
+from mockapi.pytest_plugin import Mockapi
+from tests.fake_endpoints import PREFIX
+
+
+def _chat(mockapi: Mockapi, text: str) -> str:
+    client = mockapi.openai_client(base_url=mockapi.url + PREFIX)
+    completion = client.chat.completions.create(model="gpt-3.5-turbo", messages=[{"role": "user", "content": text}])
+    return completion.choices[0].message.content or ""
+
+
+def test_fixture_offers_urls_clients_rules_and_journal(mockapi: Mockapi) -> None:
+    assert mockapi.base_url == mockapi.url + "/v1"
+    assert httpx.get(mockapi.url + "/health").json() == {"status": "ok"}
+    rule_id = mockapi.add_rule({"match": {"endpoint": "models"}}, respond={"error": "server_error"}, times=1)
+    assert rule_id == "rule-1"
+    client = mockapi.openai_client(max_retries=1)
+    assert client.models.list().data  # retried once past the rule
+    assert [e.status for e in mockapi.requests] == [500, 200]
+    assert mockapi.requests.last_request.path == "/v1/models"
+    assert len(mockapi.requests.filter(path="/v1/models")) == 2
+
+
+def test_state_is_reset_before_each_test(mockapi: Mockapi) -> None:
+    assert len(mockapi.requests) == 0
+    assert [source for source, _ in mockapi.state.rules.rules() if source == "runtime"] == []
+    mockapi.add_rule(respond={"content": "left behind"})  # the next test must not see it
+    mockapi.openai_client().models.list()
+
+
+def test_state_is_reset_before_each_test_again(mockapi: Mockapi) -> None:
+    test_state_is_reset_before_each_test(mockapi)
+
+
+async def test_async_client(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"endpoint": "models", "model": "ada"}, respond={"error": "overloaded"})
+    client = mockapi.async_openai_client()
+    assert (await client.models.retrieve("babbage")).id == "babbage"
+    with pytest.raises(Exception, match="overloaded"):
+        await client.models.retrieve("ada")
+    await client.close()
+
+
+def test_reset_mid_test(mockapi: Mockapi) -> None:
+    mockapi.add_rule(respond={"content": "ruled"})
+    assert _chat(mockapi, "x") == "ruled"
+    mockapi.reset()
+    assert _chat(mockapi, "x") != "ruled"
+    assert len(mockapi.requests) == 1
+
+
+@pytest.mark.mockapi(fixtures="data/marker_rules.yaml")
+def test_marker_loads_rule_files(mockapi: Mockapi) -> None:
+    assert _chat(mockapi, "hello there") == "Hello from the marker's rule file."
+    assert mockapi.requests.last_request.rule_id == "marker-greeting"
+
+
+@pytest.mark.mockapi(seed=7)
+def test_marker_sets_the_seed(mockapi: Mockapi) -> None:
+    seven = _chat(mockapi, "tell me something")
+    mockapi.seed(0)
+    zero = _chat(mockapi, "tell me something")
+    mockapi.seed(7)
+    assert _chat(mockapi, "tell me something") == seven != zero
+
+
+def test_seed_returns_to_the_settings_after_the_marked_test(mockapi: Mockapi) -> None:
+    assert mockapi.state.seeding.seed == mockapi.state.settings.seed == 0
+
+
+def test_pytester_suite_uses_only_the_installed_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_user=textwrap.dedent(
+            """
+            import openai
+            import pytest
+
+            def test_five_lines(mockapi):
+                mockapi.add_rule(match={"endpoint": "models"}, respond={"error": "rate_limit_exceeded"}, times=1)
+                client = mockapi.openai_client()
+                with pytest.raises(openai.RateLimitError):
+                    client.models.list()
+                assert client.models.retrieve("gpt-4").id == "gpt-4"
+                assert mockapi.requests.last_request.path == "/v1/models/gpt-4"
+
+            def test_isolated(mockapi):
+                assert len(mockapi.requests) == 0
+
+            @pytest.mark.mockapi(seed=3)
+            def test_marker_registered(mockapi):
+                assert mockapi.state.seeding.seed == 3
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:asyncio", "-W", "error", "--strict-markers"
+    )
+    result.assert_outcomes(passed=3)

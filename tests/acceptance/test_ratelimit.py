@@ -1,0 +1,106 @@
+"""Rate limits per API key (--rpm/--tpm and per rule): headers counting down, the real 429, recovery."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import openai
+import pytest
+
+from mockapi.app import create_app
+from mockapi.pytest_plugin import Mockapi, ServerThread
+from mockapi.settings import Settings
+from tests import fake_endpoints
+from tests.support import ServerProcess, error_of
+
+WINDOW = 2.0  # seconds; the real API's window is a minute
+
+
+def _get(process: ServerProcess, key: str) -> httpx.Response:
+    return httpx.get(process.base_url + "/models/ada", headers={"Authorization": f"Bearer {key}"})
+
+
+def test_rpm_refuses_the_sixth_request_then_recovers(start_server: Callable[..., ServerProcess]) -> None:
+    process = start_server("--rpm", "5", "--rate-window-seconds", str(WINDOW))
+    responses = [_get(process, "sk-rpm-test-key-1111") for _ in range(5)]
+    assert [r.status_code for r in responses] == [200] * 5
+    assert [r.headers["x-ratelimit-remaining-requests"] for r in responses] == ["4", "3", "2", "1", "0"]
+    assert {r.headers["x-ratelimit-limit-requests"] for r in responses} == {"5"}
+    assert all(r.headers["x-ratelimit-reset-requests"].endswith("s") for r in responses)
+    refused = _get(process, "sk-rpm-test-key-1111")
+    assert refused.status_code == 429
+    error = error_of(refused)
+    assert (error["type"], error["code"], error["param"]) == ("requests", "rate_limit_exceeded", None)
+    assert str(error["message"]).startswith(
+        "Rate limit reached for default-ada in organization org-mockapi on requests per min. Limit: 5 / min. "
+        "Please try again in "
+    )
+    assert 1 <= int(refused.headers["retry-after"]) <= WINDOW
+    assert refused.headers["x-ratelimit-remaining-requests"] == "0"
+    # Another key has its own window.
+    assert _get(process, "sk-rpm-other-key-2222").headers["x-ratelimit-remaining-requests"] == "4"
+    # The SDK honours retry-after and gets through once the window has moved on.
+    client = openai.OpenAI(base_url=process.base_url, api_key="sk-rpm-test-key-1111", max_retries=3)
+    assert client.models.retrieve("ada").id == "ada"
+    time.sleep(WINDOW)
+    recovered = _get(process, "sk-rpm-test-key-1111")
+    assert recovered.status_code == 200 and recovered.headers["x-ratelimit-remaining-requests"] == "4"
+
+
+def test_limit_headers_on_every_v1_response(mockapi: Mockapi) -> None:
+    headers = {"Authorization": "Bearer sk-headers-key-000000"}
+    with httpx.Client(base_url=mockapi.url, headers=headers) as http:
+        remaining = [int(http.get("/v1/models").headers["x-ratelimit-remaining-requests"]) for _ in range(3)]
+        missing = http.get("/v1/nope")
+        health = http.get("/health")
+    assert remaining == [3499, 3498, 3497]
+    assert missing.status_code == 404 and missing.headers["x-ratelimit-limit-requests"] == "3500"
+    assert missing.headers["x-ratelimit-limit-tokens"] == "90000"
+    assert "x-ratelimit-limit-requests" not in health.headers
+
+
+def test_rule_with_its_own_rpm(mockapi: Mockapi) -> None:
+    mockapi.add_rule(id="limited", match={"endpoint": "models", "model": "ada"}, rpm=2)
+    client = mockapi.openai_client()
+    raw = [client.models.with_raw_response.retrieve("ada") for _ in range(2)]
+    assert [r.headers["x-ratelimit-remaining-requests"] for r in raw] == ["1", "0"]
+    assert raw[0].headers["x-ratelimit-limit-requests"] == "2"
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.models.retrieve("ada")
+    assert caught.value.body["code"] == "rate_limit_exceeded"  # type: ignore[index]
+    assert client.models.retrieve("babbage").id == "babbage"  # other requests are not limited by the rule
+    assert mockapi.requests.last_request.fault is None
+    assert [e.fault for e in mockapi.requests][2] == "rate_limit"
+
+
+@pytest.fixture(scope="module")
+def tpm_server() -> Iterator[ServerThread]:
+    app = fake_endpoints.mount(create_app(Settings(tpm=60, rate_window_seconds=WINDOW)))
+    server = ServerThread(app).start()
+    yield server
+    server.stop()
+
+
+def test_tpm_counts_the_reply_usage(tpm_server: ServerThread) -> None:
+    client = openai.OpenAI(base_url=tpm_server.url + fake_endpoints.PREFIX, api_key="sk-tpm-key-0000", max_retries=0)
+    messages = [{"role": "user", "content": "count my tokens please"}]
+    first = client.chat.completions.with_raw_response.create(model="gpt-3.5-turbo", messages=messages)
+    usage = first.parse().usage
+    assert usage is not None
+    assert first.headers["x-ratelimit-limit-tokens"] == "60"
+    assert int(first.headers["x-ratelimit-remaining-tokens"]) == 60 - usage.total_tokens
+    second = client.chat.completions.with_raw_response.create(model="gpt-3.5-turbo", messages=messages)
+    assert int(second.headers["x-ratelimit-remaining-tokens"]) == 60 - 2 * usage.total_tokens
+    refused = None
+    for _ in range(10):
+        try:
+            client.chat.completions.create(model="gpt-3.5-turbo", messages=messages)
+        except openai.RateLimitError as exc:
+            refused = exc
+            break
+    assert refused is not None
+    assert refused.body["type"] == "tokens"  # type: ignore[index]
+    assert "on tokens per min. Limit: 60 / min." in refused.body["message"]  # type: ignore[index]
+    assert int(refused.response.headers["retry-after"]) >= 1
