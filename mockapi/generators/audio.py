@@ -65,6 +65,8 @@ def segment_texts(text: str) -> list[str]:
 
 def timings(pieces: list[str], duration: float) -> list[tuple[float, float]]:
     """(start, end) per piece, in proportion to its length, back to back from 0 to `duration`."""
+    if not pieces:
+        return []
     weights = [max(1, len(piece.strip())) for piece in pieces]
     total = sum(weights)
     bounds = [0.0]
