@@ -48,7 +48,7 @@ def test_legacy_sdk_raises_authentication_error_for_a_wrong_key(start_server: Ca
         try:
             openai.Model.list()
         except openai.error.AuthenticationError as exc:
-            emit([exc.http_status, exc.code])
+            emit([exc.http_status, exc.json_body["error"]["code"]])
         """,
     )
     assert result == [401, "invalid_api_key"]
