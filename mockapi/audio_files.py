@@ -57,22 +57,47 @@ def probe(file: BinaryIO, extension: str) -> AudioProbe:
     while chunk := file.read(_CHUNK):
         digest.update(chunk)
         size += len(chunk)
-    measured = wav_duration(file) if extension == "wav" else None
+    measured = wav_duration(file, size) if extension == "wav" else None
     if measured is not None:
         return AudioProbe(size, digest.hexdigest(), measured, True)
     per_second = PCM_BYTES_PER_SECOND if extension == "wav" else COMPRESSED_BYTES_PER_SECOND
     return AudioProbe(size, digest.hexdigest(), size / per_second, False)
 
 
-def wav_duration(file: BinaryIO) -> float | None:
-    """Frames over frame rate, from the header; None when `wave` cannot read it."""
+def wav_duration(file: BinaryIO, size: int) -> float | None:
+    """Frames over frame rate from the header, by `wave`; for the encodings `wave` refuses (float
+    samples, WAVE_FORMAT_EXTENSIBLE) or a header that overstates the data, the data chunk's size over
+    the fmt chunk's byte rate."""
     file.seek(0)
     try:
         with wave.open(file, "rb") as wav:
             rate = wav.getframerate()
-            return wav.getnframes() / rate if rate > 0 else None
+            frame_bytes = wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
+            # A streamed WAV's header overstates its data: then the RIFF reading counts what is there.
+            if rate > 0 and frame_bytes <= size:
+                return wav.getnframes() / rate
     except (wave.Error, EOFError, struct.error, ValueError):
+        pass
+    return _riff_duration(file, size)
+
+
+def _riff_duration(file: BinaryIO, size: int) -> float | None:
+    file.seek(0)
+    header = file.read(12)
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
         return None
+    byte_rate = 0
+    while len(chunk := file.read(8)) == 8:
+        kind, length = chunk[:4], int.from_bytes(chunk[4:], "little")
+        if kind == b"data":
+            # Streaming writers leave the length at 0 or 0xFFFFFFFF: count what is there instead.
+            remaining = size - file.tell()
+            data = length if 0 < length <= remaining else remaining
+            return data / byte_rate if byte_rate else None
+        body = file.read(length + length % 2)
+        if kind == b"fmt " and len(body) >= 12:
+            byte_rate = int.from_bytes(body[8:12], "little")
+    return None
 
 
 # The real API's errors for files.

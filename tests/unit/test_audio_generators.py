@@ -6,6 +6,7 @@ import hashlib
 import io
 import itertools
 import random
+import struct
 import wave
 
 import pytest
@@ -201,3 +202,26 @@ def test_language_table() -> None:
     assert languages.language_name(None) == "english"
     assert languages.language_name("de") == "german"
     assert languages.is_language_code("zh") and not languages.is_language_code("english")
+
+
+def _riff(fmt_tag: int, channels: int, rate: int, bits: int, data: bytes, data_length: int | None = None) -> bytes:
+    block = channels * bits // 8
+    fmt = struct.pack("<HHIIHH", fmt_tag, channels, rate, rate * block, block, bits)
+    length = len(data) if data_length is None else data_length
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"LIST" + struct.pack("<I", 3) + b"abc\0"
+    body += b"data" + struct.pack("<I", length) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def test_probe_reads_float_wavs_that_wave_refuses() -> None:
+    # 32-bit float stereo at 44.1 kHz: half a second is 44_100 * 2 * 4 / 2 bytes.
+    data = bytes(44_100 * 2 * 4 // 2)
+    probe = audio_files.probe(io.BytesIO(_riff(3, 2, 44_100, 32, data)), "wav")
+    assert (probe.duration, probe.measured) == (0.5, True)
+
+
+@pytest.mark.parametrize("fmt_tag", [1, 3])
+def test_probe_counts_the_data_of_a_streamed_wav(fmt_tag: int) -> None:
+    data = bytes(16_000 * 2 * 3)
+    probe = audio_files.probe(io.BytesIO(_riff(fmt_tag, 1, 16_000, 16, data, data_length=0xFFFFFFFF)), "wav")
+    assert (probe.duration, probe.measured) == (3.0, True)
