@@ -9,6 +9,7 @@ import itertools
 import random
 import re
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 from faker import Faker
@@ -16,9 +17,11 @@ from faker import Faker
 from mockapi import tokens
 from mockapi.schemas.audio import (
     CreateTranscriptionVerboseResponse,
+    Granularity,
     ResponseFormat,
     Task,
     TranscriptionSegment,
+    TranscriptionWord,
 )
 
 # A calm speaking pace: 150 words a minute.
@@ -31,6 +34,8 @@ FRAMES_PER_SECOND = 100
 
 _WORD = re.compile(r"\s*\S+")
 _SENTENCE_END = (".", "!", "?")
+# Word timestamps name the spoken word, without the punctuation around it.
+_PUNCTUATION = '.,!?;:"()[]'
 
 
 def transcript_text(faker: Faker, rng: random.Random, duration: float) -> str:
@@ -86,8 +91,10 @@ def transcription(
     language: str,
     temperature: float,
     rng: random.Random,
+    granularities: Sequence[Granularity] = (),
 ) -> CreateTranscriptionVerboseResponse:
-    """The full answer (verbose_json); the other formats are renderings of it."""
+    """The full answer (verbose_json); the other formats are renderings of it. `granularities` as the
+    request's `timestamp_granularities`: none means segments only."""
     duration = round(duration, 3)
     pieces = segment_texts(text)
     segments = [
@@ -106,8 +113,29 @@ def transcription(
         for index, (piece, (start, end)) in enumerate(zip(pieces, timings(pieces, duration), strict=True))
     ]
     return CreateTranscriptionVerboseResponse(
-        task=task, language=language, duration=duration, text=text, segments=segments
+        task=task,
+        language=language,
+        duration=duration,
+        text=text,
+        segments=segments if not granularities or "segment" in granularities else None,
+        words=word_timings(segments) if "word" in granularities else None,
     )
+
+
+def word_timings(segments: list[TranscriptionSegment]) -> list[TranscriptionWord]:
+    """Each segment's time shared among its words in proportion to their length."""
+    words: list[TranscriptionWord] = []
+    for segment in segments:
+        spoken = [word.strip(_PUNCTUATION) for word in segment.text.split()]
+        spoken = [word for word in spoken if word]
+        if not spoken:
+            continue
+        spans = timings(spoken, segment.end - segment.start)
+        words.extend(
+            TranscriptionWord(word=word, start=round(segment.start + start, 2), end=round(segment.start + end, 2))
+            for word, (start, end) in zip(spoken, spans, strict=True)
+        )
+    return words
 
 
 def compression_ratio(text: str) -> float:
@@ -121,11 +149,11 @@ def render(response_format: ResponseFormat, result: CreateTranscriptionVerboseRe
     if response_format == "json":
         return {"text": result.text}
     if response_format == "verbose_json":
-        return result.model_dump()
+        return result.model_dump(exclude_none=True)
     if response_format == "srt":
-        return srt(result.segments)
+        return srt(result.segments or [])
     if response_format == "vtt":
-        return vtt(result.segments)
+        return vtt(result.segments or [])
     return result.text + "\n"
 
 

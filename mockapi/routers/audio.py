@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,7 +14,7 @@ from mockapi import audio_files, languages
 from mockapi.generators import audio as generate
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, parse, require_model, run
-from mockapi.schemas.audio import CreateTranscriptionRequest, CreateTranslationRequest, Task
+from mockapi.schemas.audio import CreateTranscriptionRequest, CreateTranslationRequest, Granularity, Task
 
 router = APIRouter(tags=["audio"])
 
@@ -23,29 +24,34 @@ TEXT_PLAIN = "text/plain; charset=utf-8"
 @router.post("/audio/transcriptions")
 async def create_transcription(request: Request) -> Response:
     body = parse(CreateTranscriptionRequest, await read_form(request))
-    return await _answer(request, body, "audio.transcriptions", "transcribe", body.language)
+    granularities = body.timestamp_granularities or ()
+    return await _answer(request, body, "audio.transcriptions", "transcribe", body.language, granularities)
 
 
 @router.post("/audio/translations")
 async def create_translation(request: Request) -> Response:
     # Translations always come out in English, whatever the audio's language.
     body = parse(CreateTranslationRequest, await read_form(request))
-    return await _answer(request, body, "audio.translations", "translate", None)
+    return await _answer(request, body, "audio.translations", "translate", None, ())
 
 
 async def read_form(request: Request) -> dict[str, Any]:
     """The form's fields, with the `file` part probed (size, digest, duration); the spooled files are
     closed (deleted) before the answer is made."""
     fields: dict[str, Any] = {}
+    arrays: dict[str, list[str]] = {}
     async with request.form(max_files=8, max_fields=64) as form:
         for name, value in form.multi_items():
-            if not isinstance(value, UploadFile):
+            if name.endswith("[]"):
+                # Array fields repeat with brackets (`timestamp_granularities[]=word`), as the SDKs send them.
+                arrays.setdefault(name[:-2], []).append(value if isinstance(value, str) else value.filename or "")
+            elif not isinstance(value, UploadFile):
                 fields[name] = value
             elif name == "file":
                 fields[name] = await _probe(value)
             else:
                 fields[name] = value.filename or ""
-    return fields
+    return {**fields, **arrays}
 
 
 async def _probe(upload: UploadFile) -> dict[str, Any]:
@@ -61,7 +67,12 @@ async def _probe(upload: UploadFile) -> dict[str, Any]:
 
 
 async def _answer(
-    request: Request, body: CreateTranslationRequest, endpoint: str, task: Task, language: str | None
+    request: Request,
+    body: CreateTranslationRequest,
+    endpoint: str,
+    task: Task,
+    language: str | None,
+    granularities: Sequence[Granularity],
 ) -> Response:
     require_model(request, body.model, ("audio",))
     upload = body.file
@@ -87,6 +98,7 @@ async def _answer(
             language=languages.language_name(language),
             temperature=body.temperature,
             rng=rng,
+            granularities=granularities,
         )
         rendered = generate.render(body.response_format, result)
         if isinstance(rendered, str):

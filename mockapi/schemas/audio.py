@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from mockapi import languages
 from mockapi.audio_files import AUDIO_FORMATS, extension, invalid_file_format
@@ -13,6 +13,7 @@ ResponseFormat = Literal["json", "text", "srt", "verbose_json", "vtt"]
 RESPONSE_FORMATS: tuple[ResponseFormat, ...] = ("json", "text", "srt", "verbose_json", "vtt")
 
 Task = Literal["transcribe", "translate"]
+Granularity = Literal["word", "segment"]
 
 
 class AudioUpload(BaseModel):
@@ -73,6 +74,20 @@ class CreateTranslationRequest(BaseModel):
 
 class CreateTranscriptionRequest(CreateTranslationRequest):
     language: str | None = None
+    # Added to the API in 2024; the current SDKs send it as repeated `timestamp_granularities[]` fields.
+    timestamp_granularities: list[Granularity] | None = None
+
+    @field_validator("timestamp_granularities", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("timestamp_granularities")
+    @classmethod
+    def _verbose_only(cls, value: list[Granularity] | None, info: ValidationInfo) -> list[Granularity] | None:
+        if value and info.data.get("response_format") != "verbose_json":
+            raise ValueError("timestamp_granularities is only supported when response_format is verbose_json")
+        return value
 
     @field_validator("language")
     @classmethod
@@ -102,11 +117,20 @@ class TranscriptionSegment(BaseModel):
     no_speech_prob: float
 
 
+class TranscriptionWord(BaseModel):
+    word: str
+    start: float
+    end: float
+
+
 class CreateTranscriptionVerboseResponse(BaseModel):
-    """`verbose_json`: the current SDKs' types require `language`, `duration` and `segments`."""
+    """`verbose_json`: the current SDKs' types require `language`, `duration` and `segments`.
+
+    `words` only when word timestamps were asked for; `segments` is then left out unless asked too."""
 
     task: Task
     language: str
     duration: float
     text: str
-    segments: list[TranscriptionSegment]
+    segments: list[TranscriptionSegment] | None = None
+    words: list[TranscriptionWord] | None = None

@@ -169,6 +169,23 @@ def test_verbose_json_reports_english_without_a_language(client: openai.OpenAI) 
     assert (result.language, result.duration) == ("english", 6.0)
 
 
+def test_word_timestamps_when_asked(client: openai.OpenAI) -> None:
+    words_only = transcribe(client, TWENTY_SECONDS, response_format="verbose_json", timestamp_granularities=["word"])
+    assert words_only.segments is None
+    words = words_only.words
+    assert words is not None
+    assert [w.word for w in words] == [word.strip(".") for word in words_only.text.split()]
+    assert words[0].start == 0.0 and words[-1].end == 20.0
+    for word, following in itertools.pairwise(words):
+        assert word.start <= word.end <= following.start
+    both = transcribe(
+        client, TWENTY_SECONDS, response_format="verbose_json", timestamp_granularities=["word", "segment"]
+    )
+    assert both.words == words and both.segments is not None and both.text == words_only.text
+    body = _bad_request(lambda: transcribe(client, SIX_SECONDS, timestamp_granularities=["word"]))
+    assert body["param"] == "timestamp_granularities"
+
+
 def test_content_types_are_the_real_apis(http: httpx.Client) -> None:
     expected = {
         "json": "application/json",

@@ -102,6 +102,27 @@ def test_verbose_segments_have_every_field() -> None:
     assert all(-0.45 <= s.avg_logprob <= -0.12 and 0 < s.no_speech_prob < 0.05 for s in result.segments)
 
 
+def test_words_share_their_segment_time() -> None:
+    result = audio.transcription(
+        "Hi, you. Bye!",
+        2.0,
+        task="transcribe",
+        language="english",
+        temperature=0.0,
+        rng=random.Random(1),
+        granularities=["word"],
+    )
+    assert result.segments is None
+    assert result.words is not None
+    # Segments "Hi, you." (8 characters) and " Bye!" (4): 0-1.33 s and 1.33-2 s; "Hi" is 2/5 of the first.
+    assert [(w.word, w.start, w.end) for w in result.words] == [
+        ("Hi", 0.0, 0.53),
+        ("you", 0.53, 1.33),
+        ("Bye", 1.33, 2.0),
+    ]
+    assert "segments" not in audio.render("verbose_json", result)
+
+
 def test_empty_transcript_has_no_segments() -> None:
     result = _result("", 3.0)
     assert result.segments == []
