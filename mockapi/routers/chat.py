@@ -16,6 +16,8 @@ router = APIRouter(tags=["chat"])
 
 # Context window assumed for a catalogue entry that does not give one.
 DEFAULT_CONTEXT_WINDOW = 4096
+# Without max_tokens a reply may fill the window, but no model writes more than this in one reply.
+MAX_OUTPUT_TOKENS = 4096
 # Left out of the seed: they cut or deliver the text without changing it (see routers/completions.py).
 SHAPING_KEYS = frozenset({"max_tokens", "stop", "n", "logit_bias", "stream", "user"})
 
@@ -60,7 +62,7 @@ def _completion_budget(entry: ModelEntry, body: CreateChatCompletionRequest, pro
     if body.max_tokens is None:
         if prompt_tokens >= window:
             raise errors.chat_too_long(window, prompt_tokens, None)
-        return window - prompt_tokens
+        return min(window - prompt_tokens, MAX_OUTPUT_TOKENS)
     if prompt_tokens + body.max_tokens > window:
         raise errors.chat_too_long(window, prompt_tokens, body.max_tokens)
     return body.max_tokens
