@@ -81,11 +81,10 @@ def _echo_scores(prompt: PromptText, answer: Source) -> tuple[TokenScore | None,
 
 
 def _choice_body(request: CreateCompletionRequest, choice: Choice) -> dict[str, Any]:
-    echo = request.echo and choice.echo_scores is not None
-    text = (choice.prompt.text if echo else "") + choice.draft.text
+    text = (choice.prompt.text if choice.echo_scores is not None else "") + choice.draft.text
     logprobs = None
     if request.logprobs is not None:
-        if echo and choice.echo_scores is not None:
+        if choice.echo_scores is not None:
             ids = choice.prompt.ids + choice.draft.tokens
             scores = choice.echo_scores + choice.draft.scores
             logprobs = logprobs_object(ids, scores, request.logprobs, 0)
@@ -133,17 +132,15 @@ def completion_chunks(
         }
 
     def of(choice: Choice) -> Iterator[dict[str, Any]]:
-        position = 0
-        if request.echo and choice.echo_scores is not None:
+        # Offsets count from the start of the prompt, echoed or not.
+        position = len(choice.prompt.text)
+        if choice.echo_scores is not None:
             logprobs = None
             if request.logprobs is not None:
                 logprobs = logprobs_object(choice.prompt.ids, choice.echo_scores, request.logprobs, 0)
             yield chunk(
                 {"text": choice.prompt.text, "index": choice.index, "logprobs": logprobs, "finish_reason": None}
             )
-            position = len(choice.prompt.text)
-        else:
-            position = len(choice.prompt.text)
         draft = choice.draft
         for text, first, end in pieces(draft.tokens):
             logprobs = None

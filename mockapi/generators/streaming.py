@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -10,15 +11,10 @@ T = TypeVar("T")
 
 def interleave(streams: Iterable[Iterator[T]]) -> Iterator[T]:
     """One item of each stream in turn (choices interleave by index, as the real API sends them)."""
-    active = list(streams)
+    active = deque(streams)
     while active:
-        still = []
-        for stream in active:
-            item = next(stream, _END)
-            if item is not _END:
-                still.append(stream)
-                yield item  # type: ignore[misc]
-        active = still
-
-
-_END = object()
+        stream = active.popleft()
+        for item in stream:
+            yield item
+            active.append(stream)
+            break
