@@ -16,12 +16,14 @@ router = APIRouter(tags=["embeddings"])
 
 # Only the text-embedding-3 family can shorten its vectors.
 SHORTENING_PREFIX = "text-embedding-3"
+# For an embedding model that a user's catalogue lists without its dimensions.
+DEFAULT_DIMENSIONS = 1536
 
 
 def _embedding_model(request: Request, model_id: str) -> ModelEntry:
     """The catalogue entry; 404 for an unknown model, the real API's 403 for a model of another kind."""
     entry = state_of(request).catalogue.get(model_id)
-    if entry.kind != "embedding" or entry.dimensions is None:
+    if entry.kind != "embedding":
         raise errors.OpenAIError(403, "You are not allowed to generate embeddings from this model", param="model")
     return entry
 
@@ -40,7 +42,7 @@ async def create_embedding(request: Request) -> Response:
     raw = await read_json(request)
     body = parse(CreateEmbeddingRequest, raw)
     entry = _embedding_model(request, body.model)
-    native = entry.dimensions or 0
+    native = entry.dimensions or DEFAULT_DIMENSIONS
     _check_dimensions(entry, body.dimensions, native)
     inputs = measure_inputs(body, entry.context_window)
     exchange = Exchange(

@@ -7,6 +7,7 @@ accepted as the real API accepts them.
 
 from __future__ import annotations
 
+import reprlib
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -26,21 +27,23 @@ from mockapi.generators.embeddings import MeasuredInput
 
 MAX_INPUTS = 2048
 DEFAULT_CONTEXT_WINDOW = 8191
+SHORT_TEXT = 256  # characters
 
 # The real API's words for an input it cannot use (empty, or too many items).
 INVALID_INPUT = "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."
 
 
-def _short_repr(value: Any, limit: int = 200) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+# Quotes the offending value the way the real API does, without printing a 2048-item batch in full.
+_REPR = reprlib.Repr()
+_REPR.maxlist = _REPR.maxdict = 8
+_REPR.maxstring = _REPR.maxother = 80
 
 
 def _valid_input(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     try:
         parsed = handler(value)
     except ValidationError:
-        raise ValueError(f"{_short_repr(value)} is not valid under any of the given schemas - 'input'") from None
+        raise ValueError(f"{_REPR.repr(value)} is not valid under any of the given schemas - 'input'") from None
     items = [parsed] if isinstance(parsed, str) else parsed
     if not items or len(items) > MAX_INPUTS or any(len(item) == 0 for item in items if not isinstance(item, int)):
         raise ValueError(INVALID_INPUT)
@@ -74,7 +77,10 @@ def _max_token() -> int:
 
 
 def _count(text: str) -> int:
-    # Not tokens.encode: its cache would keep up to 2048 inputs of 8191 tokens from each request.
+    # Short texts go through tokens' cache (repeated texts are common); long ones bypass it, which would
+    # otherwise keep up to 2048 inputs of 8191 tokens from each request.
+    if len(text) <= SHORT_TEXT:
+        return tokens.count(text)
     return len(tokens.encoding().encode_ordinary(text))
 
 

