@@ -30,7 +30,7 @@ Vector = npt.NDArray[np.float32]
 EncodingFormat = Literal["float", "base64"]
 
 # Caches of per-feature vectors and of serialised embeddings, each held under this many bytes (LRU eviction).
-CACHE_BYTES = 24 * 1024 * 1024
+CACHE_BYTES = 16 * 1024 * 1024
 
 WORD = re.compile(r"\w+")
 
