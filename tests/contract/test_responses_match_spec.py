@@ -41,6 +41,8 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
         {"json": {"model": "gpt-4", "messages": [{"role": "user", "content": "Hi"}]}},
     ),
     ("/edits", "post", "/v1/edits", {"json": {"model": "text-davinci-edit-001", "input": "a", "instruction": "b"}}),
+    ("/embeddings", "post", "/v1/embeddings", {"json": {"model": "text-embedding-ada-002", "input": "spec"}}),
+    ("/embeddings", "post", "/v1/embeddings", {"json": {"model": "text-embedding-3-small", "input": [[1, 2], [3]]}}),
 ]
 
 
