@@ -9,11 +9,18 @@ from starlette.responses import Response
 from mockapi import __version__
 from mockapi.edge import Edge
 from mockapi.errors import install_error_handlers
-from mockapi.routers import control, models
+from mockapi.routers import audio, chat, completions, control, edits, embeddings, models
 from mockapi.settings import Settings
 from mockapi.state import AppState
 
-RESOURCE_ROUTERS: list[APIRouter] = [models.router]
+RESOURCE_ROUTERS: list[APIRouter] = [
+    models.router,
+    completions.router,
+    chat.router,
+    edits.router,
+    embeddings.router,
+    audio.router,
+]
 
 EXPOSED_HEADERS = [
     "x-request-id",
