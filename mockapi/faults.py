@@ -131,10 +131,22 @@ def json_body(body: Any, status: int, headers: Mapping[str, str], respond: Respo
     if respond is None or not (respond.malformed_json or respond.disconnect_after_chunks is not None):
         return None
     data = orjson.dumps(body)
-    if respond.malformed_json:
-        data = malformed(data)
+    return _body(malformed(data) if respond.malformed_json else data, status, headers, "application/json", respond)
+
+
+def raw_body(
+    data: bytes, status: int, headers: Mapping[str, str], media_type: str, respond: Respond | None
+) -> FaultyResponse | None:
+    """A non-JSON answer (text, audio...) cut short by `disconnect_after_chunks`, or None without it."""
+    if respond is None or respond.disconnect_after_chunks is None:
+        return None
+    return _body(data, status, headers, media_type, respond)
+
+
+def _body(data: bytes, status: int, headers: Mapping[str, str], media_type: str, respond: Respond) -> FaultyResponse:
+    """The bytes, or with `disconnect_after_chunks` their first half and then a closed connection."""
     cut = respond.disconnect_after_chunks is not None
-    return FaultyResponse(_once(data[: len(data) // 2] if cut else data), not cut, status, headers, "application/json")
+    return FaultyResponse(_once(data[: len(data) // 2] if cut else data), not cut, status, headers, media_type)
 
 
 def fault_name(respond: Respond) -> str | None:

@@ -162,7 +162,8 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
     if isinstance(reply, StreamReply):
         return faults.event_stream(reply.chunks, respond, state.settings.stream_delay_ms, headers)
     if isinstance(reply, RawReply):
-        return Response(reply.content, reply.status, headers, reply.media_type)
+        cut = faults.raw_body(reply.content, reply.status, headers, reply.media_type, respond)
+        return cut or Response(reply.content, reply.status, headers, reply.media_type)
     _count_usage(state, buckets, reply.body, estimate)
     if respond is not None:
         await faults.generation_time(respond, reply.body)

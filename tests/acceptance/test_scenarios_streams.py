@@ -93,3 +93,31 @@ def test_delay_ms_holds_the_answer(mockapi: Mockapi) -> None:
     assert client.models.retrieve("ada").id == "ada"
     assert time.monotonic() - started >= 0.2
     assert mockapi.requests.last_request.duration_ms >= 200
+
+
+def test_disconnect_cuts_an_unstreamed_answer_too(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"endpoint": "models"}, respond={"disconnect_after_chunks": 0})
+    with pytest.raises(openai.APIConnectionError):
+        mockapi.openai_client().models.list()
+    headers = {"Authorization": f"Bearer {mockapi.api_key}"}
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(mockapi.base_url + "/models", headers=headers)
+
+
+def test_the_real_chat_endpoint_plugs_into_the_same_rules(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"endpoint": "chat.completions", "contains": "cut"}, respond={"disconnect_after_chunks": 2})
+    mockapi.add_rule(
+        match={"endpoint": "chat.completions", "contains": "count"},
+        respond={"sequence": [{"content": "one"}, {"content": "two"}], "ttft_ms": 100},
+    )
+    client = mockapi.openai_client()
+    messages = [{"role": "user", "content": "cut"}]
+    with pytest.raises(openai.APIConnectionError):
+        list(client.chat.completions.create(model=MODEL, messages=messages, stream=True))
+    answers = [
+        client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "count"}]) for _ in range(3)
+    ]
+    assert [a.choices[0].message.content for a in answers] == ["one", "two", "two"]
+    assert [(e.path, e.fault) for e in mockapi.requests] == [("/v1/chat/completions", "disconnect")] + [
+        ("/v1/chat/completions", "delay")
+    ] * 3
