@@ -45,6 +45,22 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--fixed-time", type=int, help="epoch seconds for every `created` (MOCKAPI_FIXED_TIME)")
     parser.add_argument("--max-body-bytes", type=int, help="largest request body accepted (MOCKAPI_MAX_BODY_BYTES)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep uploaded files in this directory (MOCKAPI_DATA_DIR; default: memory)"
+    )
+    parser.add_argument(
+        "--org-storage-bytes",
+        type=int,
+        help="stored file bytes allowed per organization (MOCKAPI_ORG_STORAGE_BYTES; default 1000000000)",
+    )
+    parser.add_argument(
+        "--max-file-bytes", type=int, help="largest uploaded file (MOCKAPI_MAX_FILE_BYTES; default 512000000)"
+    )
+    parser.add_argument(
+        "--total-storage-bytes",
+        type=int,
+        help="stored file bytes allowed in all (MOCKAPI_TOTAL_STORAGE_BYTES; default 4000000000)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

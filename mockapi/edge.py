@@ -17,6 +17,8 @@ OPENAI_VERSION = "2020-10-01"
 API_PREFIX = "/v1"
 # Served like pre-signed links: no key needed.
 PUBLIC_PREFIXES = ("/v1/images/files/",)
+# Room for the multipart boundaries, part headers and the purpose field around an uploaded file.
+MULTIPART_ALLOWANCE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,20 @@ class Edge:
             except errors.OpenAIError as exc:
                 await exc.response()(scope, receive, send_with_headers)
                 return
-        limit = self.state.settings.max_body_bytes
+        limit = body_limit(self.state, scope)
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await errors.body_too_large(limit).response()(scope, receive, send_with_headers)
             return
         await self.app(scope, _limited(receive, limit), send_with_headers)
+
+
+def body_limit(state: AppState, scope: Scope) -> int:
+    """File uploads may be as large as the per-file limit allows (plus the multipart framing)."""
+    limit = state.settings.max_body_bytes
+    if scope["method"] == "POST" and scope["path"] == API_PREFIX + "/files":
+        limit = max(limit, state.settings.max_file_bytes + MULTIPART_ALLOWANCE)
+    return limit
 
 
 def _limited(receive: Receive, limit: int) -> Receive:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mockapi.catalogue import Catalogue
+from mockapi.files_store import FileStore, open_file_store
 from mockapi.fixtures import RuleBook, load_rules
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
@@ -16,6 +17,11 @@ class AppState:
     seeding: Seeding
     catalogue: Catalogue
     rules: RuleBook = field(default_factory=lambda: RuleBook([]))
+    files: FileStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        # In memory, or in settings.data_dir; file ids come from the seeded sequence.
+        self.files = open_file_store(self.settings, lambda: self.seeding.next_id("file-", 24))
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -26,3 +32,4 @@ class AppState:
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it."""
         self.rules = RuleBook(load_rules(self.settings.fixture_dirs))
+        self.files.clear()
