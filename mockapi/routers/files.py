@@ -76,8 +76,7 @@ async def _create_file(request: Request, form: FormData) -> Response:
         store.check_size(size)
     except FileTooLarge as exc:
         raise errors.OpenAIError(413, str(exc), param="file") from exc
-    if body.purpose == "fine-tune" and not filename.lower().endswith(".jsonl"):
-        raise errors.invalid_param("Invalid file format for Fine-Tune API. Must be .jsonl", None)
+    # The content decides, not the name: openai 0.28 names every upload "file".
     digest, problem = await run_in_threadpool(_inspect, upload.file, body.purpose)
     if problem is not None:
         raise errors.invalid_param(problem, None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -191,3 +193,50 @@ def test_directory_store_names_paths_after_ids_never_filenames(tmp_path: Path) -
     file_id = add(store, "org-a", b"x", "../../escape.txt")
     assert sorted(p.name for p in root.iterdir()) == [f"{file_id}.content", f"{file_id}.json"]
     assert not (tmp_path / "escape.txt").exists()
+
+
+# A process that dies (os._exit: no cleanup, like kill -9) at chosen moments of a write.
+CRASHING_WRITER = """
+import io, os, sys
+from pathlib import Path
+from mockapi.files_store import DirectoryFileStore
+
+moment = sys.argv[2]
+
+class DyingSource(io.BytesIO):
+    def read(self, size=-1):
+        chunk = super().read(size)
+        if moment == "copying" and self.tell() > 1_000_000:
+            os._exit(9)
+        return chunk
+
+class DyingStore(DirectoryFileStore):
+    syncs = 0
+    def _sync_directory(self):
+        super()._sync_directory()
+        self.syncs += 1
+        if (moment, self.syncs) in {("content renamed", 1), ("metadata renamed", 2)}:
+            os._exit(9)
+
+store = DyingStore(Path(sys.argv[1]))
+data = bytes(range(256)) * 10_000
+store.add("org-a", "dying.bin", "answers", 1, DyingSource(data), len(data))
+"""
+
+
+@pytest.mark.parametrize(
+    ("moment", "survives"), [("copying", False), ("content renamed", False), ("metadata renamed", True)]
+)
+def test_a_process_killed_mid_write_leaves_a_complete_file_or_none(tmp_path: Path, moment: str, survives: bool) -> None:
+    root = tmp_path / "files"
+    kept = add(DirectoryFileStore(root), "org-a", b"complete", "kept.txt", created_at=1)
+    died = subprocess.run([sys.executable, "-c", CRASHING_WRITER, str(root), moment], capture_output=True, timeout=60)
+    assert died.returncode == 9, died.stderr
+    reopened = DirectoryFileStore(root)
+    files = reopened.files_of("org-a")
+    assert [f.filename for f in files] == (["kept.txt", "dying.bin"] if survives else ["kept.txt"])
+    for stored in files:
+        assert reopened.content("org-a", stored.id) == (
+            b"complete" if stored.id == kept else bytes(range(256)) * 10_000
+        )
+    assert len(list(root.iterdir())) == 2 * len(files)
