@@ -30,7 +30,8 @@ class Caller:
 
     @property
     def owner(self) -> str:
-        return self.organization or f"key:{self.api_key}"
+        # Disjoint prefixes: an organization header cannot name a key's scope, nor the reverse.
+        return f"org:{self.organization}" if self.organization else f"key:{self.api_key}"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

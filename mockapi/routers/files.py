@@ -63,6 +63,9 @@ async def _read_form(request: Request) -> FormData:
 
 async def _create_file(request: Request, form: FormData) -> Response:
     fields: dict[str, Any] = dict(form.multi_items())
+    for name, value in fields.items():
+        if name != "file" and isinstance(value, UploadFile):
+            raise errors.invalid_param(f"'{name}' must be a plain form field, not a file.", name)
     body = parse(CreateFileRequest, fields)
     upload = body.file
     if not isinstance(upload, UploadFile):
@@ -99,7 +102,7 @@ def _size_of(source: BinaryIO) -> int:
 
 
 def _inspect(source: BinaryIO, purpose: str) -> tuple[str, str | None]:
-    """One pass over the spooled upload: its sha256, and for fine-tune what is wrong with it."""
+    """From the spooled upload, in chunks: its sha256 and, for fine-tune, what is wrong with it."""
     sha = hashlib.sha256()
     source.seek(0)
     while chunk := source.read(CHUNK_BYTES):

@@ -221,6 +221,7 @@ def test_fine_tune_error_through_sdk_names_the_line(sdk: openai.OpenAI) -> None:
         ({"purpose": "search", "file": "not a file"}, None, "file", "'file' must be a file upload"),
         ({"purpose": "search", "extra": "1"}, {"file": ("a.txt", b"x")}, "extra", "Unrecognized request argument"),
         ({"purpose": "search"}, {"file": ("empty.txt", b"")}, "file", "File is empty."),
+        ({}, {"purpose": ("p.txt", b"search")}, "purpose", "'purpose' must be a plain form field, not a file."),
     ],
 )
 def test_upload_validation_names_the_field(
@@ -277,6 +278,13 @@ def test_organizations_are_isolated_and_shared_by_their_keys(server: ServerProce
         assert colleague.get(f"/v1/files/{file_id}/content").content == b"org a data"
         assert colleague.delete(f"/v1/files/{file_id}").json()["deleted"] is True
         assert_not_found(member, file_id)
+
+
+def test_an_organization_header_cannot_name_a_keys_scope(server: ServerProcess, key: str) -> None:
+    with raw_client(server, key) as owner, raw_client(server, "sk-intruder", f"key:{key}") as intruder:
+        file_id = upload(owner, b"private").json()["id"]
+        assert intruder.get("/v1/files").json()["data"] == []
+        assert_not_found(intruder, file_id)
 
 
 def test_sdk_organization_option_scopes_files(server: ServerProcess, key: str) -> None:
