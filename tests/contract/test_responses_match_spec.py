@@ -14,6 +14,18 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("/models", "get", "/v1/models", {}),
     ("/models/{model}", "get", "/v1/models/gpt-3.5-turbo", {}),
     ("/models/{model}", "get", "/v1/models/text-embedding-ada-002", {}),
+    (
+        "/audio/transcriptions",
+        "post",
+        "/v1/audio/transcriptions",
+        {"files": {"file": ("a.mp3", bytes(32_000))}, "data": {"model": "whisper-1"}},
+    ),
+    (
+        "/audio/translations",
+        "post",
+        "/v1/audio/translations",
+        {"files": {"file": ("a.ogg", bytes(32_000))}, "data": {"model": "whisper-1"}},
+    ),
 ]
 
 
