@@ -9,11 +9,11 @@ from starlette.responses import Response
 from mockapi import __version__
 from mockapi.edge import Edge
 from mockapi.errors import install_error_handlers
-from mockapi.routers import models
+from mockapi.routers import images, models
 from mockapi.settings import Settings
 from mockapi.state import AppState
 
-RESOURCE_ROUTERS: list[APIRouter] = [models.router]
+RESOURCE_ROUTERS: list[APIRouter] = [models.router, images.router]
 
 EXPOSED_HEADERS = [
     "x-request-id",
