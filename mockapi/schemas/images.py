@@ -30,6 +30,8 @@ MAX_UPLOAD_SIDE = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Image modes that carry transparency, as the real API lists them.
 TRANSPARENT_MODES = ("RGBA", "LA", "L")
+# Options the spec marks `nullable: true`: null there means the default.
+_NULLABLE = frozenset({"model", "n", "size", "response_format"})
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class ImageOptions(BaseModel):
     @classmethod
     def _nulls_are_defaults(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v is not None or k == "user"}
+            return {k: v for k, v in data.items() if v is not None or k not in _NULLABLE}
         return data
 
     @field_validator("size", mode="before")

@@ -7,11 +7,13 @@ import base64
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
 import pytest
+import yaml
 from fastapi import FastAPI
 from PIL import Image, ImageChops
 
@@ -116,6 +118,7 @@ def test_url_is_built_from_the_request_host(http: httpx.Client) -> None:
         ({"response_format": "png"}, "response_format"),
         ({"model": "gpt-3.5-turbo"}, "model"),
         ({"prompt": None}, "prompt"),
+        ({"prompt": 5}, "prompt"),
         ({"style": "vivid"}, "style"),
     ],
 )
@@ -438,3 +441,32 @@ def test_ttl_flag_reaches_the_server(start_server: Callable[..., ServerProcess])
         assert [httpx.get(url).status_code for url in urls] == [404, 200, 200]
         time.sleep(0.7)
         assert [httpx.get(url).status_code for url in urls] == [404, 404, 404]
+
+
+async def test_fixture_rules_see_the_prompt_and_filename(tmp_path: Path) -> None:
+    rules = [
+        {"match": {"endpoint": "images.generations", "contains": "otter"}, "respond": {"content": "By a rule"}},
+        {"match": {"endpoint": "images.variations", "text": "broken.png"}, "respond": {"error": "server_error"}},
+        {"match": {"endpoint": "images.edits", "body": {"size": "512x512"}}, "respond": {"body": {"data": []}}},
+    ]
+    (tmp_path / "images.yaml").write_text(yaml.safe_dump(rules))
+
+    async def b64(http: httpx.AsyncClient, prompt: str) -> str:
+        body = {"prompt": prompt, "size": "256x256", "response_format": "b64_json"}
+        response = await http.post("/v1/images/generations", json=body)
+        return str(response.json()["data"][0]["b64_json"])
+
+    async with in_process(fixtures=(tmp_path,)) as (_, ruled), in_process() as (_, plain):
+        assert await b64(ruled, "an otter") != await b64(plain, "an otter")
+        assert await b64(ruled, "a beaver") == await b64(plain, "a beaver")
+        image = {"image": ("broken.png", UPLOADS["rgb"])}
+        assert (await ruled.post("/v1/images/variations", files=image)).status_code == 500
+        renamed = {"image": ("fine.png", UPLOADS["rgb"])}
+        fine = await ruled.post("/v1/images/variations", files=renamed, data={"size": "256x256"})
+        assert fine.status_code == 200
+        edit = await ruled.post(
+            "/v1/images/edits",
+            files={"image": ("a.png", UPLOADS["transparent"])},
+            data={"prompt": "x", "size": "512x512"},
+        )
+        assert edit.json() == {"data": []}
