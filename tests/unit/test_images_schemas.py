@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import pytest
 from PIL import Image
 
@@ -35,9 +38,13 @@ def test_limit_is_just_under_4_mib() -> None:
 
 
 def test_oversized_dimensions_are_refused_before_decoding() -> None:
-    huge = encode(Image.new("L", (5000, 5000)))
-    with pytest.raises(ValueError, match="at most 4096x4096"):
-        read_png(Upload(None, huge))
+    """A header claiming 100000x100000 pixels (a decompression bomb) is refused from the header alone."""
+    small = encode(Image.new("L", (8, 8)))
+    header = b"IHDR" + struct.pack(">II", 100_000, 100_000) + small[24:29]
+    bomb = small[:12] + header + struct.pack(">I", zlib.crc32(header)) + small[33:]
+    with pytest.raises(ValueError, match="at most 4096x4096 pixels, got 100000x100000"):
+        read_png(Upload(None, bomb))
+    assert read_png(Upload(None, encode(Image.new("L", (4096, 4096))))).image.size == (4096, 4096)
 
 
 def test_nulls_take_the_defaults() -> None:
