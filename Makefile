@@ -10,9 +10,11 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
 # Reinstall only when the project's metadata changes.
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	# The 2023-era SDK, kept apart from the current one; tests run it with PYTHONPATH.
+	$(BIN)/python -m pip install -q --target $(VENV)/legacy-openai "openai==0.28.1"
 	touch $(STAMP)
 
 run: $(STAMP)
