@@ -21,6 +21,7 @@ from mockapi.app import create_app
 from mockapi.image_store import ImageStore
 from mockapi.settings import Settings
 from tests.images_support import MiB, checkerboard, decode, encode, padded_png, with_transparent_square
+from tests.legacy import run_legacy
 from tests.support import API_KEY, ServerProcess, error_of
 
 # The SDK itself marks create_variation (and dall-e-2 era calls) deprecated: that is not ours to fix.
@@ -470,3 +471,37 @@ async def test_fixture_rules_see_the_prompt_and_filename(tmp_path: Path) -> None
             data={"prompt": "x", "size": "512x512"},
         )
         assert edit.json() == {"data": []}
+
+
+def test_legacy_sdk_generates_edits_and_varies(server: ServerProcess) -> None:
+    """openai 0.28 uploads `image`/`mask` without extension as application/octet-stream."""
+    source = base64.b64encode(UPLOADS["transparent"]).decode()
+    rgb = base64.b64encode(UPLOADS["rgb"]).decode()
+    result = run_legacy(
+        server.base_url,
+        API_KEY,
+        f"""
+        import base64
+        png = base64.b64decode("{source}")
+        rgb = base64.b64decode("{rgb}")
+        out = {{}}
+        generated = openai.Image.create(prompt="otter", n=2, size="256x256")
+        out["urls"] = [item["url"] for item in generated["data"]]
+        edited = openai.Image.create_edit(
+            image=png, mask=png, prompt="hat", size="256x256", response_format="b64_json"
+        )
+        out["edit"] = edited["data"][0]["b64_json"]
+        varied = openai.Image.create_variation(image=png, n=3, size="256x256", response_format="b64_json")
+        out["variations"] = [item["b64_json"] for item in varied["data"]]
+        try:
+            openai.Image.create_edit(image=rgb, prompt="hat")
+        except openai.error.InvalidRequestError as exc:
+            out["error"] = [exc.http_status, exc.param, str(exc)]
+        emit(out)
+        """,
+    )
+    assert len(result["urls"]) == 2
+    assert all(decode(_fetch(url)).size == (256, 256) for url in result["urls"])
+    assert decode(base64.b64decode(result["edit"])).size == (256, 256)
+    assert len(set(result["variations"])) == 3
+    assert result["error"] == [400, "image", "Invalid input image - format must be in ['RGBA', 'LA', 'L'], got RGB."]
