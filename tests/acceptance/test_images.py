@@ -349,6 +349,14 @@ def test_edit_form_fields_are_validated(
     assert error_of(response)["param"] == param
 
 
+def test_served_image_answers_head_like_get(client: openai.OpenAI) -> None:
+    url = client.images.generate(prompt="otter", size="256x256").data[0].url or ""
+    head = httpx.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == "image/png"
+    assert int(head.headers["content-length"]) == len(_fetch(url))
+
+
 def test_unknown_or_misnamed_image_file_is_404_without_auth(server: ServerProcess) -> None:
     for path in ("/v1/images/files/img-doesnotexist.png", "/v1/images/files/img-doesnotexist"):
         response = httpx.get(server.url + path)
