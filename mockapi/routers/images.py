@@ -46,6 +46,8 @@ async def create_image(request: Request) -> Response:
 
     exchange_body = {"prompt": body.prompt, **body.options(), **_user(body)}
     exchange = _exchange(request, "images.generations", exchange_body, body.model, body.prompt)
+    # Images depend on what they show, not how they are delivered: no response_format or n in the seed,
+    # so url and b64_json give the same bytes and image i is the same whatever n is.
     seed = {"prompt": body.prompt, "size": body.size}
     return await run(request, exchange, _producer(request, body, render), seed_body=seed)
 
