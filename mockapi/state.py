@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from mockapi.catalogue import Catalogue
 from mockapi.fixtures import RuleBook, load_rules
+from mockapi.image_store import ImageStore
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
 
@@ -16,6 +17,10 @@ class AppState:
     seeding: Seeding
     catalogue: Catalogue
     rules: RuleBook = field(default_factory=lambda: RuleBook([]))
+    images: ImageStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.images = ImageStore.from_settings(self.settings)
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -26,3 +31,4 @@ class AppState:
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it."""
         self.rules = RuleBook(load_rules(self.settings.fixture_dirs))
+        self.images.clear()
