@@ -9,11 +9,20 @@ from starlette.responses import Response
 from mockapi import __version__
 from mockapi.edge import Edge
 from mockapi.errors import install_error_handlers
-from mockapi.routers import audio, files, models
+from mockapi.routers import audio, chat, completions, edits, embeddings, files, images, models
 from mockapi.settings import Settings
 from mockapi.state import AppState
 
-RESOURCE_ROUTERS: list[APIRouter] = [models.router, audio.router, files.router]
+RESOURCE_ROUTERS: list[APIRouter] = [
+    models.router,
+    completions.router,
+    chat.router,
+    edits.router,
+    images.router,
+    embeddings.router,
+    audio.router,
+    files.router,
+]
 
 EXPOSED_HEADERS = [
     "x-request-id",

@@ -46,6 +46,19 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fixed-time", type=int, help="epoch seconds for every `created` (MOCKAPI_FIXED_TIME)")
     parser.add_argument("--max-body-bytes", type=int, help="largest request body accepted (MOCKAPI_MAX_BODY_BYTES)")
     parser.add_argument(
+        "--image-url-ttl-seconds",
+        type=float,
+        help="lifetime of served image URLs (MOCKAPI_IMAGE_URL_TTL_SECONDS; default 3600)",
+    )
+    parser.add_argument(
+        "--image-cache-size", type=int, help="most images held for URLs (MOCKAPI_IMAGE_CACHE_SIZE; default 256)"
+    )
+    parser.add_argument(
+        "--image-cache-bytes",
+        type=int,
+        help="most bytes of images held for URLs (MOCKAPI_IMAGE_CACHE_BYTES; default 256 MiB)",
+    )
+    parser.add_argument(
         "--data-dir", type=Path, help="keep uploaded files in this directory (MOCKAPI_DATA_DIR; default: memory)"
     )
     parser.add_argument(

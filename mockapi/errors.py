@@ -229,3 +229,49 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(Exception, _unexpected)
+
+
+# The text endpoints: a model of the wrong kind, and a request that does not fit the context window.
+
+
+def chat_model_on_completions() -> OpenAIError:
+    return OpenAIError(
+        404,
+        "This is a chat model and not supported in the v1/completions endpoint. "
+        "Did you mean to use v1/chat/completions?",
+        param="model",
+    )
+
+
+def not_a_chat_model() -> OpenAIError:
+    return OpenAIError(
+        404,
+        "This is not a chat model and thus not supported in the v1/chat/completions endpoint. "
+        "Did you mean to use v1/completions?",
+        param="model",
+    )
+
+
+def completion_too_long(window: int, prompt: int, completion: int) -> OpenAIError:
+    return invalid_param(
+        f"This model's maximum context length is {window} tokens, however you requested {prompt + completion} "
+        f"tokens ({prompt} in your prompt; {completion} for the completion). Please reduce your prompt; or "
+        "completion length.",
+        None,
+        "context_length_exceeded",
+    )
+
+
+def chat_too_long(window: int, prompt: int, completion: int | None) -> OpenAIError:
+    if completion is None:
+        message = (
+            f"This model's maximum context length is {window} tokens. However, your messages resulted in "
+            f"{prompt} tokens. Please reduce the length of the messages."
+        )
+    else:
+        message = (
+            f"This model's maximum context length is {window} tokens. However, you requested "
+            f"{prompt + completion} tokens ({prompt} in the messages, {completion} in the completion). "
+            "Please reduce the length of the messages or completion."
+        )
+    return invalid_param(message, "messages", "context_length_exceeded")

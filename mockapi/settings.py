@@ -40,6 +40,11 @@ class Settings(BaseModel):
     fixed_time: int | None = None
     # Largest request body accepted, enforced while reading (25 MB audio + multipart overhead).
     max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    # Served image URLs (response_format=url): how long a link lives (the real API's hour) and how many
+    # images, and bytes, the in-memory cache holds before evicting the oldest.
+    image_url_ttl_seconds: float = Field(3600, gt=0)
+    image_cache_size: int = Field(256, ge=1)
+    image_cache_bytes: int = Field(256 * 1024 * 1024, ge=1)
     # Files: None keeps them in memory; a directory keeps them across restarts.
     data_dir: Path | None = None
     # The reference: "the size of all the files uploaded by one organization can be up to 1 GB".

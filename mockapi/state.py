@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from mockapi.catalogue import Catalogue
 from mockapi.files_store import FileStore, open_file_store
 from mockapi.fixtures import RuleBook, load_rules
+from mockapi.image_store import ImageStore
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
 
@@ -17,9 +18,11 @@ class AppState:
     seeding: Seeding
     catalogue: Catalogue
     rules: RuleBook = field(default_factory=lambda: RuleBook([]))
+    images: ImageStore = field(init=False)
     files: FileStore = field(init=False)
 
     def __post_init__(self) -> None:
+        self.images = ImageStore.from_settings(self.settings)
         # In memory, or in settings.data_dir; file ids come from the seeded sequence.
         self.files = open_file_store(self.settings, lambda: self.seeding.next_id("file-", 24))
 
@@ -32,4 +35,5 @@ class AppState:
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it."""
         self.rules = RuleBook(load_rules(self.settings.fixture_dirs))
+        self.images.clear()
         self.files.clear()

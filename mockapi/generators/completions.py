@@ -1,0 +1,159 @@
+"""Text completions: the response body, or its stream of chunks, for a validated request.
+
+Choices are prompt-major: prompt p's choices have indices p*n .. p*n+n-1. Each prompt gets best_of
+candidates; the n with the highest total logprob are returned.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mockapi import tokens
+from mockapi.generators.drafting import (
+    Draft,
+    Limits,
+    Source,
+    TokenScore,
+    avoid_banned,
+    faker_sentences,
+    logprobs_object,
+    pieces,
+    score,
+    shape,
+)
+from mockapi.generators.streaming import interleave
+from mockapi.schemas.completions import CreateCompletionRequest, PromptText
+from mockapi.schemas.sampling import banned_tokens, forced_tokens, stop_sequences
+
+OBJECT = "text_completion"
+
+
+@dataclass(frozen=True)
+class Choice:
+    index: int
+    prompt: PromptText
+    draft: Draft
+    # Present when the prompt is echoed: its scores, the first token's None as the API gives.
+    echo_scores: tuple[TokenScore | None, ...] | None
+
+
+def limits_of(request: CreateCompletionRequest) -> Limits:
+    return Limits(
+        max_tokens=request.max_tokens if request.max_tokens is not None else 16,
+        stops=stop_sequences(request.stop),
+        banned=banned_tokens(request.logit_bias),
+        forced=forced_tokens(request.logit_bias),
+    )
+
+
+def _draft(request: CreateCompletionRequest, limits: Limits, answer: Source, rng: random.Random) -> Draft:
+    if answer.content is not None:
+        source = answer.content
+    else:
+        faker = answer.seeding.faker(rng)
+        source = avoid_banned(" " + faker_sentences(faker, rng), limits.banned, faker)
+    return shape(source, limits, rng)
+
+
+def choices(request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source) -> list[Choice]:
+    limits = limits_of(request)
+    n, candidates = request.choices_per_prompt, request.candidates_per_prompt
+    result: list[Choice] = []
+    for p, prompt in enumerate(prompts):
+        # At temperature 0 the model is greedy: every candidate is the same text.
+        seeds = [p * candidates + (0 if request.temperature == 0 else j) for j in range(candidates)]
+        drafts = [_draft(request, limits, answer, answer.rng(seed)) for seed in seeds]
+        if candidates > n:
+            drafts = sorted(drafts, key=lambda d: -d.total_logprob)[:n]
+        echo = _echo_scores(prompt, answer) if request.echo else None
+        result += [Choice(p * n + j, prompt, draft, echo) for j, draft in enumerate(drafts)]
+    return result
+
+
+def _echo_scores(prompt: PromptText, answer: Source) -> tuple[TokenScore | None, ...]:
+    if not prompt.ids:
+        return ()
+    rng = answer.seeding.rng_for("completions.echo", list(prompt.ids))
+    return (None, *score(prompt.ids[1:], rng))
+
+
+def _choice_body(request: CreateCompletionRequest, choice: Choice) -> dict[str, Any]:
+    text = (choice.prompt.text if choice.echo_scores is not None else "") + choice.draft.text
+    logprobs = None
+    if request.logprobs is not None:
+        if choice.echo_scores is not None:
+            ids = choice.prompt.ids + choice.draft.tokens
+            scores = choice.echo_scores + choice.draft.scores
+            logprobs = logprobs_object(ids, scores, request.logprobs, 0)
+        else:
+            logprobs = logprobs_object(
+                choice.draft.tokens, choice.draft.scores, request.logprobs, len(choice.prompt.text)
+            )
+    return {"text": text, "index": choice.index, "logprobs": logprobs, "finish_reason": choice.draft.finish_reason}
+
+
+def prompt_tokens(request: CreateCompletionRequest, prompts: Sequence[PromptText]) -> int:
+    suffix = tokens.count(request.suffix) if request.suffix else 0
+    return sum(len(prompt.ids) + suffix for prompt in prompts)
+
+
+def completion(
+    request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source, completion_id: str
+) -> dict[str, Any]:
+    picked = choices(request, prompts, answer)
+    used = prompt_tokens(request, prompts)
+    generated = sum(len(choice.draft.tokens) for choice in picked)
+    return {
+        "id": completion_id,
+        "object": OBJECT,
+        "created": answer.now(),
+        "model": request.model,
+        "choices": [_choice_body(request, choice) for choice in picked],
+        "usage": {"prompt_tokens": used, "completion_tokens": generated, "total_tokens": used + generated},
+    }
+
+
+def completion_chunks(
+    request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source, completion_id: str
+) -> Iterator[dict[str, Any]]:
+    """Chunks of every choice, interleaved by index; nothing is generated until the first is asked for."""
+    created = answer.now()
+
+    def chunk(choice_body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": completion_id,
+            "object": OBJECT,
+            "created": created,
+            "choices": [choice_body],
+            "model": request.model,
+        }
+
+    def of(choice: Choice) -> Iterator[dict[str, Any]]:
+        # Offsets count from the start of the prompt, echoed or not.
+        position = len(choice.prompt.text)
+        if choice.echo_scores is not None:
+            logprobs = None
+            if request.logprobs is not None:
+                logprobs = logprobs_object(choice.prompt.ids, choice.echo_scores, request.logprobs, 0)
+            yield chunk(
+                {"text": choice.prompt.text, "index": choice.index, "logprobs": logprobs, "finish_reason": None}
+            )
+        draft = choice.draft
+        for text, first, end in pieces(draft.tokens):
+            logprobs = None
+            if request.logprobs is not None:
+                logprobs = logprobs_object(draft.tokens[first:end], draft.scores[first:end], request.logprobs, position)
+            yield chunk({"text": text, "index": choice.index, "logprobs": logprobs, "finish_reason": None})
+            position += len(text)
+        last_logprobs = logprobs_object((), (), request.logprobs, position) if request.logprobs is not None else None
+        yield chunk(
+            {"text": "", "index": choice.index, "logprobs": last_logprobs, "finish_reason": draft.finish_reason}
+        )
+
+    def stream() -> Iterator[dict[str, Any]]:
+        yield from interleave([of(choice) for choice in choices(request, prompts, answer)])
+
+    return stream()

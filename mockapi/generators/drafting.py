@@ -1,0 +1,208 @@
+"""Token-level machinery the text endpoints share.
+
+A choice starts as a source text (a fixture rule's content, or Faker sentences), becomes tokens, and is
+shaped by the request: -100 biased tokens are written out, +100 biased tokens take over, a stop sequence
+cuts before itself, `max_tokens` cuts at exactly that many tokens. Every token gets a deterministic
+logprob and real alternative tokens, so logprobs, best_of ranking and streaming all read one `Draft`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+import random
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from faker import Faker
+
+from mockapi import tokens
+from mockapi.seeding import Seeding
+
+ALTERNATIVES = 5  # the most `logprobs` may ask for
+# Common single tokens the alternatives are drawn from.
+_ALTERNATIVE_WORDS = (
+    " the", " a", " and", " of", " to", " in", " is", ",", ".", " that", " it", " for", " with", " as",
+    " was", " on", "\n", " I", " you", " this", " be", " are", " or", " not", " have", " we", " they",
+    " at", " by", " from", " but", " an", " one", " all", " so", " can", " will", " more", " there",
+)  # fmt: skip
+_WORD = re.compile(r"\s*\S+|\s+")
+_REPLACEMENT_ATTEMPTS = 12
+
+
+class Source(Protocol):
+    """What a text generator reads from the pipeline's Answer."""
+
+    @property
+    def seeding(self) -> Seeding: ...
+
+    @property
+    def content(self) -> str | None: ...
+
+    def rng(self, index: int = 0) -> random.Random: ...
+
+    def now(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How the request shapes every choice."""
+
+    max_tokens: int | None = None
+    stops: tuple[str, ...] = ()
+    banned: frozenset[int] = frozenset()
+    forced: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class TokenScore:
+    logprob: float
+    # The likeliest other tokens, most likely first; never the chosen token.
+    alternatives: tuple[tuple[int, float], ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    tokens: tuple[int, ...]
+    finish_reason: str
+    scores: tuple[TokenScore, ...]
+
+    @property
+    def total_logprob(self) -> float:
+        return sum(score.logprob for score in self.scores)
+
+
+@lru_cache(maxsize=1)
+def _alternative_pool() -> tuple[int, ...]:
+    return tuple(tokens.encode(word)[0] for word in _ALTERNATIVE_WORDS)
+
+
+def faker_sentences(faker: Faker, rng: random.Random, fewest: int = 2, most: int = 5) -> str:
+    return " ".join(faker.sentences(nb=rng.randint(fewest, most)))
+
+
+def avoid_banned(text: str, banned: frozenset[int], faker: Faker) -> str:
+    """The text with every word that holds a banned token replaced (or dropped), deterministically."""
+    if not banned or not banned.intersection(tokens.encode(text)):
+        return text
+    words = [_clean_word(match.group(), banned, faker) for match in _WORD.finditer(text)]
+    result = "".join(words)
+    # Words can merge into a banned token across their boundary: drop such tokens outright.
+    for _ in range(3):
+        ids = tokens.encode(result)
+        if not banned.intersection(ids):
+            break
+        result = tokens.decode([t for t in ids if t not in banned])
+    return result
+
+
+def _clean_word(piece: str, banned: frozenset[int], faker: Faker) -> str:
+    if not banned.intersection(tokens.encode(piece)):
+        return piece
+    stripped = piece.lstrip()
+    lead = piece[: len(piece) - len(stripped)]
+    core = stripped.rstrip(".,;:!?")
+    tail = stripped[len(core) :]
+    for _ in range(_REPLACEMENT_ATTEMPTS):
+        word = faker.word()
+        word = word.capitalize() if core[:1].isupper() else word
+        for candidate in (lead + word + tail, lead + word):
+            if not banned.intersection(tokens.encode(candidate)):
+                return candidate
+    return ""
+
+
+def shape(source: str, limits: Limits, rng: random.Random) -> Draft:
+    """Cut `source` as the request says and score its tokens."""
+    if limits.forced:
+        count = limits.max_tokens if limits.max_tokens is not None else 16
+        ids = tuple(rng.choice(limits.forced) for _ in range(count))
+        return Draft(tokens.decode(ids), ids, "length", score(ids, rng, limits.banned))
+    ids = tokens.encode(source)
+    limit = limits.max_tokens
+    truncated = limit is not None and len(ids) > limit
+    within = tokens.decode(ids[:limit]) if truncated else source
+    stop_at = _first_stop(within, limits.stops)
+    if stop_at is not None:
+        text = source[:stop_at]
+        ids = tokens.encode(text)
+        return Draft(text, ids, "stop", score(ids, rng, limits.banned))
+    if truncated:
+        ids = ids[:limit]
+        return Draft(within, ids, "length", score(ids, rng, limits.banned))
+    return Draft(source, ids, "stop", score(ids, rng, limits.banned))
+
+
+def _first_stop(text: str, stops: Sequence[str]) -> int | None:
+    found = [index for index in (text.find(stop) for stop in stops) if index >= 0]
+    return min(found) if found else None
+
+
+def score(ids: Sequence[int], rng: random.Random, banned: frozenset[int] = frozenset()) -> tuple[TokenScore, ...]:
+    """A logprob and alternatives per token. Each token draws the same amount of randomness, so a
+    shorter cut of the same text scores its tokens the same."""
+    scorer = random.Random(rng.getrandbits(64))
+    pool = _alternative_pool()
+    scores = []
+    for token in ids:
+        chosen = 0.5 + 0.49 * scorer.random()
+        picks = [t for t in scorer.sample(pool, ALTERNATIVES + 1) if t != token and t not in banned]
+        weights = sorted((scorer.random() + 0.01 for _ in range(ALTERNATIVES)), reverse=True)
+        scale = (1 - chosen) * 0.95 / sum(weights)
+        alternatives = tuple((t, math.log(w * scale)) for t, w in zip(picks[:ALTERNATIVES], weights, strict=False))
+        scores.append(TokenScore(math.log(chosen), alternatives))
+    return tuple(scores)
+
+
+def token_string(token: int) -> str:
+    """A token as the API spells it in logprobs: its text, or `bytes:\\xNN` for a partial character."""
+    raw = tokens.token_bytes(token)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "bytes:" + "".join(f"\\x{byte:02x}" for byte in raw)
+
+
+def text_offsets(ids: Sequence[int], start: int) -> list[int]:
+    """Character offset of each token in the text, counted from `start`."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    offsets, position = [], start
+    for token in ids:
+        offsets.append(position)
+        position += len(decoder.decode(tokens.token_bytes(token)))
+    return offsets
+
+
+def logprobs_object(ids: Sequence[int], scores: Sequence[TokenScore | None], top: int, start: int) -> dict[str, Any]:
+    """The completions `logprobs` object; a None score (the first echoed token) has null logprobs."""
+    top_logprobs: list[dict[str, float] | None] | None = None
+    if top > 0:
+        top_logprobs = []
+        for token, token_score in zip(ids, scores, strict=True):
+            if token_score is None:
+                top_logprobs.append(None)
+                continue
+            entries = [(token_string(token), token_score.logprob)]
+            entries += [(token_string(t), lp) for t, lp in token_score.alternatives[: top - 1]]
+            top_logprobs.append(dict(sorted(entries, key=lambda entry: -entry[1])))
+    return {
+        "tokens": [token_string(t) for t in ids],
+        "token_logprobs": [s.logprob if s is not None else None for s in scores],
+        "top_logprobs": top_logprobs,
+        "text_offset": text_offsets(ids, start),
+    }
+
+
+def pieces(ids: Sequence[int]) -> Iterator[tuple[str, int, int]]:
+    """Stream pieces: (text, first token, end token), one token each unless a character spans tokens."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    first = 0
+    for index, token in enumerate(ids):
+        text = decoder.decode(tokens.token_bytes(token), final=index == len(ids) - 1)
+        if text:
+            yield text, first, index + 1
+            first = index + 1

@@ -1,0 +1,20 @@
+"""Stream helpers shared by the text endpoints."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def interleave(streams: Iterable[Iterator[T]]) -> Iterator[T]:
+    """One item of each stream in turn (choices interleave by index, as the real API sends them)."""
+    active = deque(streams)
+    while active:
+        stream = active.popleft()
+        for item in stream:
+            yield item
+            active.append(stream)
+            break

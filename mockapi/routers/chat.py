@@ -1,0 +1,68 @@
+"""POST /v1/chat/completions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from mockapi import errors, tokens
+from mockapi.catalogue import ModelEntry
+from mockapi.generators.chat import chat_chunks, chat_completion
+from mockapi.matching import Exchange
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, parse, read_json, run, state_of
+from mockapi.schemas.chat import CreateChatCompletionRequest
+
+router = APIRouter(tags=["chat"])
+
+# Context window assumed for a catalogue entry that does not give one.
+DEFAULT_CONTEXT_WINDOW = 4096
+# Without max_tokens a reply may fill the window, but no model writes more than this in one reply.
+MAX_OUTPUT_TOKENS = 4096
+# Left out of the seed: they cut or deliver the text without changing it (see routers/completions.py).
+SHAPING_KEYS = frozenset({"max_tokens", "stop", "n", "logit_bias", "stream", "user"})
+
+
+@router.post("/chat/completions")
+async def create_chat_completion(request: Request) -> Response:
+    body = parse(CreateChatCompletionRequest, await read_json(request))
+    entry = _chat_model(request, body.model)
+    prompt_tokens = tokens.chat_prompt_tokens([message.for_accounting() for message in body.messages])
+    max_tokens = _completion_budget(entry, body, prompt_tokens)
+    exchange = Exchange(
+        endpoint="chat.completions",
+        method="POST",
+        path="/v1/chat/completions",
+        body=body.model_dump(exclude_unset=True),
+        headers=dict(request.headers),
+        model=body.model,
+        text=body.last_user_message(),
+        system=body.system_message(),
+    )
+
+    def produce(answer: Answer) -> Reply:
+        completion_id = answer.seeding.next_id("chatcmpl-", 29)
+        if body.stream:
+            return StreamReply(chat_chunks(body, answer, completion_id, max_tokens))
+        return JSONReply(chat_completion(body, answer, completion_id, prompt_tokens, max_tokens))
+
+    seed = {k: v for k, v in body.model_dump().items() if k not in SHAPING_KEYS}
+    return await run(request, exchange, produce, seed_body=seed)
+
+
+def _chat_model(request: Request, model: str) -> ModelEntry:
+    entry = state_of(request).catalogue.get(model)
+    if entry.kind != "chat":
+        raise errors.not_a_chat_model()
+    return entry
+
+
+def _completion_budget(entry: ModelEntry, body: CreateChatCompletionRequest, prompt_tokens: int) -> int:
+    """max_tokens, or all that fits in the context window after the prompt."""
+    window = entry.context_window or DEFAULT_CONTEXT_WINDOW
+    if body.max_tokens is None:
+        if prompt_tokens >= window:
+            raise errors.chat_too_long(window, prompt_tokens, None)
+        return min(window - prompt_tokens, MAX_OUTPUT_TOKENS)
+    if prompt_tokens + body.max_tokens > window:
+        raise errors.chat_too_long(window, prompt_tokens, body.max_tokens)
+    return body.max_tokens

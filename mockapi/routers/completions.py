@@ -1,0 +1,63 @@
+"""POST /v1/completions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from mockapi import errors, tokens
+from mockapi.catalogue import ModelEntry
+from mockapi.generators.completions import completion, completion_chunks
+from mockapi.matching import Exchange
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, parse, read_json, require_model, run, state_of
+from mockapi.schemas.completions import CreateCompletionRequest, PromptText, prompts_of
+
+router = APIRouter(tags=["completions"])
+
+# What changes how the text is cut or delivered, not the text itself: left out of the seed so that,
+# e.g., a shorter max_tokens answers a prefix of the same text and a stop sequence cuts that text.
+SHAPING_KEYS = frozenset({"max_tokens", "stop", "logprobs", "echo", "n", "best_of", "logit_bias", "stream", "user"})
+
+
+@router.post("/completions")
+async def create_completion(request: Request) -> Response:
+    body = parse(CreateCompletionRequest, await read_json(request))
+    entry = _completion_model(request, body.model)
+    body.check()
+    prompts = prompts_of(body)
+    _check_context(entry, body, prompts)
+    exchange = Exchange(
+        endpoint="completions",
+        method="POST",
+        path="/v1/completions",
+        body=body.model_dump(exclude_unset=True),
+        headers=dict(request.headers),
+        model=body.model,
+        text=prompts[0].text,
+    )
+
+    def produce(answer: Answer) -> Reply:
+        completion_id = answer.seeding.next_id("cmpl-", 29)
+        if body.stream:
+            return StreamReply(completion_chunks(body, prompts, answer, completion_id))
+        return JSONReply(completion(body, prompts, answer, completion_id))
+
+    seed = {k: v for k, v in body.model_dump().items() if k not in SHAPING_KEYS}
+    return await run(request, exchange, produce, seed_body=seed)
+
+
+def _completion_model(request: Request, model: str) -> ModelEntry:
+    entry = state_of(request).catalogue.get(model)
+    if entry.kind == "chat":
+        raise errors.chat_model_on_completions()
+    return require_model(request, model, ["completion"])
+
+
+def _check_context(entry: ModelEntry, body: CreateCompletionRequest, prompts: list[PromptText]) -> None:
+    if entry.context_window is None:
+        return
+    wanted = body.max_tokens if body.max_tokens is not None else 16
+    suffix = tokens.count(body.suffix) if body.suffix else 0
+    longest = max(len(prompt.ids) for prompt in prompts) + suffix
+    if longest + wanted > entry.context_window:
+        raise errors.completion_too_long(entry.context_window, longest, wanted)

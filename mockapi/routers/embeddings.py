@@ -1,0 +1,66 @@
+"""POST /v1/embeddings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from mockapi import errors
+from mockapi.catalogue import ModelEntry
+from mockapi.generators import embeddings
+from mockapi.matching import Exchange
+from mockapi.pipeline import Answer, JSONReply, parse, read_json, run, state_of
+from mockapi.schemas.embeddings import CreateEmbeddingRequest, measure_inputs
+
+router = APIRouter(tags=["embeddings"])
+
+# Only the text-embedding-3 family can shorten its vectors.
+SHORTENING_PREFIX = "text-embedding-3"
+# For an embedding model that a user's catalogue lists without its dimensions.
+DEFAULT_DIMENSIONS = 1536
+
+
+def _embedding_model(request: Request, model_id: str) -> ModelEntry:
+    """The catalogue entry; 404 for an unknown model, the real API's 403 for a model of another kind."""
+    entry = state_of(request).catalogue.get(model_id)
+    if entry.kind != "embedding":
+        raise errors.OpenAIError(403, "You are not allowed to generate embeddings from this model", param="model")
+    return entry
+
+
+def _check_dimensions(entry: ModelEntry, dimensions: int | None, native: int) -> None:
+    if dimensions is None:
+        return
+    if not entry.id.startswith(SHORTENING_PREFIX):
+        raise errors.invalid_param("This model does not support specifying dimensions.", "dimensions")
+    if dimensions > native:
+        raise errors.invalid_param(f"{dimensions} is greater than the maximum of {native} - 'dimensions'", "dimensions")
+
+
+@router.post("/embeddings")
+async def create_embedding(request: Request) -> Response:
+    raw = await read_json(request)
+    body = parse(CreateEmbeddingRequest, raw)
+    entry = _embedding_model(request, body.model)
+    native = entry.dimensions or DEFAULT_DIMENSIONS
+    _check_dimensions(entry, body.dimensions, native)
+    inputs = measure_inputs(body, entry.context_window)
+    exchange = Exchange(
+        endpoint="embeddings",
+        method="POST",
+        path="/v1/embeddings",
+        body=raw,
+        headers=dict(request.headers),
+        model=body.model,
+        text=inputs[0].text,
+    )
+
+    def produce(answer: Answer) -> JSONReply:
+        fixed = answer.respond.embedding if answer.respond else None
+        return JSONReply(
+            embeddings.create_embedding_response(
+                answer.seeding, body.model, inputs, native, body.dimensions, body.encoding_format, fixed
+            )
+        )
+
+    return await run(request, exchange, produce)

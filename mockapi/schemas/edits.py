@@ -1,0 +1,20 @@
+"""CreateEditRequest, as the 2023 reference defines it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mockapi.schemas.sampling import Temperature, TopP
+
+
+class CreateEditRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    model: str
+    input: str | None = ""
+    instruction: str
+    n: Annotated[int | None, Field(ge=1, le=20)] = 1
+    temperature: Temperature = 1
+    top_p: TopP = 1

@@ -1,0 +1,52 @@
+"""Parameters the text endpoints share: stop sequences and logit_bias, validated as the real API does."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from mockapi import tokens
+
+# Every id the cl100k vocabulary can hold, special tokens included.
+MAX_TOKEN_ID = 100276
+
+
+def _check_logit_bias(bias: dict[str, float] | None) -> dict[str, float] | None:
+    if bias is None:
+        return None
+    for key, value in bias.items():
+        if not key.isascii() or not key.isdigit():
+            raise ValueError(
+                f"Invalid key in 'logit_bias': {key}. You should only be submitting non-negative integers."
+            )
+        if int(key) > MAX_TOKEN_ID or not tokens.token_exists(int(key)):
+            raise ValueError(f"Invalid key in 'logit_bias': {key}. Maximum value is {MAX_TOKEN_ID}.")
+        if not -100 <= value <= 100:
+            raise ValueError(f"Invalid value for 'logit_bias': {value}. Values must be between -100 and 100.")
+    return bias
+
+
+Stop = str | Annotated[list[str], Field(min_length=1, max_length=4)] | None
+LogitBias = Annotated[dict[str, float] | None, AfterValidator(_check_logit_bias)]
+Temperature = Annotated[float | None, Field(ge=0, le=2)]
+TopP = Annotated[float | None, Field(ge=0, le=1)]
+Penalty = Annotated[float | None, Field(ge=-2, le=2)]
+
+
+def stop_sequences(stop: Stop) -> tuple[str, ...]:
+    """The stop sequences as a tuple; empty strings never stop anything."""
+    if stop is None:
+        return ()
+    items = [stop] if isinstance(stop, str) else stop
+    return tuple(item for item in items if item)
+
+
+def banned_tokens(bias: dict[str, float] | None) -> frozenset[int]:
+    """Token ids biased by -100: the model never produces them."""
+    return frozenset(int(k) for k, v in (bias or {}).items() if v <= -100)
+
+
+def forced_tokens(bias: dict[str, float] | None) -> tuple[int, ...]:
+    """Token ids biased by +100: the model produces only them."""
+    return tuple(sorted(int(k) for k, v in (bias or {}).items() if v >= 100))
