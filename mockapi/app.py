@@ -9,7 +9,7 @@ from starlette.responses import Response
 from mockapi import __version__
 from mockapi.edge import Edge
 from mockapi.errors import install_error_handlers
-from mockapi.routers import audio, chat, completions, control, edits, embeddings, models
+from mockapi.routers import audio, chat, completions, control, edits, embeddings, files, images, models
 from mockapi.settings import Settings
 from mockapi.state import AppState
 
@@ -18,8 +18,10 @@ RESOURCE_ROUTERS: list[APIRouter] = [
     completions.router,
     chat.router,
     edits.router,
+    images.router,
     embeddings.router,
     audio.router,
+    files.router,
 ]
 
 EXPOSED_HEADERS = [

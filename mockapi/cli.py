@@ -53,6 +53,35 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rpm", type=int, help="requests per minute allowed per API key (MOCKAPI_RPM)")
     parser.add_argument("--tpm", type=int, help="tokens per minute allowed per API key (MOCKAPI_TPM)")
     parser.add_argument("--rate-window-seconds", type=float, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--image-url-ttl-seconds",
+        type=float,
+        help="lifetime of served image URLs (MOCKAPI_IMAGE_URL_TTL_SECONDS; default 3600)",
+    )
+    parser.add_argument(
+        "--image-cache-size", type=int, help="most images held for URLs (MOCKAPI_IMAGE_CACHE_SIZE; default 256)"
+    )
+    parser.add_argument(
+        "--image-cache-bytes",
+        type=int,
+        help="most bytes of images held for URLs (MOCKAPI_IMAGE_CACHE_BYTES; default 256 MiB)",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep uploaded files in this directory (MOCKAPI_DATA_DIR; default: memory)"
+    )
+    parser.add_argument(
+        "--org-storage-bytes",
+        type=int,
+        help="stored file bytes allowed per organization (MOCKAPI_ORG_STORAGE_BYTES; default 1000000000)",
+    )
+    parser.add_argument(
+        "--max-file-bytes", type=int, help="largest uploaded file (MOCKAPI_MAX_FILE_BYTES; default 512000000)"
+    )
+    parser.add_argument(
+        "--total-storage-bytes",
+        type=int,
+        help="stored file bytes allowed in all (MOCKAPI_TOTAL_STORAGE_BYTES; default 4000000000)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,8 @@ OPENAI_VERSION = "2020-10-01"
 API_PREFIX = "/v1"
 # Served like pre-signed links: no key needed.
 PUBLIC_PREFIXES = ("/v1/images/files/",)
+# Room for the multipart boundaries, part headers and the purpose field around an uploaded file.
+MULTIPART_ALLOWANCE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,8 @@ class Caller:
 
     @property
     def owner(self) -> str:
-        return self.organization or f"key:{self.api_key}"
+        # Disjoint prefixes: an organization header cannot name a key's scope, nor the reverse.
+        return f"org:{self.organization}" if self.organization else f"key:{self.api_key}"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -101,7 +104,7 @@ class Edge:
             self._journal(scope, notes, status[0] if status else None, seeding.monotonic() - started)
 
     async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.state.settings.max_body_bytes
+        limit = body_limit(self.state, scope)
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await errors.body_too_large(limit).response()(scope, receive, send)
@@ -134,6 +137,14 @@ class Edge:
             rule_id=notes.get("rule_id"),
             fault=notes.get("fault"),
         )
+
+
+def body_limit(state: AppState, scope: Scope) -> int:
+    """File uploads may be as large as the per-file limit allows (plus the multipart framing)."""
+    limit = state.settings.max_body_bytes
+    if scope["method"] == "POST" and scope["path"] == API_PREFIX + "/files":
+        limit = max(limit, state.settings.max_file_bytes + MULTIPART_ALLOWANCE)
+    return limit
 
 
 def _limited(receive: Receive, limit: int) -> Receive:

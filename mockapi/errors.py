@@ -120,6 +120,11 @@ def body_too_large(limit: int) -> OpenAIError:
     return OpenAIError(413, f"Request body too large. The maximum size is {limit} bytes.")
 
 
+def file_not_found(file_id: str) -> OpenAIError:
+    """Also what a caller gets for another organization's file: the two are indistinguishable."""
+    return OpenAIError(404, f"No such File object: {file_id}", param="id")
+
+
 # Pydantic validation failures, phrased as the real API phrases them.
 
 

@@ -40,6 +40,19 @@ class Settings(BaseModel):
     fixed_time: int | None = None
     # Largest request body accepted, enforced while reading (25 MB audio + multipart overhead).
     max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    # Served image URLs (response_format=url): how long a link lives (the real API's hour) and how many
+    # images, and bytes, the in-memory cache holds before evicting the oldest.
+    image_url_ttl_seconds: float = Field(3600, gt=0)
+    image_cache_size: int = Field(256, ge=1)
+    image_cache_bytes: int = Field(256 * 1024 * 1024, ge=1)
+    # Files: None keeps them in memory; a directory keeps them across restarts.
+    data_dir: Path | None = None
+    # The reference: "the size of all the files uploaded by one organization can be up to 1 GB".
+    org_storage_bytes: int = Field(1_000_000_000, ge=1)
+    # Largest single file; uploads up to this size pass the body limit above.
+    max_file_bytes: int = Field(512_000_000, ge=1)
+    # All organizations together: bounds the memory (or disk) the file store may take.
+    total_storage_bytes: int = Field(4_000_000_000, ge=1)
     # Scenarios: the control API under /__mockapi, the request journal, rate limits.
     control: bool = True
     control_token: str | None = None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mockapi.catalogue import Catalogue
+from mockapi.files_store import FileStore, open_file_store
 from mockapi.fixtures import RuleBook, load_rules
+from mockapi.image_store import ImageStore
 from mockapi.journal import Journal
 from mockapi.ratelimit import Limits, RateLimiter
 from mockapi.seeding import Seeding
@@ -20,6 +22,13 @@ class AppState:
     rules: RuleBook = field(default_factory=lambda: RuleBook([]))
     journal: Journal = field(default_factory=lambda: Journal(1000))
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(60))
+    images: ImageStore = field(init=False)
+    files: FileStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.images = ImageStore.from_settings(self.settings)
+        # In memory, or in settings.data_dir; file ids come from the seeded sequence.
+        self.files = open_file_store(self.settings, lambda: self.seeding.next_id("file-", 24))
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -51,8 +60,11 @@ class AppState:
 
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it: runtime rules, sequence
-        counters and `times` budgets, the journal, rate-limit windows, the seeded id sequence."""
+        counters and `times` budgets, the journal, rate-limit windows, stored images and files, the seeded
+        id sequence."""
         self.rules.reset()
         self.journal.clear()
         self.limiter.clear()
+        self.images.clear()
+        self.files.clear()
         self.reseed(self.settings.seed)

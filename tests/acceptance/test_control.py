@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import subprocess
 import sys
 from collections.abc import Callable
@@ -227,3 +229,18 @@ def test_api_key_reaches_the_journal_masked_over_http(server: ServerProcess) -> 
     sdk_client(server).models.retrieve("ada")
     data = httpx.get(server.url + "/__mockapi/requests", params={"path": "/v1/models/ada"}).json()["data"]
     assert data and API_KEY not in str(data)
+
+
+def test_reset_clears_the_file_store_and_journals_uploads_described(mockapi: Mockapi, control: httpx.Client) -> None:
+    client = mockapi.openai_client()
+    content = b'{"prompt": "a", "completion": "b"}\n'
+    client.files.create(file=("data.jsonl", io.BytesIO(content)), purpose="fine-tune")
+    body = control.get("/requests").json()["data"][-1]["body"]
+    assert body["file"] == {
+        "filename": "data.jsonl",
+        "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+    }
+    assert len(client.files.list().data) == 1
+    assert control.post("/reset").status_code == 200
+    assert client.files.list().data == []

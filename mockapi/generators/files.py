@@ -1,0 +1,83 @@
+"""Pure functions of /v1/files: the file object, a page of the list, the fine-tune format check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+
+from mockapi.files_store import StoredFile
+from mockapi.schemas.files import DeleteFileResponse, ListFilesParams, ListFilesResponse, OpenAIFile
+
+FINE_TUNE_KEYS = ("prompt", "completion")
+
+
+class UnknownCursor(LookupError):
+    """`after` names no file of the caller."""
+
+
+def file_object(stored: StoredFile) -> dict[str, Any]:
+    return _file_model(stored).model_dump()
+
+
+def _file_model(stored: StoredFile) -> OpenAIFile:
+    return OpenAIFile(
+        id=stored.id,
+        bytes=stored.bytes,
+        created_at=stored.created_at,
+        filename=stored.filename,
+        purpose=stored.purpose,
+    )
+
+
+def deleted_object(stored: StoredFile) -> dict[str, Any]:
+    return DeleteFileResponse(id=stored.id, deleted=True).model_dump()
+
+
+def list_page(files: Sequence[StoredFile], params: ListFilesParams) -> dict[str, Any]:
+    """Ordered by created_at then insertion; `after` is a position in the caller's whole list."""
+    ordered = sorted(files, key=lambda f: (f.created_at, f.sequence), reverse=params.order == "desc")
+    if params.after is not None:
+        position = next((i for i, f in enumerate(ordered) if f.id == params.after), None)
+        if position is None:
+            raise UnknownCursor(params.after)
+        ordered = ordered[position + 1 :]
+    selected = [f for f in ordered if params.purpose is None or f.purpose == params.purpose]
+    page = selected[: params.limit]
+    body = ListFilesResponse(data=[_file_model(f) for f in page], has_more=len(selected) > len(page))
+    return body.model_dump()
+
+
+def fine_tune_problem(lines: Iterable[bytes]) -> str | None:
+    """What is wrong with a fine-tune file, naming the first bad line (1-based) as the real API does."""
+    examples = 0
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            start = line[:3].decode("utf-8", "replace")
+            return (
+                "Expected file to have JSONL format, where every line is a valid JSON dictionary. "
+                f'Line {number} is not a dictionary (HINT: line starts with: "{start}...").'
+            )
+        for key in FINE_TUNE_KEYS:
+            if key not in record:
+                return (
+                    "Expected file to have JSONL format with prompt/completion keys. "
+                    f"Missing `{key}` key on line {number}."
+                )
+            if not isinstance(record[key], str):
+                return (
+                    "Expected file to have JSONL format with prompt/completion keys. "
+                    f"The `{key}` value on line {number} is not a string."
+                )
+        examples += 1
+    if not examples:
+        return "Expected file to have JSONL format with prompt/completion keys. The file has no examples."
+    return None

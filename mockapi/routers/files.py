@@ -1,0 +1,179 @@
+"""POST/GET /v1/files, GET/DELETE /v1/files/{file_id}, GET /v1/files/{file_id}/content.
+
+Files belong to the caller's owner (organization, else API key); anyone else's id is a plain 404.
+Disk work runs in worker threads; every route goes through the pipeline so rules can inject faults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, BinaryIO
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from mockapi import errors
+from mockapi.files_store import CHUNK_BYTES, FileNotFound, FileStore, FileTooLarge, StorageFull
+from mockapi.generators.files import UnknownCursor, deleted_object, file_object, fine_tune_problem, list_page
+from mockapi.matching import Exchange
+from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, caller_of, parse, run, state_of
+from mockapi.schemas.files import CreateFileRequest, ListFilesParams
+
+router = APIRouter(tags=["files"])
+
+ENDPOINT = "files"
+# The non-file field (purpose) is tiny; a large one is a malformed request, not something to buffer.
+MAX_FIELD_BYTES = 64 * 1024
+
+
+def _store(request: Request) -> FileStore:
+    return state_of(request).files
+
+
+def _exchange(request: Request, body: dict[str, Any], text: str | None = None) -> Exchange:
+    return Exchange(
+        endpoint=ENDPOINT,
+        method=request.method,
+        path=request.url.path,
+        body=body,
+        headers=dict(request.headers),
+        text=text,
+    )
+
+
+@router.post("/files")
+async def create_file(request: Request) -> Response:
+    form = await _read_form(request)
+    try:
+        return await _create_file(request, form)
+    finally:
+        await form.close()
+
+
+async def _read_form(request: Request) -> FormData:
+    """The multipart form; python-multipart spools the file part to disk past 1 MB."""
+    try:
+        return await request.form(max_files=1, max_fields=8, max_part_size=MAX_FIELD_BYTES)
+    except HTTPException as exc:  # a malformed multipart body
+        raise errors.invalid_param(str(exc.detail), None) from exc
+
+
+async def _create_file(request: Request, form: FormData) -> Response:
+    fields: dict[str, Any] = dict(form.multi_items())
+    for name, value in fields.items():
+        if name != "file" and isinstance(value, UploadFile):
+            raise errors.invalid_param(f"'{name}' must be a plain form field, not a file.", name)
+    body = parse(CreateFileRequest, fields)
+    upload = body.file
+    if not isinstance(upload, UploadFile):
+        raise errors.invalid_param("'file' must be a file upload (a multipart part with a filename).", "file")
+    store = _store(request)
+    size = upload.size if upload.size is not None else _size_of(upload.file)
+    filename = upload.filename or "upload"
+    if size == 0:
+        raise errors.invalid_param("File is empty. Upload a file with at least one byte.", "file")
+    try:
+        store.check_size(size)
+    except FileTooLarge as exc:
+        raise errors.OpenAIError(413, str(exc), param="file") from exc
+    # The content decides, not the name: openai 0.28 names every upload "file".
+    digest, problem = await run_in_threadpool(_inspect, upload.file, body.purpose)
+    if problem is not None:
+        raise errors.invalid_param(problem, None)
+    described = {"purpose": body.purpose, "file": {"filename": filename, "size": size, "sha256": digest}}
+    owner = caller_of(request).owner
+
+    async def produce(answer: Answer) -> Reply:
+        try:
+            stored = await run_in_threadpool(store.add, owner, filename, body.purpose, answer.now(), upload.file, size)
+        except StorageFull as exc:
+            raise errors.invalid_param(str(exc), "file") from exc
+        return JSONReply(file_object(stored))
+
+    return await run(request, _exchange(request, described, filename), produce)
+
+
+def _size_of(source: BinaryIO) -> int:
+    source.seek(0, 2)
+    return source.tell()
+
+
+def _inspect(source: BinaryIO, purpose: str) -> tuple[str, str | None]:
+    """From the spooled upload, in chunks: its sha256 and, for fine-tune, what is wrong with it."""
+    sha = hashlib.sha256()
+    source.seek(0)
+    while chunk := source.read(CHUNK_BYTES):
+        sha.update(chunk)
+    problem = None
+    if purpose == "fine-tune":
+        source.seek(0)
+        problem = fine_tune_problem(source)
+    source.seek(0)
+    return sha.hexdigest(), problem
+
+
+@router.get("/files")
+async def list_files(request: Request) -> Response:
+    query: dict[str, Any] = dict(request.query_params)
+    limit = query.get("limit", "")
+    if limit.lstrip("-").isdigit():  # so that an error quotes 0, not '0'
+        query["limit"] = int(limit)
+    params = parse(ListFilesParams, query)
+    store = _store(request)
+    owner = caller_of(request).owner
+
+    def produce(_: Answer) -> Reply:
+        try:
+            return JSONReply(list_page(store.files_of(owner), params))
+        except UnknownCursor as exc:
+            raise errors.invalid_param(f"No such File object: {params.after} (the 'after' cursor)", "after") from exc
+
+    return await run(request, _exchange(request, query), produce)
+
+
+@router.get("/files/{file_id}")
+async def retrieve_file(request: Request, file_id: str) -> Response:
+    store = _store(request)
+    owner = caller_of(request).owner
+
+    def produce(_: Answer) -> Reply:
+        try:
+            return JSONReply(file_object(store.get(owner, file_id)))
+        except FileNotFound as exc:
+            raise errors.file_not_found(file_id) from exc
+
+    return await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)
+
+
+@router.get("/files/{file_id}/content")
+async def download_file(request: Request, file_id: str) -> Response:
+    """The exact bytes uploaded, whatever the Accept header asks for (the SDK sends application/binary)."""
+    store = _store(request)
+    owner = caller_of(request).owner
+
+    async def produce(_: Answer) -> Reply:
+        try:
+            content = await run_in_threadpool(store.content, owner, file_id)
+        except FileNotFound as exc:
+            raise errors.file_not_found(file_id) from exc
+        return RawReply(content, "application/octet-stream")
+
+    return await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)
+
+
+@router.delete("/files/{file_id}")
+async def delete_file(request: Request, file_id: str) -> Response:
+    store = _store(request)
+    owner = caller_of(request).owner
+
+    async def produce(_: Answer) -> Reply:
+        try:
+            stored = await run_in_threadpool(store.delete, owner, file_id)
+        except FileNotFound as exc:
+            raise errors.file_not_found(file_id) from exc
+        return JSONReply(deleted_object(stored))
+
+    return await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)

@@ -1,0 +1,145 @@
+"""POST /v1/images/generations (JSON), /v1/images/edits and /v1/images/variations (multipart), and
+GET /v1/images/files/{id}.png, the unauthenticated, expiring links that `response_format=url` returns."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from PIL import Image
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from mockapi import errors
+from mockapi.catalogue import ModelKind
+from mockapi.generators import images as generate
+from mockapi.matching import Exchange
+from mockapi.pipeline import Answer, JSONReply, Produce, parse, read_json, require_model, run, state_of
+from mockapi.schemas.images import (
+    CreateImageEditRequest,
+    CreateImageRequest,
+    CreateImageVariationRequest,
+    ImageOptions,
+    Upload,
+)
+
+router = APIRouter(tags=["images"])
+
+IMAGE_KINDS: tuple[ModelKind, ...] = ("image",)
+IMAGE_ID_PREFIX = "img-"
+
+# One image per index of a request, from that index's generator.
+Render = Callable[[Answer, int], Image.Image]
+
+
+@router.post("/images/generations")
+async def create_image(request: Request) -> Response:
+    body = parse(CreateImageRequest, await read_json(request))
+    require_model(request, body.model, IMAGE_KINDS)
+    size = generate.parse_size(body.size)
+
+    def render(answer: Answer, index: int) -> Image.Image:
+        return generate.paint(answer.content or body.prompt, size, answer.rng(index))
+
+    exchange_body = {"prompt": body.prompt, **body.options(), **_user(body)}
+    exchange = _exchange(request, "images.generations", exchange_body, body.model, body.prompt)
+    # Images depend on what they show, not how they are delivered: no response_format or n in the seed,
+    # so url and b64_json give the same bytes and image i is the same whatever n is.
+    seed = {"prompt": body.prompt, "size": body.size}
+    return await run(request, exchange, _producer(request, body, render), seed_body=seed)
+
+
+@router.post("/images/edits")
+async def create_image_edit(request: Request) -> Response:
+    body = parse(CreateImageEditRequest, await _form_fields(request))
+    require_model(request, body.model, IMAGE_KINDS)
+    size = generate.parse_size(body.size)
+    mask = body.mask.image if body.mask else None
+
+    def render(answer: Answer, index: int) -> Image.Image:
+        return generate.edit(body.image.image, mask, answer.content or body.prompt, size, answer.rng(index))
+
+    exchange = _exchange(request, "images.edits", {**body.exchange_body(), **_user(body)}, body.model, body.prompt)
+    seed = {
+        "prompt": body.prompt,
+        "size": body.size,
+        "image": body.image.sha256,
+        "mask": body.mask.sha256 if body.mask else None,
+    }
+    return await run(request, exchange, _producer(request, body, render), seed_body=seed)
+
+
+@router.post("/images/variations")
+async def create_image_variation(request: Request) -> Response:
+    body = parse(CreateImageVariationRequest, await _form_fields(request))
+    require_model(request, body.model, IMAGE_KINDS)
+    size = generate.parse_size(body.size)
+
+    def render(answer: Answer, index: int) -> Image.Image:
+        return generate.vary(body.image.image, size, answer.rng(index))
+
+    exchange_body = {**body.exchange_body(), **_user(body)}
+    exchange = _exchange(request, "images.variations", exchange_body, body.model, body.image.filename)
+    seed = {"size": body.size, "image": body.image.sha256}
+    return await run(request, exchange, _producer(request, body, render), seed_body=seed)
+
+
+@router.get("/images/files/{name}", name="image_file")
+# HEAD too, as for any stored object link (link checkers, `curl -I`).
+@router.head("/images/files/{name}", name="image_file_head")
+async def image_file(request: Request, name: str) -> Response:
+    image_id, _, extension = name.rpartition(".")
+    data = state_of(request).images.get(image_id) if extension == "png" else None
+    if data is None:
+        raise errors.OpenAIError(404, f"The image '{name}' does not exist or its link has expired.")
+    return Response(data, media_type="image/png")
+
+
+async def _form_fields(request: Request) -> dict[str, Any]:
+    """The multipart fields, files read into memory and closed (the edge has bounded the body)."""
+    fields: dict[str, Any] = {}
+    async with request.form() as form:
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                fields[key] = Upload(value.filename, await value.read())
+            else:
+                fields[key] = value
+    return fields
+
+
+def _producer(request: Request, body: ImageOptions, render: Render) -> Produce:
+    async def produce(answer: Answer) -> JSONReply:
+        # Painting and encoding are CPU work: off the event loop, so other requests keep flowing.
+        pngs = await asyncio.to_thread(lambda: [generate.encode_png(render(answer, index)) for index in range(body.n)])
+        return JSONReply({"created": answer.now(), "data": [_item(request, body, png) for png in pngs]})
+
+    return produce
+
+
+def _item(request: Request, body: ImageOptions, png: bytes) -> dict[str, str]:
+    if body.response_format == "b64_json":
+        return {"b64_json": base64.b64encode(png).decode("ascii")}
+    state = state_of(request)
+    image_id = state.seeding.next_id(IMAGE_ID_PREFIX)
+    state.images.put(image_id, png)
+    # Built from the request's own host, so the link works behind port mapping and proxies.
+    return {"url": str(request.url_for("image_file", name=f"{image_id}.png"))}
+
+
+def _user(body: ImageOptions) -> dict[str, str]:
+    return {"user": body.user} if body.user is not None else {}
+
+
+def _exchange(request: Request, endpoint: str, body: dict[str, Any], model: str, text: str | None) -> Exchange:
+    return Exchange(
+        endpoint=endpoint,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        headers=dict(request.headers),
+        model=model,
+        text=text,
+    )

@@ -1,0 +1,50 @@
+"""PNG (and not-PNG) inputs for the images tests, made with pillow."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from PIL import Image
+
+MiB = 1024 * 1024
+
+
+def encode(image: Image.Image, fmt: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    image.load()
+    return image
+
+
+def checkerboard(size: int, mode: str = "RGB", cell: int = 16) -> Image.Image:
+    """A non-uniform picture, so shifted or recoloured copies of it differ from it."""
+    image = Image.new(mode, (size, size), (200, 40, 40, 255)[: len(mode)])
+    for y in range(0, size, cell):
+        for x in range((y // cell) % 2 * cell, size, 2 * cell):
+            image.paste((30, 90, 220, 255)[: len(mode)], (x, y, x + cell, y + cell))
+    return image
+
+
+def with_transparent_square(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+    """An RGBA copy whose pixels inside `box` are fully transparent (the area an edit may change)."""
+    rgba = image.convert("RGBA")
+    rgba.paste((0, 0, 0, 0), box)
+    return rgba
+
+
+def padded_png(data: bytes, total: int) -> bytes:
+    """A still-valid PNG of exactly `total` bytes: a private ancillary chunk inserted before IEND."""
+    payload = b"\0" * (total - len(data) - 12)
+    chunk_type = b"prVt"
+    chunk = struct.pack(">I", len(payload)) + chunk_type + payload + struct.pack(">I", zlib.crc32(chunk_type + payload))
+    padded = data[:-12] + chunk + data[-12:]
+    assert len(padded) == total
+    return padded

@@ -1,0 +1,77 @@
+"""The pure parts of /v1/files: list pages and the fine-tune format check."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockapi.files_store import StoredFile
+from mockapi.generators.files import UnknownCursor, file_object, fine_tune_problem, list_page
+from mockapi.schemas.files import ListFilesParams
+
+FILES = [
+    StoredFile(f"file-{i}", "org", f"{i}.jsonl", "search" if i % 2 else "fine-tune", i, created_at, i)
+    for i, created_at in enumerate([10, 30, 20, 20, 40])
+]
+
+
+def ids(page: dict[str, object]) -> list[str]:
+    data = page["data"]
+    assert isinstance(data, list)
+    return [item["id"] for item in data]
+
+
+def test_file_object_has_every_field_of_the_reference() -> None:
+    assert file_object(FILES[1]) == {
+        "id": "file-1",
+        "object": "file",
+        "bytes": 1,
+        "created_at": 30,
+        "filename": "1.jsonl",
+        "purpose": "search",
+        "status": "uploaded",
+        "status_details": None,
+    }
+
+
+def test_list_is_newest_first_with_ties_in_insertion_order() -> None:
+    page = list_page(FILES, ListFilesParams())
+    assert ids(page) == ["file-4", "file-1", "file-3", "file-2", "file-0"]
+    assert page["object"] == "list" and page["has_more"] is False
+    assert ids(list_page(FILES, ListFilesParams(order="asc"))) == ["file-0", "file-2", "file-3", "file-1", "file-4"]
+
+
+def test_limit_after_and_purpose_page_through_everything() -> None:
+    first = list_page(FILES, ListFilesParams(limit=2))
+    assert ids(first) == ["file-4", "file-1"] and first["has_more"] is True
+    rest = list_page(FILES, ListFilesParams(limit=2, after="file-1"))
+    assert ids(rest) == ["file-3", "file-2"] and rest["has_more"] is True
+    last = list_page(FILES, ListFilesParams(limit=2, after="file-2"))
+    assert ids(last) == ["file-0"] and last["has_more"] is False
+    assert ids(list_page(FILES, ListFilesParams(purpose="search", after="file-4"))) == ["file-1", "file-3"]
+    with pytest.raises(UnknownCursor):
+        list_page(FILES, ListFilesParams(after="file-9"))
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'{"prompt": "a", "completion": "b"}\n\n  \n{"prompt": "c", "completion": "d"}', None),
+        (b'{"prompt": "a", "completion": "b"}\r\n{"prompt": "c", "completion": "d"}\r\n', None),
+        (b'{"prompt": "a", "completion": "b"}\n\n{"prompt": "a"}\n', "Missing `completion` key on line 3."),
+        (b'{"completion": "b"}\n', "Missing `prompt` key on line 1."),
+        (b'{"prompt": "a", "completion": "b"}\n{"prompt": 7, "completion": "b"}', "`prompt` value on line 2 is not"),
+        (
+            b'{"prompt": "a", "completion": "b"}\n[1, 2]\n',
+            'Line 2 is not a dictionary (HINT: line starts with: "[1,...").',
+        ),
+        (b'{"prompt": "a", "completion": "b"}\n{"prompt": "a",\n', "Line 2 is not a dictionary"),
+        (b"\xff\xfe{}\n", "Line 1 is not a dictionary"),
+        (b"\n \n", "The file has no examples."),
+    ],
+)
+def test_fine_tune_check_names_the_first_bad_line(content: bytes, problem: str | None) -> None:
+    found = fine_tune_problem(content.splitlines(keepends=True))
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found

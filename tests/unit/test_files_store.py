@@ -1,0 +1,242 @@
+"""Both file stores behind the one interface: scoping, limits, concurrency, and crash recovery on disk."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+
+from mockapi.files_store import (
+    DirectoryFileStore,
+    FileNotFound,
+    FileStore,
+    FileTooLarge,
+    Limits,
+    MemoryFileStore,
+    StorageFull,
+)
+
+StoreFactory = Callable[..., FileStore]
+
+
+@pytest.fixture(params=["memory", "directory"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    def make(limits: Limits | None = None, new_id: Callable[[], str] | None = None) -> FileStore:
+        if request.param == "memory":
+            return MemoryFileStore(limits, new_id)
+        return DirectoryFileStore(tmp_path / "files", limits, new_id)
+
+    return make
+
+
+def add(store: FileStore, owner: str, data: bytes, filename: str = "f.bin", created_at: int = 1000) -> str:
+    return store.add(owner, filename, "answers", created_at, io.BytesIO(data), len(data)).id
+
+
+def test_round_trip_keeps_every_byte_and_the_metadata(make_store: StoreFactory) -> None:
+    store = make_store()
+    data = bytes(range(256)) * 9 + b"\r\n\x00tail"
+    file_id = add(store, "org-a", data, "weird/../name\x00.bin", created_at=1234)
+    stored = store.get("org-a", file_id)
+    assert (stored.filename, stored.purpose, stored.bytes, stored.created_at) == (
+        "weird/../name\x00.bin",
+        "answers",
+        len(data),
+        1234,
+    )
+    assert store.content("org-a", file_id) == data
+    assert [f.id for f in store.files_of("org-a")] == [file_id]
+    assert store.used_bytes("org-a") == len(data)
+
+
+def test_another_owner_sees_nothing_and_cannot_delete(make_store: StoreFactory) -> None:
+    store = make_store()
+    file_id = add(store, "org-a", b"secret")
+    assert store.files_of("org-b") == []
+    for attempt in (store.get, store.content, store.delete):
+        with pytest.raises(FileNotFound):
+            attempt("org-b", file_id)
+    assert store.content("org-a", file_id) == b"secret"
+
+
+def test_delete_frees_the_quota_and_forgets_the_file(make_store: StoreFactory) -> None:
+    store = make_store()
+    file_id = add(store, "org-a", b"12345")
+    assert store.delete("org-a", file_id).id == file_id
+    assert store.used_bytes("org-a") == 0
+    for attempt in (store.get, store.content, store.delete):
+        with pytest.raises(FileNotFound):
+            attempt("org-a", file_id)
+
+
+def test_limits_refuse_and_store_nothing(make_store: StoreFactory) -> None:
+    store = make_store(Limits(per_file_bytes=100, per_owner_bytes=150, total_bytes=250))
+    first = add(store, "org-a", b"x" * 100)
+    with pytest.raises(FileTooLarge, match=r"101 bytes\. The maximum file size is 100 bytes"):
+        add(store, "org-a", b"x" * 101)
+    with pytest.raises(StorageFull, match=r"storage limit of 150 bytes \(100 bytes already used\)"):
+        add(store, "org-a", b"x" * 51)
+    add(store, "org-a", b"x" * 50)  # exactly at the quota
+    add(store, "org-b", b"y" * 100)
+    with pytest.raises(StorageFull, match="250 bytes for all organizations"):
+        add(store, "org-c", b"z" * 1)
+    assert [f.bytes for f in store.files_of("org-a")] == [100, 50]
+    assert store.used_bytes("org-a") == 150 and store.used_bytes("org-c") == 0
+    store.delete("org-a", first)
+    add(store, "org-c", b"z" * 100)
+
+
+def test_a_short_source_is_refused_and_leaves_no_trace(make_store: StoreFactory) -> None:
+    store = make_store()
+    with pytest.raises(ValueError, match="expected 10 bytes"):
+        store.add("org-a", "f", "answers", 1, io.BytesIO(b"only5"), 10)
+    assert store.files_of("org-a") == [] and store.used_bytes("org-a") == 0
+
+
+def test_parallel_adds_and_deletes_lose_and_corrupt_nothing(make_store: StoreFactory) -> None:
+    store = make_store(Limits(per_owner_bytes=10_000_000))
+    payloads = {f"f{i}": bytes([i]) * (1000 + 37 * i) for i in range(40)}
+    doomed = [add(store, "org-a", b"old" * i, f"old{i}") for i in range(1, 21)]
+    barrier = threading.Barrier(60)
+
+    def upload(name: str) -> None:
+        barrier.wait()
+        add(store, "org-a", payloads[name], name)
+
+    def remove(file_id: str) -> None:
+        barrier.wait()
+        store.delete("org-a", file_id)
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in payloads]
+    threads += [threading.Thread(target=remove, args=(i,)) for i in doomed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    files = store.files_of("org-a")
+    assert sorted(f.filename for f in files) == sorted(payloads)
+    assert len({f.id for f in files}) == 40
+    for stored in files:
+        assert store.content("org-a", stored.id) == payloads[stored.filename]
+    assert store.used_bytes("org-a") == sum(map(len, payloads.values()))
+
+
+def test_clear_forgets_everything(make_store: StoreFactory) -> None:
+    store = make_store()
+    add(store, "org-a", b"a")
+    add(store, "org-b", b"b")
+    store.clear()
+    assert store.files_of("org-a") == store.files_of("org-b") == []
+    assert store.used_bytes("org-a") == 0
+
+
+def test_a_repeating_id_sequence_never_reuses_a_taken_id(make_store: StoreFactory) -> None:
+    ids = itertools.cycle(
+        ["file-aaaaaaaaaaaaaaaaaaaaaaaa", "file-bbbbbbbbbbbbbbbbbbbbbbbb", "file-cccccccccccccccccccccccc"]
+    )
+    store = make_store(new_id=lambda: next(ids))
+    made = [add(store, "org-a", b"1"), add(store, "org-a", b"2"), add(store, "org-b", b"3")]
+    assert len(set(made)) == 3
+
+
+# The directory store across restarts and crashes.
+
+
+def test_directory_store_reopens_with_the_same_files_in_order(tmp_path: Path) -> None:
+    root = tmp_path / "files"
+    store = DirectoryFileStore(root)
+    first = add(store, "org-a", b"one", "1.txt", created_at=50)
+    second = add(store, "org-a", b"two", "2.txt", created_at=50)
+    gone = add(store, "org-a", b"gone", "3.txt", created_at=51)
+    store.delete("org-a", gone)
+    reopened = DirectoryFileStore(root)
+    assert [(f.id, f.filename) for f in reopened.files_of("org-a")] == [(first, "1.txt"), (second, "2.txt")]
+    assert reopened.content("org-a", second) == b"two"
+    assert reopened.used_bytes("org-a") == 6
+    with pytest.raises(FileNotFound):
+        reopened.get("org-a", gone)
+
+
+def test_directory_store_start_drops_every_crash_leftover(tmp_path: Path) -> None:
+    root = tmp_path / "files"
+    store = DirectoryFileStore(root)
+    kept = add(store, "org-a", b"complete", "kept.txt")
+    # What a kill -9 can leave: a half-written temp of either kind, content renamed before its metadata.
+    (root / "file-AAAAAAAAAAAAAAAAAAAAAAAA.content.tmp").write_bytes(b"half")
+    (root / "file-BBBBBBBBBBBBBBBBBBBBBBBB.json.tmp").write_bytes(b'{"id": "fi')
+    (root / "file-CCCCCCCCCCCCCCCCCCCCCCCC.content").write_bytes(b"no metadata yet")
+    # And damage: metadata whose content is short, missing, or that does not parse.
+    short = dict(orjson.loads((root / f"{kept}.json").read_bytes()), id="file-DDDDDDDDDDDDDDDDDDDDDDDD")
+    (root / "file-DDDDDDDDDDDDDDDDDDDDDDDD.json").write_bytes(orjson.dumps(short))
+    (root / "file-DDDDDDDDDDDDDDDDDDDDDDDD.content").write_bytes(b"compl")
+    missing = dict(short, id="file-EEEEEEEEEEEEEEEEEEEEEEEE")
+    (root / "file-EEEEEEEEEEEEEEEEEEEEEEEE.json").write_bytes(orjson.dumps(missing))
+    (root / "file-FFFFFFFFFFFFFFFFFFFFFFFF.json").write_bytes(b"not json")
+    (root / "notes.txt").write_bytes(b"not ours: left alone")
+
+    reopened = DirectoryFileStore(root)
+    assert [f.id for f in reopened.files_of("org-a")] == [kept]
+    assert reopened.content("org-a", kept) == b"complete"
+    assert sorted(p.name for p in root.iterdir()) == sorted([f"{kept}.content", f"{kept}.json", "notes.txt"])
+
+
+def test_directory_store_names_paths_after_ids_never_filenames(tmp_path: Path) -> None:
+    root = tmp_path / "files"
+    store = DirectoryFileStore(root)
+    file_id = add(store, "org-a", b"x", "../../escape.txt")
+    assert sorted(p.name for p in root.iterdir()) == [f"{file_id}.content", f"{file_id}.json"]
+    assert not (tmp_path / "escape.txt").exists()
+
+
+# A process that dies (os._exit: no cleanup, like kill -9) at chosen moments of a write.
+CRASHING_WRITER = """
+import io, os, sys
+from pathlib import Path
+from mockapi.files_store import DirectoryFileStore
+
+moment = sys.argv[2]
+
+class DyingSource(io.BytesIO):
+    def read(self, size=-1):
+        chunk = super().read(size)
+        if moment == "copying" and self.tell() > 1_000_000:
+            os._exit(9)
+        return chunk
+
+class DyingStore(DirectoryFileStore):
+    syncs = 0
+    def _sync_directory(self):
+        super()._sync_directory()
+        self.syncs += 1
+        if (moment, self.syncs) in {("content renamed", 1), ("metadata renamed", 2)}:
+            os._exit(9)
+
+store = DyingStore(Path(sys.argv[1]))
+data = bytes(range(256)) * 10_000
+store.add("org-a", "dying.bin", "answers", 1, DyingSource(data), len(data))
+"""
+
+
+@pytest.mark.parametrize(
+    ("moment", "survives"), [("copying", False), ("content renamed", False), ("metadata renamed", True)]
+)
+def test_a_process_killed_mid_write_leaves_a_complete_file_or_none(tmp_path: Path, moment: str, survives: bool) -> None:
+    root = tmp_path / "files"
+    kept = add(DirectoryFileStore(root), "org-a", b"complete", "kept.txt", created_at=1)
+    died = subprocess.run([sys.executable, "-c", CRASHING_WRITER, str(root), moment], capture_output=True, timeout=60)
+    assert died.returncode == 9, died.stderr
+    reopened = DirectoryFileStore(root)
+    files = reopened.files_of("org-a")
+    assert [f.filename for f in files] == (["kept.txt", "dying.bin"] if survives else ["kept.txt"])
+    for stored in files:
+        assert reopened.content("org-a", stored.id) == (
+            b"complete" if stored.id == kept else bytes(range(256)) * 10_000
+        )
+    assert len(list(root.iterdir())) == 2 * len(files)

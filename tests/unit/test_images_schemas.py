@@ -1,0 +1,75 @@
+"""Upload checks of the images schemas: PNG by bytes, the 4 MiB limit, squareness, masks."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from mockapi.errors import OpenAIError
+from mockapi.pipeline import parse
+from mockapi.schemas.images import (
+    CreateImageEditRequest,
+    CreateImageRequest,
+    CreateImageVariationRequest,
+    Upload,
+    read_png,
+)
+from tests.images_support import MiB, checkerboard, encode, padded_png, with_transparent_square
+
+TRANSPARENT = encode(with_transparent_square(checkerboard(64), (0, 0, 32, 32)))
+
+
+def test_png_is_recognised_by_bytes_whatever_its_name() -> None:
+    png = read_png(Upload("image", TRANSPARENT))
+    assert (png.filename, png.size, png.image.size, png.image.mode) == ("image", len(TRANSPARENT), (64, 64), "RGBA")
+    assert png.describe() == {"filename": "image", "size": len(TRANSPARENT), "sha256": png.sha256}
+    with pytest.raises(ValueError, match="must be a PNG"):
+        read_png(Upload("picture.png", encode(checkerboard(64), "JPEG")))
+
+
+def test_limit_is_just_under_4_mib() -> None:
+    assert read_png(Upload(None, padded_png(TRANSPARENT, 4 * MiB - 1))).image.size == (64, 64)
+    for total in (4 * MiB, 4 * MiB + 1):
+        with pytest.raises(ValueError, match="less than 4 MB"):
+            read_png(Upload(None, padded_png(TRANSPARENT, total)))
+
+
+def test_oversized_dimensions_are_refused_before_decoding() -> None:
+    """A header claiming 100000x100000 pixels (a decompression bomb) is refused from the header alone."""
+    small = encode(Image.new("L", (8, 8)))
+    header = b"IHDR" + struct.pack(">II", 100_000, 100_000) + small[24:29]
+    bomb = small[:12] + header + struct.pack(">I", zlib.crc32(header)) + small[33:]
+    with pytest.raises(ValueError, match="at most 4096x4096 pixels, got 100000x100000"):
+        read_png(Upload(None, bomb))
+    assert read_png(Upload(None, encode(Image.new("L", (4096, 4096))))).image.size == (4096, 4096)
+
+
+def test_nulls_take_the_defaults() -> None:
+    body = parse(CreateImageRequest, {"prompt": "otter", "n": None, "size": None, "response_format": None})
+    assert body.options() == {"model": "dall-e-2", "n": 1, "size": "1024x1024", "response_format": "url"}
+
+
+def test_edit_and_variation_describe_their_files() -> None:
+    edit = parse(CreateImageEditRequest, {"prompt": "x", "image": Upload("a.png", TRANSPARENT), "n": "2"})
+    assert edit.n == 2
+    assert edit.exchange_body()["image"]["sha256"] == edit.image.sha256
+    assert "mask" not in edit.exchange_body()
+    variation = parse(CreateImageVariationRequest, {"image": Upload("a.png", encode(checkerboard(64)))})
+    assert variation.exchange_body()["image"]["filename"] == "a.png"
+
+
+@pytest.mark.parametrize(
+    ("fields", "param"),
+    [
+        ({"image": Upload(None, encode(checkerboard(64)))}, "image"),
+        ({"image": Upload(None, TRANSPARENT), "mask": Upload(None, encode(checkerboard(64)))}, "mask"),
+        ({"image": Upload(None, TRANSPARENT), "mask": Upload(None, b"GIF89a")}, "mask"),
+    ],
+)
+def test_edit_transparency_and_mask_rules(fields: dict[str, Upload], param: str) -> None:
+    with pytest.raises(OpenAIError) as caught:
+        parse(CreateImageEditRequest, {"prompt": "x", **fields})
+    assert (caught.value.status, caught.value.param) == (400, param)
