@@ -28,6 +28,7 @@ SERVERS = ("mockapi", "reference")
 WRK_WORKLOADS = ("models", "chat", "embeddings")
 COLD_START_LIMIT_S = 0.6
 RSS_LIMIT_MIB = 100
+NOISY_SPREAD = 1.25  # best/worst round throughput above this is flagged
 
 
 # ---- parsing -------------------------------------------------------------
@@ -52,6 +53,11 @@ def parse_wrk(text: str) -> dict | None:
     }
 
 
+def spread(values: list[float]) -> float:
+    """Best over worst round: how much the machine moved during the run."""
+    return max(values) / min(values) if values and min(values) > 0 else float("inf")
+
+
 def read_wrk(raw: Path, workload: str, server: str) -> dict | None:
     """Best value of each metric over the rounds; errors summed over all rounds."""
     rounds = []
@@ -70,6 +76,7 @@ def read_wrk(raw: Path, workload: str, server: str) -> dict | None:
         "non2xx": sum(r["non2xx"] for r in rounds),
         "sockerr": sum(r["sockerr"] for r in rounds),
         "failed_rounds": failed_rounds,
+        "spread": spread([r["ok_rps"] for r in rounds]),
     }
 
 
@@ -91,6 +98,7 @@ def read_stream(raw: Path, server: str) -> dict | None:
         "ttfb_p50_ms": best("ttfb_p50_ms", min),
         "total_p99_ms": best("total_p99_ms", min),
         "errors": sum(r.get("errors", 0) for r in rounds),
+        "spread": spread([r.get("streams_per_s") or 0 for r in rounds]),
         "error_samples": [e for r in rounds for e in r.get("error_samples", [])][:5],
     }
 
@@ -175,6 +183,12 @@ def get(d: dict | None, key: str):
     return None if d is None else d.get(key)
 
 
+def check_spread(notes: list[str], workload: str, server: str, result: dict | None) -> None:
+    if result and result["spread"] > NOISY_SPREAD:
+        notes.append(f"{workload}: {server}'s rounds differ {result['spread']:.2f}x in throughput; "
+                     "the machine was noisy, rerun (or raise BENCH_ROUNDS) before trusting a FAIL")
+
+
 def build_table(raw: Path, meta: dict) -> tuple[Table, list[str]]:
     table, notes = Table(), []
     rps = lambda v: f"{v:,.0f}"  # noqa: E731
@@ -191,6 +205,7 @@ def build_table(raw: Path, meta: dict) -> tuple[Table, list[str]]:
                 notes.append(f"{workload}: no wrk result for {server}")
             elif result["failed_rounds"]:
                 notes.append(f"{workload}: {result['failed_rounds']} wrk round(s) of {server} failed")
+            check_spread(notes, workload, server, result)
 
     mock, ref = (read_stream(raw, s) for s in SERVERS)
     table.ratio_row("stream streams/s", get(mock, "streams_per_s"), get(ref, "streams_per_s"),
@@ -199,6 +214,7 @@ def build_table(raw: Path, meta: dict) -> tuple[Table, list[str]]:
     table.add("stream total p99", get(mock, "total_p99_ms"), get(ref, "total_p99_ms"), msec)
     table.errors_row("stream errors", get(mock, "errors"), get(ref, "errors"))
     for server, result in zip(SERVERS, (mock, ref)):
+        check_spread(notes, "stream", server, result)
         for sample in get(result, "error_samples") or []:
             notes.append(f"stream error ({server}): {sample}")
 
