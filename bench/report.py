@@ -20,6 +20,7 @@ import os
 import platform
 import statistics
 import sys
+from collections import Counter
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -55,7 +56,9 @@ def parse_wrk(text: str) -> dict | None:
 
 def spread(values: list[float]) -> float:
     """Best over worst round: how much the machine moved during the run."""
-    return max(values) / min(values) if values and min(values) > 0 else float("inf")
+    if not values or min(values) <= 0:
+        return 1.0  # a round with no successes is an error, reported as such
+    return max(values) / min(values)
 
 
 def read_wrk(raw: Path, workload: str, server: str) -> dict | None:
@@ -72,7 +75,8 @@ def read_wrk(raw: Path, workload: str, server: str) -> dict | None:
         return None
     return {
         "ok_rps": max(r["ok_rps"] for r in rounds),
-        "p99_ms": min(r["p99_ms"] for r in rounds),
+        # Latency of a server that only fails says nothing.
+        "p99_ms": min((r["p99_ms"] for r in rounds if r["ok_rps"] > 0), default=None),
         "non2xx": sum(r["non2xx"] for r in rounds),
         "sockerr": sum(r["sockerr"] for r in rounds),
         "failed_rounds": failed_rounds,
@@ -147,7 +151,7 @@ class Table:
 
     def add(self, name: str, mock, ref, fmt, target: str = "", passed: bool | None = None,
             ratio: bool = True) -> None:
-        show = lambda v: "n/a" if v is None else fmt(v)  # noqa: E731
+        show = lambda v: "n/a" if v is None else fmt(v)
         ratio_text = ""
         if ratio and mock is not None and ref:
             ratio_text = f"{mock / ref:.2f}"
@@ -191,8 +195,8 @@ def check_spread(notes: list[str], workload: str, server: str, result: dict | No
 
 def build_table(raw: Path, meta: dict) -> tuple[Table, list[str]]:
     table, notes = Table(), []
-    rps = lambda v: f"{v:,.0f}"  # noqa: E731
-    msec = lambda v: f"{v:.2f} ms"  # noqa: E731
+    rps = lambda v: f"{v:,.0f}"
+    msec = lambda v: f"{v:.2f} ms"
 
     for workload in WRK_WORKLOADS:
         mock, ref = (read_wrk(raw, workload, s) for s in SERVERS)
@@ -215,8 +219,9 @@ def build_table(raw: Path, meta: dict) -> tuple[Table, list[str]]:
     table.errors_row("stream errors", get(mock, "errors"), get(ref, "errors"))
     for server, result in zip(SERVERS, (mock, ref)):
         check_spread(notes, "stream", server, result)
-        for sample in get(result, "error_samples") or []:
-            notes.append(f"stream error ({server}): {sample}")
+        samples = Counter(get(result, "error_samples") or [])
+        for sample, count in samples.items():
+            notes.append(f"stream error ({server}): {sample}" + (f" (x{count} in sample)" if count > 1 else ""))
 
     mock, ref = (read_cold(raw, s) for s in SERVERS)
     table.add(f"cold start (median of {meta.get('COLD_RUNS', '?')})", mock, ref, lambda v: f"{v:.3f} s",
@@ -228,7 +233,7 @@ def build_table(raw: Path, meta: dict) -> tuple[Table, list[str]]:
               f"< {RSS_LIMIT_MIB} MiB", mock is not None and mock < RSS_LIMIT_MIB)
 
     mock, ref = (read_json(raw / f"shapes-{s}.json") for s in SERVERS)
-    problems = lambda r: None if r is None else len(r["problems"])  # noqa: E731
+    problems = lambda r: None if r is None else len(r["problems"])
     table.add("response shapes (problems)", problems(mock), problems(ref), str, "0",
               problems(mock) == 0, ratio=False)
     for server, result in zip(SERVERS, (mock, ref)):
@@ -268,10 +273,10 @@ def header(meta: dict) -> str:
         f"- nproc: {os.cpu_count()}; CPU: {cpu_model()}",
         f"- python: {platform.python_version()}; {packages}",
         f"- wrk: {meta.get('WRK_VERSION', '?')}; pinning: {meta.get('PINNING', '?')}",
-        f"- settings: mode {meta.get('MODE', '?')}, {meta.get('ROUNDS', '?')} interleaved round(s) "
-        f"(best of each metric kept), wrk {meta.get('DURATION', '?')} s x {meta.get('CONNECTIONS', '?')} connections "
-        f"x {meta.get('THREADS', '?')} thread, {meta.get('STREAMS', '?')} streams at concurrency "
-        f"{meta.get('STREAM_CONCURRENCY', '?')}",
+        (f"- settings: mode {meta.get('MODE', '?')}, {meta.get('ROUNDS', '?')} interleaved "
+         f"round(s) (best of each metric kept), wrk {meta.get('DURATION', '?')} s x "
+         f"{meta.get('CONNECTIONS', '?')} connections x {meta.get('THREADS', '?')} thread, "
+         f"{meta.get('STREAMS', '?')} streams at concurrency {meta.get('STREAM_CONCURRENCY', '?')}"),
         f"- mockapi: `{meta.get('MOCKAPI_CMD', '?')}`",
         f"- reference: `{meta.get('REFERENCE_CMD', '?')}`",
     ]

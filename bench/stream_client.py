@@ -135,10 +135,11 @@ class Run:
                     reader, writer = await asyncio.open_connection(self.args.host, self.args.port)
                 status, ttfb, total, keep_alive = await asyncio.wait_for(
                     one_stream(reader, writer, self.request), self.args.timeout)
-            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError,
+            except (OSError, TimeoutError, asyncio.IncompleteReadError,
                     asyncio.LimitOverrunError, ValueError, StreamError) as exc:
                 self.error(f"{type(exc).__name__}: {exc}")
-                writer = close(writer)
+                close(writer)
+                writer = None
                 continue
             if status != 200:
                 self.error(f"HTTP {status}")
@@ -146,7 +147,8 @@ class Run:
                 self.ttfb.append(ttfb)
                 self.total.append(total)
             if not keep_alive:
-                writer = close(writer)
+                close(writer)
+                writer = None
         close(writer)
 
     async def run(self) -> dict:
@@ -169,10 +171,9 @@ class Run:
         }
 
 
-def close(writer):
+def close(writer: asyncio.StreamWriter | None) -> None:
     if writer is not None:
         writer.close()
-    return None
 
 
 def percentile(values: list[float], pct: float) -> float | None:
