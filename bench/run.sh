@@ -19,7 +19,7 @@ SMOKE="${BENCH_SMOKE:-0}"
 for arg in "$@"; do
     case "$arg" in
         --smoke) SMOKE=1 ;;
-        -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -37,6 +37,12 @@ THREADS="${BENCH_THREADS:-1}"
 STREAMS="${BENCH_STREAMS:-$def_streams}"
 STREAM_CONCURRENCY="${BENCH_STREAM_CONCURRENCY:-20}"
 COLD_RUNS="${BENCH_COLD_RUNS:-$def_cold}"
+for setting in DURATION ROUNDS WARMUP CONNECTIONS THREADS STREAMS STREAM_CONCURRENCY COLD_RUNS; do
+    if ! [[ "${!setting}" =~ ^[0-9]+$ ]]; then
+        echo "run.sh: BENCH_$setting must be a whole number, got '${!setting}'" >&2
+        exit 2
+    fi
+done
 
 log() { echo "[bench] $*" >&2; }
 
