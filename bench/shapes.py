@@ -106,8 +106,8 @@ class Checker:
                     "stream: object != chat.completion.chunk")
         deltas = [c["choices"][0] for c in chunks]
         self.expect(deltas[0]["delta"].get("role") == "assistant", "stream: first delta role")
-        self.expect(deltas[-1]["delta"] == {} and deltas[-1].get("finish_reason") == "stop",
-                    "stream: last chunk is not an empty delta with finish_reason stop")
+        self.expect(deltas[-1]["delta"] == {} and deltas[-1].get("finish_reason") in ("stop", "length"),
+                    "stream: last chunk is not an empty delta with finish_reason stop or length")
         self.info["stream_events"] = len(events)
         self.info["stream_content_chunks"] = sum("content" in d["delta"] for d in deltas)
 
