@@ -13,45 +13,19 @@ import argparse
 import random
 import secrets
 import time
+from pathlib import Path
 
 import orjson
+import yaml
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 
 JSON = "application/json"
 
-MODEL_IDS = [
-    "gpt-4",
-    "gpt-4-0314",
-    "gpt-4-32k",
-    "gpt-4-32k-0314",
-    "gpt-3.5-turbo",
-    "gpt-3.5-turbo-0301",
-    "text-davinci-003",
-    "text-davinci-002",
-    "text-davinci-001",
-    "text-curie-001",
-    "text-babbage-001",
-    "text-ada-001",
-    "davinci",
-    "curie",
-    "babbage",
-    "ada",
-    "code-davinci-002",
-    "code-cushman-001",
-    "text-davinci-edit-001",
-    "code-davinci-edit-001",
-    "text-embedding-ada-002",
-    "text-similarity-davinci-001",
-    "text-similarity-curie-001",
-    "text-similarity-babbage-001",
-    "text-similarity-ada-001",
-    "text-search-ada-doc-001",
-    "text-search-ada-query-001",
-    "text-moderation-latest",
-    "text-moderation-stable",
-    "whisper-1",
-]
+# The same catalogue mockapi serves by default, so both answer GET /v1/models with the same number of
+# models and about the same bytes on the wire.
+CATALOGUE = Path(__file__).resolve().parent.parent / "fixtures" / "models.yaml"
+MODEL_IDS = [entry["id"] for entry in yaml.safe_load(CATALOGUE.read_text())["models"]]
 
 
 def model_object(model_id: str) -> dict:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
+import orjson
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,9 +43,10 @@ class Catalogue:
         self._entries: dict[str, ModelEntry] = {}
         for entry in entries:
             self._entries[entry.id] = entry
-        # The public objects are built once: listing models is the hottest read-only route.
-        self._objects = {mid: _model_object(entry, seeding) for mid, entry in self._entries.items()}
-        self._list_body = {"object": "list", "data": list(self._objects.values())}
+        # The public objects are built and serialised once: listing models is the hottest read-only route.
+        objects = {mid: _model_object(entry, seeding) for mid, entry in self._entries.items()}
+        self._objects = {mid: orjson.Fragment(orjson.dumps(obj)) for mid, obj in objects.items()}
+        self._list_body = orjson.Fragment(orjson.dumps({"object": "list", "data": list(objects.values())}))
 
     @classmethod
     def load(cls, directories: Iterable[Path], seeding: Seeding) -> Catalogue:
@@ -66,11 +68,12 @@ class Catalogue:
             raise errors.model_not_found(model_id)
         return entry
 
-    def object(self, model_id: str) -> dict[str, Any]:
+    def object(self, model_id: str) -> orjson.Fragment:
+        """The model object, already serialised (orjson embeds a Fragment as is)."""
         self.get(model_id)
         return self._objects[model_id]
 
-    def list_body(self) -> dict[str, Any]:
+    def list_body(self) -> orjson.Fragment:
         return self._list_body
 
 

@@ -6,18 +6,20 @@ Pure ASGI (not BaseHTTPMiddleware) so streams pass through unbuffered and the ho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockapi import errors
-from mockapi.journal import masked_headers
+from mockapi.journal import body_json
 from mockapi.ratelimit import Limits
 from mockapi.state import AppState
 
 OPENAI_VERSION = "2020-10-01"
+OPENAI_VERSION_BYTES = OPENAI_VERSION.encode()
 API_PREFIX = "/v1"
 # Served like pre-signed links: no key needed.
 PUBLIC_PREFIXES = ("/v1/images/files/",)
@@ -77,15 +79,19 @@ class Edge:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
-                headers = MutableHeaders(scope=message)
-                headers["x-request-id"] = request_id
-                headers["openai-version"] = OPENAI_VERSION
-                headers["openai-processing-ms"] = str(int((seeding.monotonic() - started) * 1000))
+                # Appended as raw pairs: the app never sets these names, so no lookup is needed.
+                headers = list(message.get("headers", ()))
+                headers += (
+                    (b"x-request-id", request_id.encode()),
+                    (b"openai-version", OPENAI_VERSION_BYTES),
+                    (b"openai-processing-ms", b"%d" % int((seeding.monotonic() - started) * 1000)),
+                )
                 if organization:
-                    headers["openai-organization"] = organization
+                    headers.append((b"openai-organization", organization.encode("latin-1")))
                 caller = notes.get("caller")
                 if caller is not None:
                     self._add_rate_limit_headers(headers, notes.get("ratelimit") or (caller.api_key, None))
+                message["headers"] = headers
             await send(message)
 
         path: str = scope["path"]
@@ -111,11 +117,13 @@ class Edge:
             return
         await self.app(scope, _limited(receive, limit), send)
 
-    def _add_rate_limit_headers(self, headers: MutableHeaders, bucket: tuple[str, Limits | None]) -> None:
+    def _add_rate_limit_headers(self, headers: list[tuple[bytes, bytes]], bucket: tuple[str, Limits | None]) -> None:
         key, limits = bucket
         values = self.state.limiter.headers(key, limits or self.state.limits, self.state.seeding.monotonic())
-        for name, value in values.items():
-            headers.setdefault(name, value)
+        if any(name.startswith(b"x-ratelimit-") for name, _ in headers):  # a rule set some itself
+            present = {name for name, _ in headers}
+            values = [(name, value) for name, value in values if name not in present]
+        headers.extend(values)
 
     def _journal(self, scope: Scope, notes: dict[str, Any], status: int | None, seconds: float) -> None:
         """One journal entry per /v1 request, with what the pipeline left on the scope's state."""
@@ -129,11 +137,10 @@ class Edge:
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
-            headers=masked_headers(scope["headers"]),
-            body=notes.get("journal_body"),
+            raw_headers=scope["headers"],
+            body_json=body_json(notes.get("journal_body"), notes.get("journal_raw")),
             status=status,
             duration_ms=round(seconds * 1000, 3),
-            session=_header(scope, b"x-mockapi-session"),
             rule_id=notes.get("rule_id"),
             fault=notes.get("fault"),
         )
@@ -161,3 +168,20 @@ def _limited(receive: Receive, limit: int) -> Receive:
         return message
 
     return limited_receive
+
+
+class CorsForBrowsers:
+    """Starlette's CORS middleware for requests that carry an Origin header (browsers, which need it);
+    SDKs and curl send none, and skip its per-response work."""
+
+    def __init__(self, app: ASGIApp, allow_origins: Sequence[str], expose_headers: Sequence[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app, allow_origins=allow_origins, allow_methods=["*"], allow_headers=["*"], expose_headers=expose_headers
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and any(name == b"origin" for name, _ in scope["headers"]):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

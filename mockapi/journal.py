@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from mockapi.errors import mask_key
 
@@ -21,20 +23,40 @@ MAX_ITEMS = 100
 MAX_DEPTH = 12
 
 
+# Raw headers up to this many bytes are kept as received and masked when read; larger ones are masked
+# and cut at once, so an entry stays small.
+MAX_RAW_HEADER_BYTES = 8_192
+RawHeaders = Sequence[tuple[bytes, bytes]]
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """One request. Kept compact and cheap to record (the edge records every /v1 request): headers as
+    received and the body as JSON bytes; both are decoded, and the key masked, when read."""
+
     id: int
     time: int
     method: str
     path: str
     query: str
-    headers: Mapping[str, str]
-    body: Any
+    raw_headers: RawHeaders
+    body_json: bytes
     status: int | None
     duration_ms: float
-    session: str | None
     rule_id: str | None
     fault: str | None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return masked_headers(self.raw_headers)
+
+    @property
+    def body(self) -> Any:
+        return orjson.loads(self.body_json)
+
+    @property
+    def session(self) -> str | None:
+        return next((v.decode("latin-1") for k, v in self.raw_headers if k == b"x-mockapi-session"), None)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -44,7 +66,7 @@ class Entry:
             "method": self.method,
             "path": self.path,
             "query": self.query,
-            "headers": dict(self.headers),
+            "headers": self.headers,
             "body": self.body,
             "status": self.status,
             "duration_ms": self.duration_ms,
@@ -52,6 +74,19 @@ class Entry:
             "rule_id": self.rule_id,
             "fault": self.fault,
         }
+
+
+def body_json(body: Any, raw: bytes | None = None) -> bytes:
+    """What an entry keeps of a body: the request's own JSON when it is small, else a summary of it."""
+    if raw is not None and len(raw) <= MAX_STRING:
+        return raw
+    return orjson.dumps(summarise(body), default=str)
+
+
+def compact_headers(raw: RawHeaders) -> RawHeaders:
+    if sum(len(value) for _, value in raw) <= MAX_RAW_HEADER_BYTES:
+        return raw
+    return [(k.encode("latin-1"), summarise(v).encode("latin-1", "replace")) for k, v in masked_headers(raw).items()]
 
 
 def masked_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -96,12 +131,27 @@ class Journal:
         self._next_id = 1
         self._lock = threading.Lock()
 
-    def record(self, **fields: Any) -> None:
+    def record(
+        self,
+        time: int,
+        method: str,
+        path: str,
+        query: str,
+        raw_headers: RawHeaders,
+        body_json: bytes,
+        status: int | None,
+        duration_ms: float,
+        rule_id: str | None = None,
+        fault: str | None = None,
+    ) -> None:
         if self.size == 0:
             return
-        fields["body"] = summarise(fields.get("body"))
+        headers = compact_headers(raw_headers)
         with self._lock:
-            self._entries.append(Entry(id=self._next_id, **fields))
+            entry = Entry(
+                self._next_id, time, method, path, query, headers, body_json, status, duration_ms, rule_id, fault
+            )
+            self._entries.append(entry)
             self._next_id += 1
 
     def entries(self, path: str | None = None, session: str | None = None, since_id: int | None = None) -> list[Entry]:

@@ -53,7 +53,9 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise errors.invalid_json() from exc
     if not isinstance(body, dict):
         raise errors.invalid_param(f"{raw[:40]!r} is not of type 'object'", None)
-    request.scope.setdefault("state", {})["journal_body"] = body  # journaled even if validation fails
+    notes = request.scope.setdefault("state", {})
+    notes["journal_body"] = body  # journaled even if validation fails
+    notes["journal_raw"] = raw
     return body
 
 
@@ -87,6 +89,10 @@ class Answer:
 
     def rng(self, index: int = 0) -> random.Random:
         return self.seeding.rng_for(self.route, self.seed_body, index)
+
+    def digest(self, index: int = 0) -> bytes:
+        """What `rng(index)` is seeded with: equal digests, equal generators."""
+        return self.seeding.digest(self.route, self.seed_body, index)
 
     def now(self) -> int:
         return self.seeding.now()

@@ -107,19 +107,20 @@ class RateLimiter:
             with self._lock:
                 self._window(key, now).add(self._slot(now), 0, tokens)
 
-    def headers(self, key: str, limits: Limits, now: float) -> dict[str, str]:
+    def headers(self, key: str, limits: Limits, now: float) -> list[tuple[bytes, bytes]]:
+        """The x-ratelimit-* response headers, as raw pairs (they go on every response)."""
         with self._lock:
             window = self._window(key, now)
             request_limit = limits.requests or NOMINAL_REQUESTS
             token_limit = limits.tokens or NOMINAL_TOKENS
-            return {
-                "x-ratelimit-limit-requests": str(request_limit),
-                "x-ratelimit-limit-tokens": str(token_limit),
-                "x-ratelimit-remaining-requests": str(max(0, request_limit - window.requests)),
-                "x-ratelimit-remaining-tokens": str(max(0, token_limit - window.tokens)),
-                "x-ratelimit-reset-requests": duration(self._reset_after(window, 1, now)),
-                "x-ratelimit-reset-tokens": duration(self._reset_after(window, 2, now)),
-            }
+            return [
+                (b"x-ratelimit-limit-requests", b"%d" % request_limit),
+                (b"x-ratelimit-limit-tokens", b"%d" % token_limit),
+                (b"x-ratelimit-remaining-requests", b"%d" % max(0, request_limit - window.requests)),
+                (b"x-ratelimit-remaining-tokens", b"%d" % max(0, token_limit - window.tokens)),
+                (b"x-ratelimit-reset-requests", duration(self._reset_after(window, 1, now)).encode()),
+                (b"x-ratelimit-reset-tokens", duration(self._reset_after(window, 2, now)).encode()),
+            ]
 
     def _reset_after(self, window: Window, kind: int, now: float) -> float:
         """Seconds until the oldest counted slot leaves the window."""

@@ -12,13 +12,20 @@ import random
 import string
 import threading
 import time
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
-from faker import Faker
+
+if TYPE_CHECKING:  # numpy and Faker load on first use, keeping start-up fast
+    import numpy as np
+    from faker import Faker
 
 ALPHANUMERIC = string.ascii_letters + string.digits
+
+# Random bytes to id characters in one C call (ids are made on every request); the first 256 % 62
+# characters come up a little more often, which an id does not mind.
+_BYTE_TO_ALPHANUMERIC = bytes(ord(ALPHANUMERIC[i % len(ALPHANUMERIC)]) for i in range(256))
 
 # Keys that change how an answer is delivered, not what it says.
 _DELIVERY_KEYS = frozenset({"stream", "stream_options", "user"})
@@ -37,7 +44,6 @@ class Seeding:
         self.fixed_time = fixed_time
         self._lock = threading.Lock()
         self._sequence = random.Random(f"mockapi-ids-{seed}")
-        self._faker = Faker("en_US")
 
     def digest(self, route: str, body: Any, index: int = 0) -> bytes:
         h = hashlib.blake2b(digest_size=16)
@@ -50,7 +56,15 @@ class Seeding:
         return random.Random(self.digest(route, body, index))
 
     def np_rng_for(self, route: str, body: Any, index: int = 0) -> np.random.Generator:
+        import numpy as np
+
         return np.random.default_rng(int.from_bytes(self.digest(route, body, index), "little"))
+
+    @cached_property
+    def _faker(self) -> Faker:
+        from faker import Faker
+
+        return Faker("en_US")
 
     def faker(self, rng: random.Random) -> Faker:
         """The shared Faker, reseeded from `rng`; use it before the next await."""
@@ -60,7 +74,7 @@ class Seeding:
     def next_id(self, prefix: str, length: int = 24) -> str:
         """A unique id from the seeded sequence, e.g. file-abc... (24 alphanumerics)."""
         with self._lock:
-            return prefix + "".join(self._sequence.choices(ALPHANUMERIC, k=length))
+            return prefix + self._sequence.randbytes(length).translate(_BYTE_TO_ALPHANUMERIC).decode()
 
     def request_id(self) -> str:
         with self._lock:

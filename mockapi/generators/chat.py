@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mockapi.generators.drafting import Draft, Limits, Source, avoid_banned, faker_sentences, pieces, shape
+from mockapi.generators.drafting import Draft, Limits, Source, draft_for, pieces
 from mockapi.generators.streaming import interleave
 from mockapi.schemas.chat import CreateChatCompletionRequest
 from mockapi.schemas.sampling import banned_tokens, forced_tokens, stop_sequences
@@ -23,16 +23,7 @@ def limits_of(request: CreateChatCompletionRequest, max_tokens: int) -> Limits:
 def drafts(request: CreateChatCompletionRequest, answer: Source, max_tokens: int) -> list[Draft]:
     """One draft per choice; at temperature 0 the model is greedy, so every choice is the same."""
     limits = limits_of(request, max_tokens)
-    result = []
-    for index in range(request.n or 1):
-        rng = answer.rng(0 if request.temperature == 0 else index)
-        if answer.content is not None:
-            source = answer.content
-        else:
-            faker = answer.seeding.faker(rng)
-            source = avoid_banned(faker_sentences(faker, rng), limits.banned, faker)
-        result.append(shape(source, limits, rng))
-    return result
+    return [draft_for(answer, 0 if request.temperature == 0 else index, limits) for index in range(request.n or 1)]
 
 
 def chat_completion(

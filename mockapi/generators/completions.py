@@ -6,7 +6,6 @@ candidates; the n with the highest total logprob are returned.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +16,10 @@ from mockapi.generators.drafting import (
     Limits,
     Source,
     TokenScore,
-    avoid_banned,
-    faker_sentences,
+    draft_for,
     logprobs_object,
     pieces,
     score,
-    shape,
 )
 from mockapi.generators.streaming import interleave
 from mockapi.schemas.completions import CreateCompletionRequest, PromptText
@@ -49,15 +46,6 @@ def limits_of(request: CreateCompletionRequest) -> Limits:
     )
 
 
-def _draft(request: CreateCompletionRequest, limits: Limits, answer: Source, rng: random.Random) -> Draft:
-    if answer.content is not None:
-        source = answer.content
-    else:
-        faker = answer.seeding.faker(rng)
-        source = avoid_banned(" " + faker_sentences(faker, rng), limits.banned, faker)
-    return shape(source, limits, rng)
-
-
 def choices(request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source) -> list[Choice]:
     limits = limits_of(request)
     n, candidates = request.choices_per_prompt, request.candidates_per_prompt
@@ -65,7 +53,7 @@ def choices(request: CreateCompletionRequest, prompts: Sequence[PromptText], ans
     for p, prompt in enumerate(prompts):
         # At temperature 0 the model is greedy: every candidate is the same text.
         seeds = [p * candidates + (0 if request.temperature == 0 else j) for j in range(candidates)]
-        drafts = [_draft(request, limits, answer, answer.rng(seed)) for seed in seeds]
+        drafts = [draft_for(answer, seed, limits, lead=" ") for seed in seeds]
         if candidates > n:
             drafts = sorted(drafts, key=lambda d: -d.total_logprob)[:n]
         echo = _echo_scores(prompt, answer) if request.echo else None

@@ -12,6 +12,7 @@ import codecs
 import math
 import random
 import re
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,6 +44,8 @@ class Source(Protocol):
     def content(self) -> str | None: ...
 
     def rng(self, index: int = 0) -> random.Random: ...
+
+    def digest(self, index: int = 0) -> bytes: ...
 
     def now(self) -> int: ...
 
@@ -79,6 +82,38 @@ class Draft:
 @lru_cache(maxsize=1)
 def _alternative_pool() -> tuple[int, ...]:
     return tuple(tokens.encode(word)[0] for word in _ALTERNATIVE_WORDS)
+
+
+# The same request always makes the same drafts, and test suites and load tests repeat requests: the
+# latest drafts are remembered, bounded by count and by length (a rule's content may be long).
+_MEMO_SIZE = 1024
+_MEMO_MAX_TOKENS = 2048
+_memo: OrderedDict[tuple[Any, ...], Draft] = OrderedDict()
+
+
+def draft_for(answer: Source, index: int, limits: Limits, lead: str = "") -> Draft:
+    """Choice `index`'s draft: the rule's content, else Faker sentences after `lead`, shaped by `limits`."""
+    key = (answer.digest(index), answer.content, limits, lead)
+    draft = _memo.get(key)
+    if draft is not None:
+        _memo.move_to_end(key)
+        return draft
+    draft = _make_draft(answer, index, limits, lead)
+    if len(draft.tokens) <= _MEMO_MAX_TOKENS:
+        _memo[key] = draft
+        if len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return draft
+
+
+def _make_draft(answer: Source, index: int, limits: Limits, lead: str) -> Draft:
+    rng = answer.rng(index)
+    if answer.content is not None:
+        source = answer.content
+    else:
+        faker = answer.seeding.faker(rng)
+        source = avoid_banned(lead + faker_sentences(faker, rng), limits.banned, faker)
+    return shape(source, limits, rng)
 
 
 def faker_sentences(faker: Faker, rng: random.Random, fewest: int = 2, most: int = 5) -> str:

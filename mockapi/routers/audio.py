@@ -11,12 +11,13 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from mockapi import audio_files, languages
+from mockapi.edge import API_PREFIX
 from mockapi.generators import audio as generate
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, parse, require_model, run
 from mockapi.schemas.audio import CreateTranscriptionRequest, CreateTranslationRequest, Granularity, Task
 
-router = APIRouter(tags=["audio"])
+router = APIRouter(prefix=API_PREFIX, tags=["audio"])
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 
@@ -81,7 +82,7 @@ async def _answer(
         method="POST",
         path=request.url.path,
         body={**body.model_dump(exclude={"file"}, exclude_none=True), "file": upload.describe()},
-        headers=dict(request.headers),
+        headers=request.headers,
         model=body.model,
         text=upload.filename,
     )

@@ -7,24 +7,26 @@ from starlette.responses import Response
 
 from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
+from mockapi.edge import API_PREFIX
 from mockapi.generators.chat import chat_chunks, chat_completion
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, parse, read_json, run, state_of
 from mockapi.schemas.chat import CreateChatCompletionRequest
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(prefix=API_PREFIX, tags=["chat"])
 
 # Context window assumed for a catalogue entry that does not give one.
 DEFAULT_CONTEXT_WINDOW = 4096
 # Without max_tokens a reply may fill the window, but no model writes more than this in one reply.
 MAX_OUTPUT_TOKENS = 4096
 # Left out of the seed: they cut or deliver the text without changing it (see routers/completions.py).
-SHAPING_KEYS = frozenset({"max_tokens", "stop", "n", "logit_bias", "stream", "user"})
+SHAPING_KEYS = {"max_tokens", "stop", "n", "logit_bias", "stream", "user"}
 
 
 @router.post("/chat/completions")
 async def create_chat_completion(request: Request) -> Response:
-    body = parse(CreateChatCompletionRequest, await read_json(request))
+    raw = await read_json(request)
+    body = parse(CreateChatCompletionRequest, raw)
     entry = _chat_model(request, body.model)
     prompt_tokens = tokens.chat_prompt_tokens([message.for_accounting() for message in body.messages])
     max_tokens = _completion_budget(entry, body, prompt_tokens)
@@ -32,8 +34,8 @@ async def create_chat_completion(request: Request) -> Response:
         endpoint="chat.completions",
         method="POST",
         path="/v1/chat/completions",
-        body=body.model_dump(exclude_unset=True),
-        headers=dict(request.headers),
+        body=raw,
+        headers=request.headers,
         model=body.model,
         text=body.last_user_message(),
         system=body.system_message(),
@@ -45,7 +47,7 @@ async def create_chat_completion(request: Request) -> Response:
             return StreamReply(chat_chunks(body, answer, completion_id, max_tokens))
         return JSONReply(chat_completion(body, answer, completion_id, prompt_tokens, max_tokens))
 
-    seed = {k: v for k, v in body.model_dump().items() if k not in SHAPING_KEYS}
+    seed = body.model_dump(exclude=SHAPING_KEYS)
     return await run(request, exchange, produce, seed_body=seed)
 
 

@@ -7,21 +7,23 @@ from starlette.responses import Response
 
 from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
+from mockapi.edge import API_PREFIX
 from mockapi.generators.completions import completion, completion_chunks
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, parse, read_json, require_model, run, state_of
 from mockapi.schemas.completions import CreateCompletionRequest, PromptText, prompts_of
 
-router = APIRouter(tags=["completions"])
+router = APIRouter(prefix=API_PREFIX, tags=["completions"])
 
 # What changes how the text is cut or delivered, not the text itself: left out of the seed so that,
 # e.g., a shorter max_tokens answers a prefix of the same text and a stop sequence cuts that text.
-SHAPING_KEYS = frozenset({"max_tokens", "stop", "logprobs", "echo", "n", "best_of", "logit_bias", "stream", "user"})
+SHAPING_KEYS = {"max_tokens", "stop", "logprobs", "echo", "n", "best_of", "logit_bias", "stream", "user"}
 
 
 @router.post("/completions")
 async def create_completion(request: Request) -> Response:
-    body = parse(CreateCompletionRequest, await read_json(request))
+    raw = await read_json(request)
+    body = parse(CreateCompletionRequest, raw)
     entry = _completion_model(request, body.model)
     body.check()
     prompts = prompts_of(body)
@@ -30,8 +32,8 @@ async def create_completion(request: Request) -> Response:
         endpoint="completions",
         method="POST",
         path="/v1/completions",
-        body=body.model_dump(exclude_unset=True),
-        headers=dict(request.headers),
+        body=raw,
+        headers=request.headers,
         model=body.model,
         text=prompts[0].text,
     )
@@ -42,7 +44,7 @@ async def create_completion(request: Request) -> Response:
             return StreamReply(completion_chunks(body, prompts, answer, completion_id))
         return JSONReply(completion(body, prompts, answer, completion_id))
 
-    seed = {k: v for k, v in body.model_dump().items() if k not in SHAPING_KEYS}
+    seed = body.model_dump(exclude=SHAPING_KEYS)
     return await run(request, exchange, produce, seed_body=seed)
 
 

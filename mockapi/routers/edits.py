@@ -5,24 +5,26 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from mockapi.edge import API_PREFIX
 from mockapi.generators.edits import edit
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, Reply, parse, read_json, require_model, run
 from mockapi.schemas.edits import CreateEditRequest
 
-router = APIRouter(tags=["edits"])
+router = APIRouter(prefix=API_PREFIX, tags=["edits"])
 
 
 @router.post("/edits")
 async def create_edit(request: Request) -> Response:
-    body = parse(CreateEditRequest, await read_json(request))
+    raw = await read_json(request)
+    body = parse(CreateEditRequest, raw)
     require_model(request, body.model, ["edit"])
     exchange = Exchange(
         endpoint="edits",
         method="POST",
         path="/v1/edits",
-        body=body.model_dump(exclude_unset=True),
-        headers=dict(request.headers),
+        body=raw,
+        headers=request.headers,
         model=body.model,
         text=body.input or "",
     )
@@ -30,4 +32,4 @@ async def create_edit(request: Request) -> Response:
     def produce(answer: Answer) -> Reply:
         return JSONReply(edit(body, answer))
 
-    return await run(request, exchange, produce, seed_body={k: v for k, v in body.model_dump().items() if k != "n"})
+    return await run(request, exchange, produce, seed_body=body.model_dump(exclude={"n"}))

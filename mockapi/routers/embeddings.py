@@ -7,12 +7,13 @@ from starlette.responses import Response
 
 from mockapi import errors
 from mockapi.catalogue import ModelEntry
+from mockapi.edge import API_PREFIX
 from mockapi.generators import embeddings
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, parse, read_json, run, state_of
 from mockapi.schemas.embeddings import CreateEmbeddingRequest, measure_inputs
 
-router = APIRouter(tags=["embeddings"])
+router = APIRouter(prefix=API_PREFIX, tags=["embeddings"])
 
 # Only the text-embedding-3 family can shorten its vectors.
 SHORTENING_PREFIX = "text-embedding-3"
@@ -50,7 +51,7 @@ async def create_embedding(request: Request) -> Response:
         method="POST",
         path="/v1/embeddings",
         body=raw,
-        headers=dict(request.headers),
+        headers=request.headers,
         model=body.model,
         text=inputs[0].text,
     )

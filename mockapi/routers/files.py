@@ -16,13 +16,14 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from mockapi import errors
+from mockapi.edge import API_PREFIX
 from mockapi.files_store import CHUNK_BYTES, FileNotFound, FileStore, FileTooLarge, StorageFull
 from mockapi.generators.files import UnknownCursor, deleted_object, file_object, fine_tune_problem, list_page
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, caller_of, parse, run, state_of
 from mockapi.schemas.files import CreateFileRequest, ListFilesParams
 
-router = APIRouter(tags=["files"])
+router = APIRouter(prefix=API_PREFIX, tags=["files"])
 
 ENDPOINT = "files"
 # The non-file field (purpose) is tiny; a large one is a malformed request, not something to buffer.
@@ -39,7 +40,7 @@ def _exchange(request: Request, body: dict[str, Any], text: str | None = None) -
         method=request.method,
         path=request.url.path,
         body=body,
-        headers=dict(request.headers),
+        headers=request.headers,
         text=text,
     )
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from mockapi import errors
 from mockapi.catalogue import ModelKind
+from mockapi.edge import API_PREFIX
 from mockapi.generators import images as generate
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, Produce, parse, read_json, require_model, run, state_of
@@ -26,7 +27,7 @@ from mockapi.schemas.images import (
     Upload,
 )
 
-router = APIRouter(tags=["images"])
+router = APIRouter(prefix=API_PREFIX, tags=["images"])
 
 IMAGE_KINDS: tuple[ModelKind, ...] = ("image",)
 IMAGE_ID_PREFIX = "img-"
@@ -139,7 +140,7 @@ def _exchange(request: Request, endpoint: str, body: dict[str, Any], model: str,
         method="POST",
         path=request.url.path,
         body=body,
-        headers=dict(request.headers),
+        headers=request.headers,
         model=model,
         text=text,
     )

@@ -5,17 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from mockapi.edge import API_PREFIX
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, run, state_of
 
-router = APIRouter(tags=["models"])
+router = APIRouter(prefix=API_PREFIX, tags=["models"])
 
 
 def _exchange(request: Request, model: str | None) -> Exchange:
     return Exchange(
         endpoint="models",
         method=request.method,
-        path=request.url.path,
+        path=request.scope["path"],
         body={"model": model} if model else {},
         headers=request.headers,
         model=model,

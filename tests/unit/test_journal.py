@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mockapi.journal import MAX_ITEMS, MAX_STRING, Journal, masked_headers, summarise
+from mockapi.journal import MAX_ITEMS, MAX_STRING, Journal, body_json, masked_headers, summarise
 
 
 def _record(journal: Journal, path: str = "/v1/models", session: str | None = None, body: object = None) -> None:
@@ -11,13 +11,10 @@ def _record(journal: Journal, path: str = "/v1/models", session: str | None = No
         method="GET",
         path=path,
         query="",
-        headers={},
-        body=body,
+        raw_headers=[(b"x-mockapi-session", session.encode())] if session else [],
+        body_json=body_json(body),
         status=200,
         duration_ms=1.0,
-        session=session,
-        rule_id=None,
-        fault=None,
     )
 
 
