@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	# The 2023-era SDK, kept apart from the current one; tests run it with PYTHONPATH.
 	$(BIN)/python -m pip install -q --target $(VENV)/legacy-openai "openai==0.28.1"
+	# The Node SDK, for the tests that drive the server from Node (skipped where Node is absent).
+	if command -v npm >/dev/null; then npm install -s --no-audit --no-fund --prefix $(VENV)/node openai; fi
 	touch $(STAMP)
 
 run: $(STAMP)
