@@ -1,15 +1,15 @@
 """Readiness probe and cold-start timer for a server under test.
 
-    python bench/probe.py wait --port N [--pid P] [--timeout 30]
-        exit 0 once GET /v1/models answers 200, 1 on timeout or if P died.
-    python bench/probe.py coldstart --port N --cmd "CMD" [--cpu 0]
-        launch CMD (bash, {port} already substituted), print the seconds from
-        launch to the first 200 from GET /v1/models, then stop it.
-    python bench/probe.py rss --pid P
-        print the resident set (KiB) of P and its descendants.
-    python bench/probe.py cpu-busy [--seconds 1]
-        print how busy the machine's CPUs are (percent of all cores), to tell
-        whether other work is running before a benchmark.
+python bench/probe.py wait --port N [--pid P] [--timeout 30]
+    exit 0 once GET /v1/models answers 200, 1 on timeout or if P died.
+python bench/probe.py coldstart --port N --cmd "CMD" [--cpu 0]
+    launch CMD (bash, {port} already substituted), print the seconds from
+    launch to the first 200 from GET /v1/models, then stop it.
+python bench/probe.py rss --pid P
+    print the resident set (KiB) of P and its descendants.
+python bench/probe.py cpu-busy [--seconds 1]
+    print how busy the machine's CPUs are (percent of all cores), to tell
+    whether other work is running before a benchmark.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ POLL_INTERVAL_S = 0.005
 
 def models_status(port: int) -> int | None:
     """Status code of GET /v1/models, or None if nothing answers yet."""
-    request = (b"GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-               b"Authorization: Bearer sk-bench\r\nConnection: close\r\n\r\n")
+    request = (
+        b"GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-bench\r\nConnection: close\r\n\r\n"
+    )
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
             sock.sendall(request)
@@ -82,10 +83,9 @@ def stop(proc: subprocess.Popen) -> None:
 def coldstart(cmd: str, port: int, cpu: str | None, timeout: float) -> float | None:
     argv = ["bash", "-c", "exec " + cmd]
     if cpu is not None and shutil.which("taskset"):
-        argv = ["taskset", "-c", cpu] + argv
+        argv = ["taskset", "-c", cpu, *argv]
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         ready = wait_ready(port, timeout, lambda: proc.poll() is None)
         return time.perf_counter() - start if ready else None

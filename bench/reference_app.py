@@ -13,27 +13,19 @@ import argparse
 import random
 import secrets
 import time
+from pathlib import Path
 
 import orjson
+import yaml
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 
 JSON = "application/json"
 
-MODEL_IDS = [
-    "gpt-4", "gpt-4-0314", "gpt-4-32k", "gpt-4-32k-0314",
-    "gpt-3.5-turbo", "gpt-3.5-turbo-0301",
-    "text-davinci-003", "text-davinci-002", "text-davinci-001",
-    "text-curie-001", "text-babbage-001", "text-ada-001",
-    "davinci", "curie", "babbage", "ada",
-    "code-davinci-002", "code-cushman-001",
-    "text-davinci-edit-001", "code-davinci-edit-001",
-    "text-embedding-ada-002", "text-similarity-davinci-001",
-    "text-similarity-curie-001", "text-similarity-babbage-001",
-    "text-similarity-ada-001", "text-search-ada-doc-001",
-    "text-search-ada-query-001", "text-moderation-latest",
-    "text-moderation-stable", "whisper-1",
-]
+# The same catalogue mockapi serves by default, so both answer GET /v1/models with the same number of
+# models and about the same bytes on the wire.
+CATALOGUE = Path(__file__).resolve().parent.parent / "fixtures" / "models.yaml"
+MODEL_IDS = [entry["id"] for entry in yaml.safe_load(CATALOGUE.read_text())["models"]]
 
 
 def model_object(model_id: str) -> dict:
@@ -42,20 +34,22 @@ def model_object(model_id: str) -> dict:
         "object": "model",
         "created": 1677610602,
         "owned_by": "openai",
-        "permission": [{
-            "id": "modelperm-49FUp5v084tBB49tC4z8LUH5",
-            "object": "model_permission",
-            "created": 1669085501,
-            "allow_create_engine": False,
-            "allow_sampling": True,
-            "allow_logprobs": True,
-            "allow_search_indices": False,
-            "allow_view": True,
-            "allow_fine_tuning": False,
-            "organization": "*",
-            "group": None,
-            "is_blocking": False,
-        }],
+        "permission": [
+            {
+                "id": "modelperm-49FUp5v084tBB49tC4z8LUH5",
+                "object": "model_permission",
+                "created": 1669085501,
+                "allow_create_engine": False,
+                "allow_sampling": True,
+                "allow_logprobs": True,
+                "allow_search_indices": False,
+                "allow_view": True,
+                "allow_fine_tuning": False,
+                "organization": "*",
+                "group": None,
+                "is_blocking": False,
+            }
+        ],
         "root": model_id,
         "parent": None,
     }
@@ -64,27 +58,51 @@ def model_object(model_id: str) -> dict:
 MODELS = [model_object(m) for m in MODEL_IDS]
 
 # 16 tokens: the benchmark asks for max_tokens=16.
-TOKENS = ["Hello", "!", " I'm", " doing", " well", ",", " thank", " you",
-          " for", " asking", ".", " How", " can", " I", " help", "?"]
+TOKENS = [
+    "Hello",
+    "!",
+    " I'm",
+    " doing",
+    " well",
+    ",",
+    " thank",
+    " you",
+    " for",
+    " asking",
+    ".",
+    " How",
+    " can",
+    " I",
+    " help",
+    "?",
+]
 CONTENT = "".join(TOKENS)
 
 _rng = random.Random(1536)
 EMBEDDING = [round(_rng.uniform(-0.05, 0.05), 9) for _ in range(1536)]
 
-UNAUTHORIZED = orjson.dumps({"error": {
-    "message": "You didn't provide an API key. You need to provide your API key "
-               "in an Authorization header using Bearer auth "
-               "(i.e. Authorization: Bearer YOUR_KEY).",
-    "type": "invalid_request_error",
-    "param": None,
-    "code": None,
-}})
-BAD_JSON = orjson.dumps({"error": {
-    "message": "We could not parse the JSON body of your request.",
-    "type": "invalid_request_error",
-    "param": None,
-    "code": None,
-}})
+UNAUTHORIZED = orjson.dumps(
+    {
+        "error": {
+            "message": "You didn't provide an API key. You need to provide your API key "
+            "in an Authorization header using Bearer auth "
+            "(i.e. Authorization: Bearer YOUR_KEY).",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    }
+)
+BAD_JSON = orjson.dumps(
+    {
+        "error": {
+            "message": "We could not parse the JSON body of your request.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    }
+)
 
 app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
@@ -129,33 +147,41 @@ async def chat_completions(request: Request) -> Response:
     completion_id = "chatcmpl-" + secrets.token_hex(14)
     created = int(time.time())
     if body.get("stream"):
-        return StreamingResponse(chat_chunks(completion_id, created, model),
-                                 media_type="text/event-stream")
+        return StreamingResponse(chat_chunks(completion_id, created, model), media_type="text/event-stream")
     used = prompt_tokens(body.get("messages", []))
-    return json_response({
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": created,
-        "model": model,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": CONTENT},
-            "finish_reason": "stop",
-        }],
-        "usage": {"prompt_tokens": used, "completion_tokens": len(TOKENS),
-                  "total_tokens": used + len(TOKENS)},
-    })
+    return json_response(
+        {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": CONTENT},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": used, "completion_tokens": len(TOKENS), "total_tokens": used + len(TOKENS)},
+        }
+    )
 
 
 async def chat_chunks(completion_id: str, created: int, model: str):
     def event(delta: dict, finish_reason) -> bytes:
-        return b"data: " + orjson.dumps({
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
-            "choices": [{"delta": delta, "index": 0, "finish_reason": finish_reason}],
-        }) + b"\n\n"
+        return (
+            b"data: "
+            + orjson.dumps(
+                {
+                    "id": completion_id,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [{"delta": delta, "index": 0, "finish_reason": finish_reason}],
+                }
+            )
+            + b"\n\n"
+        )
 
     yield event({"role": "assistant"}, None)
     for token in TOKENS:
@@ -172,12 +198,14 @@ async def embeddings(request: Request) -> Response:
     if body is None:
         return Response(BAD_JSON, status_code=400, media_type=JSON)
     used = len(str(body.get("input", "")).split())
-    return json_response({
-        "object": "list",
-        "data": [{"object": "embedding", "embedding": EMBEDDING, "index": 0}],
-        "model": body.get("model", "text-embedding-ada-002"),
-        "usage": {"prompt_tokens": used, "total_tokens": used},
-    })
+    return json_response(
+        {
+            "object": "list",
+            "data": [{"object": "embedding", "embedding": EMBEDDING, "index": 0}],
+            "model": body.get("model", "text-embedding-ada-002"),
+            "usage": {"prompt_tokens": used, "total_tokens": used},
+        }
+    )
 
 
 def main() -> None:
@@ -187,8 +215,16 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args()
-    uvicorn.run(app, host=args.host, port=args.port, loop="uvloop",
-                http="httptools", workers=1, access_log=False, log_level="warning")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        workers=1,
+        access_log=False,
+        log_level="warning",
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ RAW_DIR holds what bench/run.sh wrote:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -34,6 +35,7 @@ NOISY_SPREAD = 1.25  # best/worst round throughput above this is flagged
 
 
 # ---- parsing -------------------------------------------------------------
+
 
 def parse_wrk(text: str) -> dict | None:
     """The REQS/NON2XX/SOCKERR/LAT lines printed by bench/wrk/report.lua."""
@@ -89,15 +91,15 @@ def read_stream(raw: Path, server: str) -> dict | None:
     """Best value of each metric over the rounds; errors summed over all rounds."""
     rounds = []
     for path in sorted(raw.glob(f"stream-{server}-*.json")):
-        try:
+        with contextlib.suppress(ValueError):
             rounds.append(json.loads(path.read_text()))
-        except ValueError:
-            pass
     if not rounds:
         return None
+
     def best(key, pick):
         values = [r[key] for r in rounds if r.get(key) is not None]
         return pick(values) if values else None
+
     return {
         "streams_per_s": best("streams_per_s", max),
         "ttfb_p50_ms": best("ttfb_p50_ms", min),
@@ -145,14 +147,16 @@ def read_meta(raw: Path) -> dict:
 
 # ---- table ---------------------------------------------------------------
 
+
 class Table:
     def __init__(self) -> None:
         self.rows: list[list[str]] = []
         self.failures = 0
 
-    def add(self, name: str, mock, ref, fmt, target: str = "", passed: bool | None = None,
-            ratio: bool = True) -> None:
-        show = lambda v: "n/a" if v is None else fmt(v)
+    def add(self, name: str, mock, ref, fmt, target: str = "", passed: bool | None = None, ratio: bool = True) -> None:
+        def show(v):
+            return "n/a" if v is None else fmt(v)
+
         ratio_text = ""
         if ratio and mock is not None and ref:
             ratio_text = f"{mock / ref:.2f}"
@@ -174,8 +178,16 @@ class Table:
             if value is None:
                 return None
             return f"{value}" + (f" (+{extra} socket)" if extra else "")
-        self.add(name, fmt_count(mock, extra_mock), fmt_count(ref, extra_ref), str,
-                 "0", mock == 0 and extra_mock == 0, ratio=False)
+
+        self.add(
+            name,
+            fmt_count(mock, extra_mock),
+            fmt_count(ref, extra_ref),
+            str,
+            "0",
+            mock == 0 and extra_mock == 0,
+            ratio=False,
+        )
 
     def markdown(self) -> str:
         head = ["workload", "mockapi", "reference", "ratio", "target", "pass"]
@@ -190,22 +202,33 @@ def get(d: dict | None, key: str):
 
 def check_spread(notes: list[str], workload: str, server: str, result: dict | None) -> None:
     if result and result["spread"] > NOISY_SPREAD:
-        notes.append(f"{workload}: {server}'s rounds differ {result['spread']:.2f}x in throughput; "
-                     "the machine was noisy, rerun (or raise BENCH_ROUNDS) before trusting a FAIL")
+        notes.append(
+            f"{workload}: {server}'s rounds differ {result['spread']:.2f}x in throughput; "
+            "the machine was noisy, rerun (or raise BENCH_ROUNDS) before trusting a FAIL"
+        )
 
 
 def build_table(raw: Path, meta: dict) -> tuple[Table, list[str]]:
     table, notes = Table(), []
-    rps = lambda v: f"{v:,.0f}"
-    msec = lambda v: f"{v:.2f} ms"
+
+    def rps(v):
+        return f"{v:,.0f}"
+
+    def msec(v):
+        return f"{v:.2f} ms"
 
     for workload in WRK_WORKLOADS:
         mock, ref = (read_wrk(raw, workload, s) for s in SERVERS)
         table.ratio_row(f"{workload} req/s", get(mock, "ok_rps"), get(ref, "ok_rps"), rps, ">=", 0.8)
         table.ratio_row(f"{workload} p99", get(mock, "p99_ms"), get(ref, "p99_ms"), msec, "<=", 1.5)
-        table.errors_row(f"{workload} non-2xx", get(mock, "non2xx"), get(ref, "non2xx"),
-                         get(mock, "sockerr") or 0, get(ref, "sockerr") or 0)
-        for server, result in zip(SERVERS, (mock, ref)):
+        table.errors_row(
+            f"{workload} non-2xx",
+            get(mock, "non2xx"),
+            get(ref, "non2xx"),
+            get(mock, "sockerr") or 0,
+            get(ref, "sockerr") or 0,
+        )
+        for server, result in zip(SERVERS, (mock, ref), strict=False):
             if result is None:
                 notes.append(f"{workload}: no wrk result for {server}")
             elif result["failed_rounds"]:
@@ -213,31 +236,46 @@ def build_table(raw: Path, meta: dict) -> tuple[Table, list[str]]:
             check_spread(notes, workload, server, result)
 
     mock, ref = (read_stream(raw, s) for s in SERVERS)
-    table.ratio_row("stream streams/s", get(mock, "streams_per_s"), get(ref, "streams_per_s"),
-                    lambda v: f"{v:,.0f}", ">=", 0.8)
+    table.ratio_row(
+        "stream streams/s", get(mock, "streams_per_s"), get(ref, "streams_per_s"), lambda v: f"{v:,.0f}", ">=", 0.8
+    )
     table.ratio_row("stream ttfb p50", get(mock, "ttfb_p50_ms"), get(ref, "ttfb_p50_ms"), msec, "<=", 1.5)
     table.add("stream total p99", get(mock, "total_p99_ms"), get(ref, "total_p99_ms"), msec)
     table.errors_row("stream errors", get(mock, "errors"), get(ref, "errors"))
-    for server, result in zip(SERVERS, (mock, ref)):
+    for server, result in zip(SERVERS, (mock, ref), strict=False):
         check_spread(notes, "stream", server, result)
         samples = Counter(get(result, "error_samples") or [])
         for sample, count in samples.items():
             notes.append(f"stream error ({server}): {sample}" + (f" (x{count} in sample)" if count > 1 else ""))
 
     mock, ref = (read_cold(raw, s) for s in SERVERS)
-    table.add(f"cold start (median of {meta.get('COLD_RUNS', '?')})", mock, ref, lambda v: f"{v:.3f} s",
-              f"< {COLD_START_LIMIT_S} s", mock is not None and mock < COLD_START_LIMIT_S)
+    table.add(
+        f"cold start (median of {meta.get('COLD_RUNS', '?')})",
+        mock,
+        ref,
+        lambda v: f"{v:.3f} s",
+        f"< {COLD_START_LIMIT_S} s",
+        mock is not None and mock < COLD_START_LIMIT_S,
+    )
 
     mock, ref = (read_number(raw / f"rss-{s}.txt") for s in SERVERS)
     mock, ref = (None if v is None else v / 1024 for v in (mock, ref))
-    table.add("RSS after run", mock, ref, lambda v: f"{v:.1f} MiB",
-              f"< {RSS_LIMIT_MIB} MiB", mock is not None and mock < RSS_LIMIT_MIB)
+    table.add(
+        "RSS after run",
+        mock,
+        ref,
+        lambda v: f"{v:.1f} MiB",
+        f"< {RSS_LIMIT_MIB} MiB",
+        mock is not None and mock < RSS_LIMIT_MIB,
+    )
 
     mock, ref = (read_json(raw / f"shapes-{s}.json") for s in SERVERS)
-    problems = lambda r: None if r is None else len(r["problems"])
-    table.add("response shapes (problems)", problems(mock), problems(ref), str, "0",
-              problems(mock) == 0, ratio=False)
-    for server, result in zip(SERVERS, (mock, ref)):
+
+    def problems(r):
+        return None if r is None else len(r["problems"])
+
+    table.add("response shapes (problems)", problems(mock), problems(ref), str, "0", problems(mock) == 0, ratio=False)
+    for server, result in zip(SERVERS, (mock, ref), strict=False):
         for problem in get(result, "problems") or []:
             notes.append(f"shape ({server}): {problem}")
     if mock and ref and mock.get("info") != ref.get("info"):
@@ -246,6 +284,7 @@ def build_table(raw: Path, meta: dict) -> tuple[Table, list[str]]:
 
 
 # ---- header --------------------------------------------------------------
+
 
 def cpu_model() -> str:
     try:
@@ -265,8 +304,9 @@ def version(package: str) -> str:
 
 
 def header(meta: dict) -> str:
-    packages = ", ".join(f"{p} {version(p)}" for p in
-                         ("fastapi", "starlette", "uvicorn", "orjson", "uvloop", "httptools"))
+    packages = ", ".join(
+        f"{p} {version(p)}" for p in ("fastapi", "starlette", "uvicorn", "orjson", "uvloop", "httptools")
+    )
     lines = [
         "# mockapi load benchmark",
         "",
@@ -275,10 +315,12 @@ def header(meta: dict) -> str:
         f"- python: {platform.python_version()}; {packages}",
         f"- wrk: {meta.get('WRK_VERSION', '?')}; pinning: {meta.get('PINNING', '?')}",
         f"- CPU busy in the 2 s before the run: {meta.get('CPU_BUSY_BEFORE', '?')}% of all cores",
-        (f"- settings: mode {meta.get('MODE', '?')}, {meta.get('ROUNDS', '?')} interleaved "
-         f"round(s) (best of each metric kept), wrk {meta.get('DURATION', '?')} s x "
-         f"{meta.get('CONNECTIONS', '?')} connections x {meta.get('THREADS', '?')} thread, "
-         f"{meta.get('STREAMS', '?')} streams at concurrency {meta.get('STREAM_CONCURRENCY', '?')}"),
+        (
+            f"- settings: mode {meta.get('MODE', '?')}, {meta.get('ROUNDS', '?')} interleaved "
+            f"round(s) (best of each metric kept), wrk {meta.get('DURATION', '?')} s x "
+            f"{meta.get('CONNECTIONS', '?')} connections x {meta.get('THREADS', '?')} thread, "
+            f"{meta.get('STREAMS', '?')} streams at concurrency {meta.get('STREAM_CONCURRENCY', '?')}"
+        ),
         f"- mockapi: `{meta.get('MOCKAPI_CMD', '?')}`",
         f"- reference: `{meta.get('REFERENCE_CMD', '?')}`",
     ]
@@ -294,8 +336,11 @@ def main() -> int:
     table, notes = build_table(args.raw_dir, meta)
     busy = meta.get("CPU_BUSY_BEFORE", "?")
     if busy.isdigit() and int(busy) > BUSY_PERCENT:
-        notes.insert(0, f"the machine was busy before the run ({busy}% CPU); "
-                        "other work skews both servers, rerun on an idle machine")
+        notes.insert(
+            0,
+            f"the machine was busy before the run ({busy}% CPU); "
+            "other work skews both servers, rerun on an idle machine",
+        )
     parts = [header(meta), "", table.markdown()]
     if notes:
         parts += ["", "Notes:", ""] + [f"- {n}" for n in notes]

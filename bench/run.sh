@@ -55,7 +55,7 @@ else
     PY="python3"
 fi
 # mockapi runs from the checkout whether or not it is pip-installed.
-export PYTHONPATH="$ROOT/src:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
 if ! command -v wrk >/dev/null; then
     log "installing wrk"

@@ -13,10 +13,16 @@ import http.client
 import json
 
 AUTH = {"Authorization": "Bearer sk-bench", "Content-Type": "application/json"}
-CHAT = {"model": "gpt-3.5-turbo", "max_tokens": 16,
-        "messages": [{"role": "user", "content": "Hello, how are you today?"}]}
-EMBED = {"model": "text-embedding-ada-002", "encoding_format": "float",
-         "input": "The food was delicious and the waiter was friendly."}
+CHAT = {
+    "model": "gpt-3.5-turbo",
+    "max_tokens": 16,
+    "messages": [{"role": "user", "content": "Hello, how are you today?"}],
+}
+EMBED = {
+    "model": "text-embedding-ada-002",
+    "encoding_format": "float",
+    "input": "The food was delicious and the waiter was friendly.",
+}
 
 
 class Checker:
@@ -67,9 +73,10 @@ class Checker:
             if not self.expect(keys <= model.keys(), f"models: {model.get('id')} lacks {keys - model.keys()}"):
                 return
             perms = model["permission"]
-            if not self.expect(isinstance(perms, list) and perms and
-                               perms[0].get("object") == "model_permission",
-                               f"models: {model['id']} permission shape"):
+            if not self.expect(
+                isinstance(perms, list) and perms and perms[0].get("object") == "model_permission",
+                f"models: {model['id']} permission shape",
+            ):
                 return
 
     def check_chat(self) -> None:
@@ -80,19 +87,19 @@ class Checker:
         self.expect(body.get("object") == "chat.completion", "chat: object")
         choice = (body.get("choices") or [{}])[0]
         message = choice.get("message") or {}
-        self.expect(message.get("role") == "assistant" and isinstance(message.get("content"), str),
-                    "chat: choices[0].message")
+        self.expect(
+            message.get("role") == "assistant" and isinstance(message.get("content"), str), "chat: choices[0].message"
+        )
         self.expect("finish_reason" in choice and "index" in choice, "chat: choices[0] keys")
         usage = body.get("usage") or {}
-        self.expect({"prompt_tokens", "completion_tokens", "total_tokens"} <= usage.keys(),
-                    "chat: usage keys")
+        self.expect({"prompt_tokens", "completion_tokens", "total_tokens"} <= usage.keys(), "chat: usage keys")
 
     def check_stream(self) -> None:
         status, ctype, raw = self.request("POST", "/v1/chat/completions", {**CHAT, "stream": True})
         if not self.expect(status == 200, f"stream: HTTP {status}"):
             return
         self.expect(ctype.startswith("text/event-stream"), f"stream: content-type {ctype!r}")
-        events = [line[len(b"data: "):] for line in raw.split(b"\n\n") if line.startswith(b"data: ")]
+        events = [line[len(b"data: ") :] for line in raw.split(b"\n\n") if line.startswith(b"data: ")]
         if not self.expect(events and events[-1] == b"[DONE]", "stream: no final data: [DONE]"):
             return
         try:
@@ -102,12 +109,15 @@ class Checker:
             return
         if not self.expect(len(chunks) >= 2, "stream: fewer than 2 chunks"):
             return
-        self.expect(all(c.get("object") == "chat.completion.chunk" for c in chunks),
-                    "stream: object != chat.completion.chunk")
+        self.expect(
+            all(c.get("object") == "chat.completion.chunk" for c in chunks), "stream: object != chat.completion.chunk"
+        )
         deltas = [c["choices"][0] for c in chunks]
         self.expect(deltas[0]["delta"].get("role") == "assistant", "stream: first delta role")
-        self.expect(deltas[-1]["delta"] == {} and deltas[-1].get("finish_reason") == "stop",
-                    "stream: last chunk is not an empty delta with finish_reason stop")
+        self.expect(
+            deltas[-1]["delta"] == {} and deltas[-1].get("finish_reason") in ("stop", "length"),
+            "stream: last chunk is not an empty delta with finish_reason stop or length",
+        )
         self.info["stream_events"] = len(events)
         self.info["stream_content_chunks"] = sum("content" in d["delta"] for d in deltas)
 
@@ -119,20 +129,18 @@ class Checker:
         item = (body.get("data") or [{}])[0]
         vector = item.get("embedding") or []
         self.info["embedding_dim"] = len(vector)
-        self.expect(item.get("object") == "embedding" and item.get("index") == 0,
-                    "embeddings: data[0] keys")
-        self.expect(len(vector) == 1536 and all(isinstance(x, float) for x in vector),
-                    f"embeddings: want 1536 floats, got {len(vector)}")
-        self.expect({"prompt_tokens", "total_tokens"} <= (body.get("usage") or {}).keys(),
-                    "embeddings: usage keys")
+        self.expect(item.get("object") == "embedding" and item.get("index") == 0, "embeddings: data[0] keys")
+        self.expect(
+            len(vector) == 1536 and all(isinstance(x, float) for x in vector),
+            f"embeddings: want 1536 floats, got {len(vector)}",
+        )
+        self.expect({"prompt_tokens", "total_tokens"} <= (body.get("usage") or {}).keys(), "embeddings: usage keys")
 
     def run(self) -> dict:
-        for check in (self.check_auth, self.check_models, self.check_chat,
-                      self.check_stream, self.check_embeddings):
+        for check in (self.check_auth, self.check_models, self.check_chat, self.check_stream, self.check_embeddings):
             try:
                 check()
-            except (OSError, http.client.HTTPException, KeyError, IndexError,
-                    TypeError, AttributeError) as exc:
+            except (OSError, http.client.HTTPException, KeyError, IndexError, TypeError, AttributeError) as exc:
                 self.problems.append(f"{check.__name__}: {type(exc).__name__}: {exc}")
         return {"problems": self.problems, "info": self.info}
 

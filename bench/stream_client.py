@@ -92,7 +92,7 @@ async def one_stream(reader, writer, request: bytes) -> tuple[int, float, float,
             marks["first"] = now
         body.extend(data)
         # Look only at the new bytes plus enough overlap for a split marker.
-        if not marks["done"] and DONE_EVENT in body[-(len(data) + len(DONE_EVENT)):]:
+        if not marks["done"] and DONE_EVENT in body[-(len(data) + len(DONE_EVENT)) :]:
             marks["done"] = now
 
     keep_alive = headers.get("connection", "").lower() != "close"
@@ -134,9 +134,16 @@ class Run:
                 if writer is None:
                     reader, writer = await asyncio.open_connection(self.args.host, self.args.port)
                 status, ttfb, total, keep_alive = await asyncio.wait_for(
-                    one_stream(reader, writer, self.request), self.args.timeout)
-            except (OSError, TimeoutError, asyncio.IncompleteReadError,
-                    asyncio.LimitOverrunError, ValueError, StreamError) as exc:
+                    one_stream(reader, writer, self.request), self.args.timeout
+                )
+            except (
+                OSError,
+                TimeoutError,
+                asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError,
+                ValueError,
+                StreamError,
+            ) as exc:
                 self.error(f"{type(exc).__name__}: {exc}")
                 close(writer)
                 writer = None
@@ -199,6 +206,7 @@ def main() -> None:
     args = parser.parse_args()
     try:
         import uvloop  # a faster loop keeps the client from being the bottleneck
+
         run = uvloop.run
     except (ImportError, AttributeError):
         run = asyncio.run
