@@ -7,6 +7,9 @@ python bench/probe.py coldstart --port N --cmd "CMD" [--cpu 0]
     launch to the first 200 from GET /v1/models, then stop it.
 python bench/probe.py rss --pid P
     print the resident set (KiB) of P and its descendants.
+python bench/probe.py cpu-busy [--seconds 1]
+    print how busy the machine's CPUs are (percent of all cores), to tell
+    whether other work is running before a benchmark.
 """
 
 from __future__ import annotations
@@ -115,6 +118,22 @@ def rss_kib(root_pid: int) -> int:
     return total
 
 
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies over all cores, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # guest time is already inside user
+    return total - idle, total
+
+
+def cpu_busy_percent(seconds: float) -> float:
+    busy0, total0 = cpu_times()
+    time.sleep(seconds)
+    busy1, total1 = cpu_times()
+    return 100.0 * (busy1 - busy0) / max(1, total1 - total0)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,8 +148,13 @@ def main() -> int:
     cold.add_argument("--timeout", type=float, default=30.0)
     rss = sub.add_parser("rss")
     rss.add_argument("--pid", type=int, required=True)
+    busy = sub.add_parser("cpu-busy")
+    busy.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args()
 
+    if args.command == "cpu-busy":
+        print(f"{cpu_busy_percent(args.seconds):.0f}")
+        return 0
     if args.command == "rss":
         print(rss_kib(args.pid))
         return 0

@@ -30,7 +30,7 @@ SERVERS = ("mockapi", "reference")
 WRK_WORKLOADS = ("models", "chat", "embeddings")
 COLD_START_LIMIT_S = 0.6
 RSS_LIMIT_MIB = 100
-BUSY_LOADAVG = 0.5  # 1-minute load average at start above this is flagged
+BUSY_PERCENT = 10  # CPU use by other work before the run above this is flagged
 NOISY_SPREAD = 1.25  # best/worst round throughput above this is flagged
 
 
@@ -314,7 +314,7 @@ def header(meta: dict) -> str:
         f"- nproc: {os.cpu_count()}; CPU: {cpu_model()}",
         f"- python: {platform.python_version()}; {packages}",
         f"- wrk: {meta.get('WRK_VERSION', '?')}; pinning: {meta.get('PINNING', '?')}",
-        f"- load average (1/5/15 min) before the run: {meta.get('LOADAVG_START', '?')}",
+        f"- CPU busy in the 2 s before the run: {meta.get('CPU_BUSY_BEFORE', '?')}% of all cores",
         (
             f"- settings: mode {meta.get('MODE', '?')}, {meta.get('ROUNDS', '?')} interleaved "
             f"round(s) (best of each metric kept), wrk {meta.get('DURATION', '?')} s x "
@@ -334,11 +334,11 @@ def main() -> int:
     args = parser.parse_args()
     meta = read_meta(args.raw_dir)
     table, notes = build_table(args.raw_dir, meta)
-    busy = meta.get("LOADAVG_START", "?").split()[0]
-    if busy.replace(".", "", 1).isdigit() and float(busy) > BUSY_LOADAVG:
+    busy = meta.get("CPU_BUSY_BEFORE", "?")
+    if busy.isdigit() and int(busy) > BUSY_PERCENT:
         notes.insert(
             0,
-            f"the machine was busy before the run (load average {busy}); "
+            f"the machine was busy before the run ({busy}% CPU); "
             "other work skews both servers, rerun on an idle machine",
         )
     parts = [header(meta), "", table.markdown()]
