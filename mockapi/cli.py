@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from mockapi.fixtures import RuleFileError
 from mockapi.settings import Settings, export_for_workers, settings_for_worker
+from mockapi.tokens import release_free_memory
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -112,7 +113,7 @@ def worker_app() -> FastAPI:
 def settle_heap() -> None:
     """Move everything built at start-up out of the garbage collector's sight (`gc.freeze`): those
     objects live as long as the process, and scanning them on every full collection stalls requests."""
-    gc.collect()
+    release_free_memory()
     gc.freeze()
 
 
