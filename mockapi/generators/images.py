@@ -13,9 +13,12 @@ import random
 import textwrap
 from functools import lru_cache
 from itertools import permutations
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+
+if TYPE_CHECKING:  # Pillow loads on the first image made, keeping it out of start-up time and memory
+    from PIL import Image, ImageDraw, ImageFont
 
 Colour = tuple[int, int, int]
 
@@ -42,6 +45,8 @@ def paint(caption: str, size: tuple[int, int], rng: random.Random) -> Image.Imag
     """A gradient between two seeded colours, seeded shapes, and the caption in a banner."""
     width, height = size
     image = _gradient(size, _colour(rng), _colour(rng), rng.uniform(0, 2 * np.pi))
+    from PIL import ImageDraw
+
     draw = ImageDraw.Draw(image)
     for _ in range(rng.randint(3, 6)):
         x0, y0 = rng.randrange(width), rng.randrange(height)
@@ -60,6 +65,8 @@ def edit(
     rng: random.Random,
 ) -> Image.Image:
     """`source` at `size`, repainted only where the mask (or, without one, the source) is fully transparent."""
+    from PIL import Image
+
     base = _resized(source.convert("RGBA"), size)
     alpha = _resized((mask or source).convert("RGBA"), size, Image.Resampling.NEAREST).getchannel("A")
     region = alpha.point(_FULLY_TRANSPARENT)
@@ -68,6 +75,8 @@ def edit(
 
 def vary(source: Image.Image, size: tuple[int, int], rng: random.Random) -> Image.Image:
     """`source` at `size` with its channels reordered, rolled, perhaps mirrored, and tinted."""
+    from PIL import Image
+
     width, height = size
     pixels = np.asarray(_resized(source.convert("RGB"), size), dtype=np.float32)
     pixels = pixels[..., list(rng.choice(_CHANNEL_ORDERS))]
@@ -84,6 +93,8 @@ def _colour(rng: random.Random) -> Colour:
 
 
 def _gradient(size: tuple[int, int], start: Colour, end: Colour, angle: float) -> Image.Image:
+    from PIL import Image
+
     width, height = size
     xs = np.linspace(0.0, 1.0, width, dtype=np.float32)[None, :] * np.cos(angle)
     ys = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None] * np.sin(angle)
@@ -93,8 +104,10 @@ def _gradient(size: tuple[int, int], start: Colour, end: Colour, angle: float) -
     return Image.fromarray(pixels.astype(np.uint8), "RGB")
 
 
-def _resized(image: Image.Image, size: tuple[int, int], resample: int = Image.Resampling.BICUBIC) -> Image.Image:
-    return image if image.size == size else image.resize(size, resample)
+def _resized(image: Image.Image, size: tuple[int, int], resample: int | None = None) -> Image.Image:
+    from PIL import Image
+
+    return image if image.size == size else image.resize(size, resample or Image.Resampling.BICUBIC)
 
 
 def _write_caption(draw: ImageDraw.ImageDraw, caption: str, size: tuple[int, int]) -> None:
@@ -116,6 +129,8 @@ def _write_caption(draw: ImageDraw.ImageDraw, caption: str, size: tuple[int, int
 @lru_cache(maxsize=8)
 def _font(size: int) -> tuple[ImageFont.FreeTypeFont, float]:
     """Pillow's built-in font at `size` and its mean character width, made once per size."""
+    from PIL import ImageFont
+
     font = ImageFont.load_default(size)
     assert isinstance(font, ImageFont.FreeTypeFont)
     sample = "the quick brown fox jumps over a lazy dog"

@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
-from PIL import Image
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -19,6 +18,10 @@ from mockapi.edge import API_PREFIX
 from mockapi.generators import images as generate
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, Produce, parse, read_json, require_model, run, state_of
+
+if TYPE_CHECKING:
+    from PIL import Image
+
 from mockapi.schemas.images import (
     CreateImageEditRequest,
     CreateImageRequest,
@@ -33,7 +36,7 @@ IMAGE_KINDS: tuple[ModelKind, ...] = ("image",)
 IMAGE_ID_PREFIX = "img-"
 
 # One image per index of a request, from that index's generator.
-Render = Callable[[Answer, int], Image.Image]
+Render = Callable[[Answer, int], "Image.Image"]
 
 
 @router.post("/images/generations")
