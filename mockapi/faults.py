@@ -91,21 +91,35 @@ class FaultyResponse(StreamingResponse):
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
+# Unpaced events go out a few per send: every send crosses each middleware and the transport, and the
+# client reads the same events either way. Paced events go out one by one, when they are due.
+UNPACED_BATCH = 8
+
+
 async def _events(chunks: Iterable[Any], respond: Respond | None, default_delay_ms: float) -> AsyncIterator[bytes]:
     ttft = respond.ttft_ms if respond else None
     pace = 1 / respond.tokens_per_second if respond and respond.tokens_per_second else default_delay_ms / 1000
     cut = respond.disconnect_after_chunks if respond else None
     broken = respond is not None and respond.malformed_json
+    batch: list[bytes] = []
     for index, chunk in enumerate(chunks):
         if cut is not None and index >= cut:
-            return
+            break
         wait = (ttft / 1000 if ttft is not None else 0) if index == 0 else pace
         if wait:
+            if batch:
+                yield b"".join(batch)
+                batch.clear()
             await asyncio.sleep(wait)
         data = orjson.dumps(chunk)
-        yield b"data: " + (malformed(data) if broken and index == 0 else data) + b"\n\n"
+        batch.append(sse.frame(malformed(data) if broken and index == 0 else data))
+        if wait or len(batch) >= UNPACED_BATCH:
+            yield b"".join(batch)
+            batch.clear()
     if cut is None:
-        yield sse.DONE
+        batch.append(sse.DONE)
+    if batch:
+        yield b"".join(batch)
 
 
 def event_stream(

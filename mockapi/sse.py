@@ -9,5 +9,10 @@ import orjson
 DONE = b"data: [DONE]\n\n"
 
 
+def frame(data: bytes) -> bytes:
+    """One event around an already serialised payload."""
+    return b"data: " + data + b"\n\n"
+
+
 def event(payload: Any) -> bytes:
-    return b"data: " + orjson.dumps(payload) + b"\n\n"
+    return frame(orjson.dumps(payload))
