@@ -46,6 +46,9 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fixed-time", type=int, help="epoch seconds for every `created` (MOCKAPI_FIXED_TIME)")
     parser.add_argument("--max-body-bytes", type=int, help="largest request body accepted (MOCKAPI_MAX_BODY_BYTES)")
     parser.add_argument(
+        "--max-header-bytes", type=int, help="largest header block accepted (MOCKAPI_MAX_HEADER_BYTES; default 64 KiB)"
+    )
+    parser.add_argument(
         "--image-url-ttl-seconds",
         type=float,
         help="lifetime of served image URLs (MOCKAPI_IMAGE_URL_TTL_SECONDS; default 3600)",

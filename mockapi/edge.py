@@ -75,6 +75,11 @@ class Edge:
                     headers["openai-organization"] = organization
             await send(message)
 
+        # Before auth: an oversized header block is refused whatever it carries.
+        header_limit = self.state.settings.max_header_bytes
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > header_limit:
+            await errors.headers_too_large(header_limit).response()(scope, receive, send_with_headers)
+            return
         path: str = scope["path"]
         scope.setdefault("state", {})
         if scope["method"] != "OPTIONS" and path.startswith(API_PREFIX) and not path.startswith(PUBLIC_PREFIXES):

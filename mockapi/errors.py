@@ -120,6 +120,10 @@ def body_too_large(limit: int) -> OpenAIError:
     return OpenAIError(413, f"Request body too large. The maximum size is {limit} bytes.")
 
 
+def headers_too_large(limit: int) -> OpenAIError:
+    return OpenAIError(431, f"Request header fields too large. The maximum size is {limit} bytes.")
+
+
 # Pydantic validation failures, phrased as the real API phrases them.
 
 
