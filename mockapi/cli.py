@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from fastapi import FastAPI
@@ -80,10 +82,29 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.load(overrides)
 
 
+def _let_streams_finish_on_shutdown() -> None:
+    """sse-starlette cuts every open stream as soon as uvicorn gets SIGTERM; ours are finite, so they are
+    left to finish within uvicorn's `timeout_graceful_shutdown` instead, like any other request."""
+    from sse_starlette.sse import AppStatus
+
+    AppStatus.enable_automatic_graceful_drain = False
+
+
+def _exit_0_on_sigterm() -> None:
+    """uvicorn re-raises SIGTERM once its graceful shutdown is done, so the process would die of the
+    signal (status -15); a requested stop (docker stop, CI teardown) that drained cleanly is a success."""
+
+    def stopped(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stopped)
+
+
 def worker_app() -> FastAPI:
     """Factory for uvicorn's worker processes."""
     from mockapi.app import create_app
 
+    _let_streams_finish_on_shutdown()
     return create_app(settings_for_worker())
 
 
@@ -93,6 +114,8 @@ def serve(settings: Settings) -> int:
     from mockapi.app import create_app
 
     app = create_app(settings)  # also validates fixtures before binding
+    _let_streams_finish_on_shutdown()
+    _exit_0_on_sigterm()
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
