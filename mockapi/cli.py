@@ -123,6 +123,8 @@ def serve(settings: Settings) -> int:
         "access_log": settings.log_level in ("debug", "trace"),
         "timeout_graceful_shutdown": 10,
         "server_header": False,
+        # Even a request the HTTP parser rejects is answered in OpenAI's error shape.
+        "http": "mockapi.transport:OpenAIShapedHttpTools",
     }
     if settings.workers > 1:
         export_for_workers(settings)

@@ -176,3 +176,24 @@ def test_the_header_limit_is_a_setting(start_server: object) -> None:
     assert httpx.get(process.url + "/v1/models", headers={**headers, "X-Padding": "a" * 1500}).status_code == 200
     refused = httpx.get(process.url + "/v1/models", headers={**headers, "X-Padding": "a" * 2100})
     assert _error(refused, 431)["message"] == "Request header fields too large. The maximum size is 2048 bytes."
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Bad: a\x7fb",
+        b"GET /v1/mo dels HTTP/1.1\r\nHost: x",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: -5",
+    ],
+    ids=["control character in a header", "space in the path", "TLS hello", "negative length"],
+)
+def test_what_the_http_parser_rejects_is_a_400_in_openai_shape(own_server: ServerProcess, head: bytes) -> None:
+    error = _error(raw_http.exchange(own_server.port, head), 400)
+    assert error == {
+        "message": "Invalid HTTP request received.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+    assert httpx.get(own_server.url + "/health").status_code == 200
