@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from fastapi import FastAPI
@@ -56,6 +58,9 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tpm", type=int, help="tokens per minute allowed per API key (MOCKAPI_TPM)")
     parser.add_argument("--rate-window-seconds", type=float, help=argparse.SUPPRESS)
     parser.add_argument(
+        "--max-header-bytes", type=int, help="largest header block accepted (MOCKAPI_MAX_HEADER_BYTES; default 64 KiB)"
+    )
+    parser.add_argument(
         "--image-url-ttl-seconds",
         type=float,
         help="lifetime of served image URLs (MOCKAPI_IMAGE_URL_TTL_SECONDS; default 3600)",
@@ -103,6 +108,16 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.load(overrides)
 
 
+def _exit_0_on_sigterm() -> None:
+    """uvicorn re-raises SIGTERM once its graceful shutdown is done, so the process would die of the
+    signal (status -15); a requested stop (docker stop, CI teardown) that drained cleanly is a success."""
+
+    def stopped(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stopped)
+
+
 def worker_app() -> FastAPI:
     """Factory for uvicorn's worker processes."""
     from mockapi.app import create_app
@@ -124,6 +139,7 @@ def serve(settings: Settings) -> int:
 
     app = create_app(settings)  # also validates fixtures before binding
     settle_heap()
+    _exit_0_on_sigterm()
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -131,6 +147,8 @@ def serve(settings: Settings) -> int:
         "access_log": settings.log_level in ("debug", "trace"),
         "timeout_graceful_shutdown": 10,
         "server_header": False,
+        # Even a request the HTTP parser rejects is answered in OpenAI's error shape.
+        "http": "mockapi.transport:OpenAIShapedHttpTools",
     }
     if settings.workers > 1:
         export_for_workers(settings)

@@ -94,6 +94,11 @@ class Edge:
                 message["headers"] = headers
             await send(message)
 
+        # Before auth: an oversized header block is refused whatever it carries.
+        header_limit = self.state.settings.max_header_bytes
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > header_limit:
+            await errors.headers_too_large(header_limit).response()(scope, receive, send_with_headers)
+            return
         path: str = scope["path"]
         if not path.startswith(API_PREFIX):
             await self._forward(scope, receive, send_with_headers)

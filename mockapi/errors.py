@@ -125,6 +125,10 @@ def file_not_found(file_id: str) -> OpenAIError:
     return OpenAIError(404, f"No such File object: {file_id}", param="id")
 
 
+def headers_too_large(limit: int) -> OpenAIError:
+    return OpenAIError(431, f"Request header fields too large. The maximum size is {limit} bytes.")
+
+
 # Pydantic validation failures, phrased as the real API phrases them.
 
 

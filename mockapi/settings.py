@@ -40,6 +40,8 @@ class Settings(BaseModel):
     fixed_time: int | None = None
     # Largest request body accepted, enforced while reading (25 MB audio + multipart overhead).
     max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    # Largest header block accepted (names and values), as front proxies cap it; more is a 431.
+    max_header_bytes: int = Field(64 * 1024, ge=1024)
     # Served image URLs (response_format=url): how long a link lives (the real API's hour) and how many
     # images, and bytes, the in-memory cache holds before evicting the oldest.
     image_url_ttl_seconds: float = Field(3600, gt=0)

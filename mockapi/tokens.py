@@ -38,9 +38,26 @@ def release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-@lru_cache(maxsize=4096)
+# Only short texts are cached (repeated prompts and stop words are common): a long one could pin a
+# context window's worth of ids per entry. Bound: ENCODE_CACHE_SIZE texts of at most CACHED_TEXT_CHARS
+# characters (about 10 MB at worst for ASCII texts, one token per character).
+ENCODE_CACHE_SIZE = 1024
+CACHED_TEXT_CHARS = 256
+
+
 def encode(text: str) -> tuple[int, ...]:
     """Token ids of `text`; special tokens are treated as plain text, as the API does for prompts."""
+    if len(text) <= CACHED_TEXT_CHARS:
+        return _encode_short(text)
+    return _encode(text)
+
+
+@lru_cache(maxsize=ENCODE_CACHE_SIZE)
+def _encode_short(text: str) -> tuple[int, ...]:
+    return _encode(text)
+
+
+def _encode(text: str) -> tuple[int, ...]:
     return tuple(encoding().encode(text, disallowed_special=()))
 
 

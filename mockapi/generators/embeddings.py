@@ -122,7 +122,8 @@ def _feature_vector(seeding: Seeding, model: str, size: int, feature: str) -> Ve
         rng = seeding.np_rng_for("embeddings-feature", [model, feature])
         vector = rng.standard_normal(size, dtype=np.float32)
         vector.flags.writeable = False
-        _feature_vectors.put(key, vector, vector.nbytes)
+        # The feature (a word, which may be long) is held in the key: it counts against the budget too.
+        _feature_vectors.put(key, vector, vector.nbytes + len(feature))
     return vector
 
 
