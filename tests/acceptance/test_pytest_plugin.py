@@ -78,6 +78,7 @@ def test_seed_returns_to_the_settings_after_the_marked_test(mockapi: Mockapi) ->
 
 
 def test_pytester_suite_uses_only_the_installed_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")  # its own (empty) configuration, whatever lies above its folder
     pytester.makepyfile(
         test_user=textwrap.dedent(
             """

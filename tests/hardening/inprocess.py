@@ -42,6 +42,7 @@ def in_process_server(settings: Settings) -> Iterator[InProcessServer]:
     loop = asyncio.new_event_loop()
 
     def run() -> None:
+        asyncio.set_event_loop(loop)
         loop.run_until_complete(server.serve())
         # Whatever outlives the server is cancelled, not left pending.
         leftovers = asyncio.all_tasks(loop)
