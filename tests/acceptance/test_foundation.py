@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import openai
@@ -149,3 +150,32 @@ def test_cors_origins_restrict(start_server: Callable[..., ServerProcess]) -> No
     refused = httpx.options(process.base_url + "/models", headers={**headers, "Origin": "http://evil.test"})
     assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "http://allowed.test"
     assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+
+
+def test_a_user_fixtures_directory_adds_and_replaces_models(
+    start_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    (tmp_path / "models.yaml").write_text(
+        "models:\n"
+        "  - {id: my-finetune, kind: chat, context_window: 2048, owned_by: user-acme, created: 1700000000}\n"
+        "  - {id: gpt-4, kind: chat, context_window: 8192, owned_by: acme-mirror, created: 1}\n"
+    )
+    client = sdk_client(start_server("--fixtures", str(tmp_path)))
+    ids = [model.id for model in client.models.list().data]
+    assert ids.count("gpt-4") == 1 and "my-finetune" in ids and "gpt-3.5-turbo" in ids
+    assert len(ids) == len(CATALOGUE) + 1
+    added = client.models.retrieve("my-finetune")
+    assert (added.owned_by, added.created) == ("user-acme", 1700000000)
+    assert client.models.retrieve("gpt-4").owned_by == "acme-mirror"
+    reply = client.chat.completions.create(model="my-finetune", messages=[{"role": "user", "content": "Hi"}])
+    assert reply.model == "my-finetune" and reply.choices[0].message.content
+
+
+def test_same_request_gives_the_same_answer_in_two_processes(start_server: Callable[..., ServerProcess]) -> None:
+    """The seeding helper: answers depend on (seed, route, body, index) only, not on the process."""
+    request = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "Tell me a story"}], "n": 2}
+    first, second = (sdk_client(start_server()).chat.completions.create(**request) for _ in range(2))
+    assert [c.message.content for c in first.choices] == [c.message.content for c in second.choices]
+    assert first.choices[0].message.content != first.choices[1].message.content
+    other_seed = sdk_client(start_server("--seed", "7")).chat.completions.create(**request)
+    assert other_seed.choices[0].message.content != first.choices[0].message.content
