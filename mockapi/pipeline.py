@@ -75,6 +75,19 @@ def require_model(request: Request, model_id: str, kinds: Iterable[ModelKind]) -
     return entry
 
 
+def exchange_of(
+    request: Request,
+    endpoint: str,
+    body: Mapping[str, Any],
+    model: str | None = None,
+    text: str | None = None,
+    system: str | None = None,
+) -> Exchange:
+    """What rules may match on: the endpoint's name, the request's own method, path and headers, its
+    parsed body and main text."""
+    return Exchange(endpoint, request.method, request.scope["path"], body, request.headers, model, text, system)
+
+
 # What generators receive and return.
 
 

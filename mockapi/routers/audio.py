@@ -13,8 +13,7 @@ from starlette.responses import Response
 from mockapi import audio_files, languages
 from mockapi.edge import API_PREFIX
 from mockapi.generators import audio as generate
-from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, parse, require_model, run
+from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, exchange_of, parse, require_model, run
 from mockapi.schemas.audio import CreateTranscriptionRequest, CreateTranslationRequest, Granularity, Task
 
 router = APIRouter(prefix=API_PREFIX, tags=["audio"])
@@ -77,12 +76,10 @@ async def _answer(
 ) -> Response:
     require_model(request, body.model, ("audio",))
     upload = body.file
-    exchange = Exchange(
-        endpoint=endpoint,
-        method="POST",
-        path=request.url.path,
-        body={**body.model_dump(exclude={"file"}, exclude_none=True), "file": upload.describe()},
-        headers=request.headers,
+    exchange = exchange_of(
+        request,
+        endpoint,
+        {**body.model_dump(exclude={"file"}, exclude_none=True), "file": upload.describe()},
         model=body.model,
         text=upload.filename,
     )

@@ -9,8 +9,7 @@ from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
 from mockapi.edge import API_PREFIX
 from mockapi.generators.chat import chat_chunks, chat_completion
-from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, parse, read_json, run, state_of
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, parse, read_json, run, state_of
 from mockapi.schemas.chat import CreateChatCompletionRequest
 
 router = APIRouter(prefix=API_PREFIX, tags=["chat"])
@@ -30,15 +29,8 @@ async def create_chat_completion(request: Request) -> Response:
     entry = _chat_model(request, body.model)
     prompt_tokens = tokens.chat_prompt_tokens([message.for_accounting() for message in body.messages])
     max_tokens = _completion_budget(entry, body, prompt_tokens)
-    exchange = Exchange(
-        endpoint="chat.completions",
-        method="POST",
-        path="/v1/chat/completions",
-        body=raw,
-        headers=request.headers,
-        model=body.model,
-        text=body.last_user_message(),
-        system=body.system_message(),
+    exchange = exchange_of(
+        request, "chat.completions", raw, model=body.model, text=body.last_user_message(), system=body.system_message()
     )
 
     def produce(answer: Answer) -> Reply:

@@ -9,8 +9,18 @@ from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
 from mockapi.edge import API_PREFIX
 from mockapi.generators.completions import completion, completion_chunks
-from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, parse, read_json, require_model, run, state_of
+from mockapi.pipeline import (
+    Answer,
+    JSONReply,
+    Reply,
+    StreamReply,
+    exchange_of,
+    parse,
+    read_json,
+    require_model,
+    run,
+    state_of,
+)
 from mockapi.schemas.completions import CreateCompletionRequest, PromptText, prompts_of
 
 router = APIRouter(prefix=API_PREFIX, tags=["completions"])
@@ -28,15 +38,7 @@ async def create_completion(request: Request) -> Response:
     body.check()
     prompts = prompts_of(body)
     _check_context(entry, body, prompts)
-    exchange = Exchange(
-        endpoint="completions",
-        method="POST",
-        path="/v1/completions",
-        body=raw,
-        headers=request.headers,
-        model=body.model,
-        text=prompts[0].text,
-    )
+    exchange = exchange_of(request, "completions", raw, model=body.model, text=prompts[0].text)
 
     def produce(answer: Answer) -> Reply:
         completion_id = answer.seeding.next_id("cmpl-", 29)

@@ -7,8 +7,7 @@ from starlette.responses import Response
 
 from mockapi.edge import API_PREFIX
 from mockapi.generators.edits import edit
-from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, Reply, parse, read_json, require_model, run
+from mockapi.pipeline import Answer, JSONReply, Reply, exchange_of, parse, read_json, require_model, run
 from mockapi.schemas.edits import CreateEditRequest
 
 router = APIRouter(prefix=API_PREFIX, tags=["edits"])
@@ -19,15 +18,7 @@ async def create_edit(request: Request) -> Response:
     raw = await read_json(request)
     body = parse(CreateEditRequest, raw)
     require_model(request, body.model, ["edit"])
-    exchange = Exchange(
-        endpoint="edits",
-        method="POST",
-        path="/v1/edits",
-        body=raw,
-        headers=request.headers,
-        model=body.model,
-        text=body.input or "",
-    )
+    exchange = exchange_of(request, "edits", raw, model=body.model, text=body.input or "")
 
     def produce(answer: Answer) -> Reply:
         return JSONReply(edit(body, answer))

@@ -9,8 +9,7 @@ from mockapi import errors
 from mockapi.catalogue import ModelEntry
 from mockapi.edge import API_PREFIX
 from mockapi.generators import embeddings
-from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, parse, read_json, run, state_of
+from mockapi.pipeline import Answer, JSONReply, exchange_of, parse, read_json, run, state_of
 from mockapi.schemas.embeddings import CreateEmbeddingRequest, measure_inputs
 
 router = APIRouter(prefix=API_PREFIX, tags=["embeddings"])
@@ -46,15 +45,7 @@ async def create_embedding(request: Request) -> Response:
     native = entry.dimensions or DEFAULT_DIMENSIONS
     _check_dimensions(entry, body.dimensions, native)
     inputs = measure_inputs(body, entry.context_window)
-    exchange = Exchange(
-        endpoint="embeddings",
-        method="POST",
-        path="/v1/embeddings",
-        body=raw,
-        headers=request.headers,
-        model=body.model,
-        text=inputs[0].text,
-    )
+    exchange = exchange_of(request, "embeddings", raw, model=body.model, text=inputs[0].text)
 
     def produce(answer: Answer) -> JSONReply:
         fixed = answer.respond.embedding if answer.respond else None

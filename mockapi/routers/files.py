@@ -20,7 +20,7 @@ from mockapi.edge import API_PREFIX
 from mockapi.files_store import CHUNK_BYTES, FileNotFound, FileStore, FileTooLarge, StorageFull
 from mockapi.generators.files import UnknownCursor, deleted_object, file_object, fine_tune_problem, list_page
 from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, caller_of, parse, run, state_of
+from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, caller_of, exchange_of, parse, run, state_of
 from mockapi.schemas.files import CreateFileRequest, ListFilesParams
 
 router = APIRouter(prefix=API_PREFIX, tags=["files"])
@@ -35,14 +35,7 @@ def _store(request: Request) -> FileStore:
 
 
 def _exchange(request: Request, body: dict[str, Any], text: str | None = None) -> Exchange:
-    return Exchange(
-        endpoint=ENDPOINT,
-        method=request.method,
-        path=request.url.path,
-        body=body,
-        headers=request.headers,
-        text=text,
-    )
+    return exchange_of(request, ENDPOINT, body, text=text)
 
 
 @router.post("/files")

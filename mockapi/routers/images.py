@@ -16,8 +16,7 @@ from mockapi import errors
 from mockapi.catalogue import ModelKind
 from mockapi.edge import API_PREFIX
 from mockapi.generators import images as generate
-from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, Produce, parse, read_json, require_model, run, state_of
+from mockapi.pipeline import Answer, JSONReply, Produce, exchange_of, parse, read_json, require_model, run, state_of
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -49,7 +48,7 @@ async def create_image(request: Request) -> Response:
         return generate.paint(answer.content or body.prompt, size, answer.rng(index))
 
     exchange_body = {"prompt": body.prompt, **body.options(), **_user(body)}
-    exchange = _exchange(request, "images.generations", exchange_body, body.model, body.prompt)
+    exchange = exchange_of(request, "images.generations", exchange_body, body.model, body.prompt)
     # Images depend on what they show, not how they are delivered: no response_format or n in the seed,
     # so url and b64_json give the same bytes and image i is the same whatever n is.
     seed = {"prompt": body.prompt, "size": body.size}
@@ -66,7 +65,7 @@ async def create_image_edit(request: Request) -> Response:
     def render(answer: Answer, index: int) -> Image.Image:
         return generate.edit(body.image.image, mask, answer.content or body.prompt, size, answer.rng(index))
 
-    exchange = _exchange(request, "images.edits", {**body.exchange_body(), **_user(body)}, body.model, body.prompt)
+    exchange = exchange_of(request, "images.edits", {**body.exchange_body(), **_user(body)}, body.model, body.prompt)
     seed = {
         "prompt": body.prompt,
         "size": body.size,
@@ -86,7 +85,7 @@ async def create_image_variation(request: Request) -> Response:
         return generate.vary(body.image.image, size, answer.rng(index))
 
     exchange_body = {**body.exchange_body(), **_user(body)}
-    exchange = _exchange(request, "images.variations", exchange_body, body.model, body.image.filename)
+    exchange = exchange_of(request, "images.variations", exchange_body, body.model, body.image.filename)
     seed = {"size": body.size, "image": body.image.sha256}
     return await run(request, exchange, _producer(request, body, render), seed_body=seed)
 
@@ -135,15 +134,3 @@ def _item(request: Request, body: ImageOptions, png: bytes) -> dict[str, str]:
 
 def _user(body: ImageOptions) -> dict[str, str]:
     return {"user": body.user} if body.user is not None else {}
-
-
-def _exchange(request: Request, endpoint: str, body: dict[str, Any], model: str, text: str | None) -> Exchange:
-    return Exchange(
-        endpoint=endpoint,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        headers=request.headers,
-        model=model,
-        text=text,
-    )

@@ -7,20 +7,13 @@ from starlette.responses import Response
 
 from mockapi.edge import API_PREFIX
 from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, run, state_of
+from mockapi.pipeline import Answer, JSONReply, exchange_of, run, state_of
 
 router = APIRouter(prefix=API_PREFIX, tags=["models"])
 
 
 def _exchange(request: Request, model: str | None) -> Exchange:
-    return Exchange(
-        endpoint="models",
-        method=request.method,
-        path=request.scope["path"],
-        body={"model": model} if model else {},
-        headers=request.headers,
-        model=model,
-    )
+    return exchange_of(request, "models", {"model": model} if model else {}, model=model)
 
 
 @router.get("/models")
