@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -122,7 +123,7 @@ def worker_app() -> FastAPI:
     """Factory for uvicorn's worker processes."""
     from mockapi.app import create_app
 
-    return create_app(settings_for_worker())
+    return create_app(settings_for_worker().model_copy(update={"id_salt": f"-worker-{os.getpid()}"}))
 
 
 def settle_heap() -> None:

@@ -39,11 +39,12 @@ def canonical(body: Any) -> bytes:
 
 
 class Seeding:
-    def __init__(self, seed: int = 0, fixed_time: int | None = None) -> None:
+    def __init__(self, seed: int = 0, fixed_time: int | None = None, id_salt: str = "") -> None:
         self.seed = seed
         self.fixed_time = fixed_time
         self._lock = threading.Lock()
-        self._sequence = random.Random(f"mockapi-ids-{seed}")
+        # Worker processes salt their id sequences, so their ids do not collide; answers stay unsalted.
+        self._sequence = random.Random(f"mockapi-ids-{seed}{id_salt}")
 
     def digest(self, route: str, body: Any, index: int = 0) -> bytes:
         h = hashlib.blake2b(digest_size=16)

@@ -39,6 +39,8 @@ class Settings(BaseModel):
     # A fixed epoch for every `created` timestamp; None means the wall clock.
     fixed_time: int | None = None
     # Largest request body accepted, enforced while reading (25 MB audio + multipart overhead).
+    # Set per worker process (not a flag): keeps request and object ids unique across workers.
+    id_salt: str = ""
     max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
     # Largest header block accepted (names and values), as front proxies cap it; more is a 431.
     max_header_bytes: int = Field(64 * 1024, ge=1024)

@@ -32,7 +32,7 @@ class AppState:
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
-        seeding = Seeding(settings.seed, settings.fixed_time)
+        seeding = Seeding(settings.seed, settings.fixed_time, settings.id_salt)
         catalogue = Catalogue.load(settings.fixture_dirs, seeding)
         return cls(
             settings,
@@ -56,7 +56,7 @@ class AppState:
 
     def reseed(self, seed: int) -> None:
         """Answers and ids from another seed, as if started with --seed SEED."""
-        self.seeding = Seeding(seed, self.settings.fixed_time)
+        self.seeding = Seeding(seed, self.settings.fixed_time, self.settings.id_salt)
 
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it: runtime rules, sequence

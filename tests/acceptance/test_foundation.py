@@ -179,3 +179,18 @@ def test_same_request_gives_the_same_answer_in_two_processes(start_server: Calla
     assert first.choices[0].message.content != first.choices[1].message.content
     other_seed = sdk_client(start_server("--seed", "7")).chat.completions.create(**request)
     assert other_seed.choices[0].message.content != first.choices[0].message.content
+
+
+def test_workers_serve_the_same_answers_with_distinct_request_ids(start_server: Callable[..., ServerProcess]) -> None:
+    process = start_server("--workers", "2")
+    request = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "Tell me a story"}]}
+    ids, answers = set(), set()
+    with httpx.Client(base_url=process.base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as http:
+        for _ in range(30):
+            # A new connection each time, so that both workers answer some of them.
+            response = http.post("/chat/completions", json=request, headers={"Connection": "close"})
+            assert response.status_code == 200
+            ids.add(response.headers["x-request-id"])
+            answers.add(response.json()["choices"][0]["message"]["content"])
+    assert len(ids) == 30
+    assert len(answers) == 1
