@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: install run test lint typecheck bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml Makefile | $(BIN)/python
 	# The Node SDK, for the tests that drive the server from Node (skipped where Node is absent).
 	if command -v npm >/dev/null; then npm install -s --no-audit --no-fund --prefix $(VENV)/node openai; fi
 	touch $(STAMP)
+
+install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/mockapi serve --host 127.0.0.1 --port 8000
