@@ -1,8 +1,9 @@
 """Reference app: the performance ceiling mockapi is measured against.
 
-Same stack as mockapi (FastAPI, uvicorn with uvloop + httptools, orjson), doing
-the least work a correct server can do: check the bearer header, parse the JSON
-body, build a correctly shaped OpenAI (2023) body and serialize it per request.
+Same stack as mockapi (FastAPI, uvicorn with uvloop + httptools, orjson, and
+sse-starlette for streams), doing the least work a correct server can do: check
+the bearer header, parse the JSON body, build a correctly shaped OpenAI (2023)
+body and serialize it per request.
 
     python bench/reference_app.py --port 8001
 """
@@ -18,7 +19,8 @@ from pathlib import Path
 import orjson
 import yaml
 from fastapi import FastAPI, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 JSON = "application/json"
 
@@ -147,7 +149,8 @@ async def chat_completions(request: Request) -> Response:
     completion_id = "chatcmpl-" + secrets.token_hex(14)
     created = int(time.time())
     if body.get("stream"):
-        return StreamingResponse(chat_chunks(completion_id, created, model), media_type="text/event-stream")
+        # OpenAI's framing: "\n" separators and no keep-alive pings.
+        return EventSourceResponse(chat_chunks(completion_id, created, model), sep="\n", ping=0)
     used = prompt_tokens(body.get("messages", []))
     return json_response(
         {
@@ -168,26 +171,21 @@ async def chat_completions(request: Request) -> Response:
 
 
 async def chat_chunks(completion_id: str, created: int, model: str):
-    def event(delta: dict, finish_reason) -> bytes:
-        return (
-            b"data: "
-            + orjson.dumps(
-                {
-                    "id": completion_id,
-                    "object": "chat.completion.chunk",
-                    "created": created,
-                    "model": model,
-                    "choices": [{"delta": delta, "index": 0, "finish_reason": finish_reason}],
-                }
-            )
-            + b"\n\n"
-        )
+    def event(delta: dict, finish_reason) -> ServerSentEvent:
+        chunk = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"delta": delta, "index": 0, "finish_reason": finish_reason}],
+        }
+        return ServerSentEvent(data=orjson.dumps(chunk).decode(), sep="\n")
 
     yield event({"role": "assistant"}, None)
     for token in TOKENS:
         yield event({"content": token}, None)
     yield event({}, "stop")
-    yield b"data: [DONE]\n\n"
+    yield ServerSentEvent(data="[DONE]", sep="\n")
 
 
 @app.post("/v1/embeddings")
