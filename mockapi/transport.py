@@ -3,6 +3,9 @@ header...), in OpenAI's error shape: uvicorn itself writes plain text, before an
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -24,6 +27,47 @@ def unparseable_request() -> bytes:
 class OpenAIShapedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol (its default), with the parser's 400 in OpenAI's shape."""
 
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(CoalescedWrites(transport))  # type: ignore[arg-type]
+
     def send_400_response(self, msg: str) -> None:
         self.transport.write(unparseable_request())
         self.transport.close()
+
+
+class CoalescedWrites:
+    """A transport whose writes made in one turn of the event loop leave in one send.
+
+    uvicorn writes a response's head and its body (and each stream event) separately, a send() system call
+    each; on loopback a send costs more than building a small answer. Held writes go out at the end of the
+    turn, or at once past HELD_BYTES so a large body is never gathered whole."""
+
+    HELD_BYTES = 64 * 1024
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held: list[bytes] = []
+        self._held_bytes = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not self._held:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._held.append(bytes(data))
+        self._held_bytes += len(data)
+        if self._held_bytes >= self.HELD_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._held:
+            data = b"".join(self._held)
+            self._held.clear()
+            self._held_bytes = 0
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
