@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
+from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 from mockapi import __version__
 from mockapi.edge import CorsForBrowsers, Edge
-from mockapi.errors import install_error_handlers
 from mockapi.routers import audio, chat, completions, control, edits, embeddings, files, images, models
 from mockapi.settings import Settings
 from mockapi.state import AppState
@@ -39,10 +41,33 @@ EXPOSED_HEADERS = [
 ]
 
 
+# A mock serves no traces or metrics: FastAPI's telemetry would only look up its providers on every request.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+class MockAPI(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        """The user middlewares (CORS, the edge) straight around the router. Starlette's error and exception
+        middlewares are left out: the edge answers every failure itself, in OpenAI's shape and with
+        OpenAI's headers, which they, outside it or a layer below, could not give. FastAPI's exit stack
+        stays for the routes that use its dependencies (the control API)."""
+        app: ASGIApp = AsyncExitStackMiddleware(self.router)
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     state = AppState.build(settings)
-    app = FastAPI(title="mockapi", version=__version__, description="An offline emulation of the OpenAI API.")
+    app = MockAPI(
+        title="mockapi",
+        version=__version__,
+        description="An offline emulation of the OpenAI API.",
+        telemetry=NO_TELEMETRY,
+        # /v1/models/ is not /v1/models: the real API answers 404, not a redirect.
+        redirect_slashes=False,
+    )
     app.state.mockapi = state
     for router in RESOURCE_ROUTERS:
         # Copied flat rather than `include_router`ed: FastAPI matches an included router as one more
@@ -55,7 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health() -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    install_error_handlers(app)
     # Added last so it is outermost: a browser's preflight is answered before auth.
     app.add_middleware(Edge, state=state)
     app.add_middleware(

@@ -6,16 +6,16 @@ Pure ASGI (not BaseHTTPMiddleware) so streams pass through unbuffered and the ho
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockapi import errors
+from mockapi import audio_files, errors
+from mockapi.faults import StreamCut
 from mockapi.journal import body_json
-from mockapi.ratelimit import Limits
 from mockapi.state import AppState
 
 OPENAI_VERSION = "2020-10-01"
@@ -25,6 +25,9 @@ API_PREFIX = "/v1"
 PUBLIC_PREFIXES = ("/v1/images/files/",)
 # Room for the multipart boundaries, part headers and the purpose field around an uploaded file.
 MULTIPART_ALLOWANCE = 1024 * 1024
+
+
+RawHeaders = list[tuple[bytes, bytes]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ def authenticate(scope: Scope, state: AppState) -> Caller:
 
 
 class Edge:
+    """Every http request passes here once; every failure below it, whatever raised it, is answered here
+    in OpenAI's shape (so error answers carry the same headers as any other)."""
+
     def __init__(self, app: ASGIApp, state: AppState) -> None:
         self.app = app
         self.state = state
@@ -71,74 +77,78 @@ class Edge:
             return
         seeding = self.state.seeding
         started = seeding.monotonic()
-        request_id = seeding.request_id()
+        request_id = seeding.request_id().encode()
         organization = _header(scope, b"openai-organization")
         notes: dict[str, Any] = scope.setdefault("state", {})
-        status: list[int] = []
+        status = 0
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status.append(message["status"])
+                status = message["status"]
                 # Appended as raw pairs: the app never sets these names, so no lookup is needed.
-                headers = list(message.get("headers", ()))
-                headers += (
-                    (b"x-request-id", request_id.encode()),
+                headers = [
+                    *message.get("headers", ()),
+                    (b"x-request-id", request_id),
                     (b"openai-version", OPENAI_VERSION_BYTES),
-                    (b"openai-processing-ms", b"%d" % int((seeding.monotonic() - started) * 1000)),
-                )
+                    (b"openai-processing-ms", b"%d" % ((seeding.monotonic() - started) * 1000)),
+                ]
                 if organization:
                     headers.append((b"openai-organization", organization.encode("latin-1")))
                 caller = notes.get("caller")
                 if caller is not None:
-                    self._add_rate_limit_headers(headers, notes.get("ratelimit") or (caller.api_key, None))
+                    self._add_rate_limit_headers(headers, notes, caller)
                 message["headers"] = headers
             await send(message)
 
-        # Before auth: an oversized header block is refused whatever it carries.
-        header_limit = self.state.settings.max_header_bytes
-        if sum(len(name) + len(value) for name, value in scope["headers"]) > header_limit:
-            await errors.headers_too_large(header_limit).response()(scope, receive, send_with_headers)
-            return
         path: str = scope["path"]
-        if not path.startswith(API_PREFIX):
-            await self._forward(scope, receive, send_with_headers)
-            return
         try:
-            if scope["method"] != "OPTIONS" and not path.startswith(PUBLIC_PREFIXES):
-                try:
-                    notes["caller"] = authenticate(scope, self.state)
-                except errors.OpenAIError as exc:
-                    await exc.response()(scope, receive, send_with_headers)
-                    return
-            await self._forward(scope, receive, send_with_headers)
+            await self._answer(scope, receive, send_with_headers, notes)
+        except StreamCut:
+            return  # answered incomplete on purpose: uvicorn closes the connection
+        except Exception as exc:
+            if status:  # the answer has begun: the connection is all that is left to close
+                raise
+            error = errors.from_exception(exc, scope["method"], path)
+            await error.response()(scope, receive, send_with_headers)
         finally:
-            self._journal(scope, notes, status[0] if status else None, seeding.monotonic() - started)
+            if path.startswith(API_PREFIX) and scope["method"] != "OPTIONS":
+                self._journal(scope, notes, status or None, seeding.monotonic() - started)
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, notes: dict[str, Any]) -> None:
+        settings = self.state.settings
+        # Before auth: an oversized header block is refused whatever it carries.
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > settings.max_header_bytes:
+            raise errors.headers_too_large(settings.max_header_bytes)
+        path: str = scope["path"]
+        if path.startswith(API_PREFIX) and scope["method"] != "OPTIONS" and not path.startswith(PUBLIC_PREFIXES):
+            notes["caller"] = authenticate(scope, self.state)
         limit = body_limit(self.state, scope)
+        too_large = _too_large_error(path, limit)
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await errors.body_too_large(limit).response()(scope, receive, send)
-            return
-        await self.app(scope, _limited(receive, limit), send)
+            raise too_large(int(declared))
+        await self.app(scope, _limited(receive, limit, too_large), send)
 
-    def _add_rate_limit_headers(self, headers: list[tuple[bytes, bytes]], bucket: tuple[str, Limits | None]) -> None:
-        key, limits = bucket
-        values = self.state.limiter.headers(key, limits or self.state.limits, self.state.seeding.monotonic())
-        if any(name.startswith(b"x-ratelimit-") for name, _ in headers):  # a rule set some itself
+    def _add_rate_limit_headers(
+        self, headers: list[tuple[bytes, bytes]], notes: dict[str, Any], caller: Caller
+    ) -> None:
+        """The window of the caller's key (or of the key and the matched rule's own limits)."""
+        state = self.state
+        key, limits = notes.get("ratelimit") or (caller.api_key, state.limits)
+        values = state.limiter.headers(key, limits, state.seeding.monotonic())
+        if "rule_id" in notes:  # a rule's answer may set some of them itself
             present = {name for name, _ in headers}
             values = [(name, value) for name, value in values if name not in present]
         headers.extend(values)
 
     def _journal(self, scope: Scope, notes: dict[str, Any], status: int | None, seconds: float) -> None:
         """One journal entry per /v1 request, with what the pipeline left on the scope's state."""
-        if scope["method"] == "OPTIONS":
-            return
         journal = self.state.journal
         if journal.size == 0:
             return
         journal.record(
-            time=self.state.seeding.now(),
+            time=self.state.seeding.wall_time(),
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
@@ -159,7 +169,21 @@ def body_limit(state: AppState, scope: Scope) -> int:
     return limit
 
 
-def _limited(receive: Receive, limit: int) -> Receive:
+TooLarge = Callable[[int], errors.OpenAIError]
+
+# Where the real API words the refusal of an oversized body its own way.
+_TOO_LARGE_BY_PATH: dict[str, TooLarge] = {
+    API_PREFIX + "/audio/transcriptions": audio_files.content_too_large,
+    API_PREFIX + "/audio/translations": audio_files.content_too_large,
+}
+
+
+def _too_large_error(path: str, limit: int) -> TooLarge:
+    """The refusal of a body of `size` bytes (declared, or read so far) over `limit`."""
+    return _TOO_LARGE_BY_PATH.get(path) or (lambda size: errors.body_too_large(limit))
+
+
+def _limited(receive: Receive, limit: int, too_large: TooLarge) -> Receive:
     """Counts body bytes as they arrive, so a chunked body over the limit stops while being read."""
     received = 0
 
@@ -169,7 +193,7 @@ def _limited(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise errors.body_too_large(limit)
+                raise too_large(received)
         return message
 
     return limited_receive

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -200,39 +199,24 @@ def from_pydantic(exc: ValidationError) -> OpenAIError:
     return from_validation_errors(exc.errors(include_url=False))
 
 
-# Handlers: every failure, FastAPI's own included, leaves in OpenAI's shape.
+# Every failure, FastAPI's and Starlette's own included, leaves in OpenAI's shape (rendered by the edge).
 
 
-async def _openai_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, OpenAIError)
-    return exc.response()
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    path = request.url.path
-    if exc.status_code == 404:
-        return invalid_url(request.method, path).response()
-    if exc.status_code == 405:
-        return method_not_allowed(request.method, path).response()
-    return OpenAIError(exc.status_code, str(exc.detail)).response()
-
-
-async def _request_validation(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    return from_validation_errors(list(exc.errors())).response()
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return server_error().response()
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(OpenAIError, _openai_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _request_validation)
-    app.add_exception_handler(Exception, _unexpected)
+def from_exception(exc: Exception, method: str, path: str) -> OpenAIError:
+    """The OpenAI error for anything raised while answering; unexpected ones are logged, traceback and all,
+    and answered as the real API's 500 without any detail."""
+    if isinstance(exc, OpenAIError):
+        return exc
+    if isinstance(exc, StarletteHTTPException):
+        if exc.status_code == 404:
+            return invalid_url(method, path)
+        if exc.status_code == 405:
+            return method_not_allowed(method, path)
+        return OpenAIError(exc.status_code, str(exc.detail))
+    if isinstance(exc, RequestValidationError):
+        return from_validation_errors(list(exc.errors()))
+    log.error("unhandled error on %s %s", method, path, exc_info=exc)
+    return server_error()
 
 
 # The text endpoints: a model of the wrong kind, and a request that does not fit the context window.

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import orjson
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.responses import StreamingResponse
 from starlette.types import Send
 
@@ -91,49 +92,39 @@ class FaultyResponse(StreamingResponse):
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-# Unpaced events go out a few per send: every send crosses each middleware and the transport, and the
-# client reads the same events either way. Paced events go out one by one, when they are due.
-UNPACED_BATCH = 8
+class StreamCut(Exception):
+    """Ends a stream told to drop its connection (`disconnect_after_chunks`): the edge leaves the answer
+    incomplete there and the connection is closed, as a dropped upstream would."""
 
 
-async def _events(chunks: Iterable[Any], respond: Respond | None, default_delay_ms: float) -> AsyncIterator[bytes]:
+async def _events(
+    chunks: Iterable[Any], respond: Respond | None, default_delay_ms: float
+) -> AsyncIterator[ServerSentEvent]:
     ttft = respond.ttft_ms if respond else None
     pace = 1 / respond.tokens_per_second if respond and respond.tokens_per_second else default_delay_ms / 1000
     cut = respond.disconnect_after_chunks if respond else None
     broken = respond is not None and respond.malformed_json
-    batch: list[bytes] = []
     for index, chunk in enumerate(chunks):
         if cut is not None and index >= cut:
-            break
+            raise StreamCut
         wait = (ttft / 1000 if ttft is not None else 0) if index == 0 else pace
         if wait:
-            if batch:
-                yield b"".join(batch)
-                batch.clear()
             await asyncio.sleep(wait)
         data = orjson.dumps(chunk)
-        batch.append(sse.frame(malformed(data) if broken and index == 0 else data))
-        if wait or len(batch) >= UNPACED_BATCH:
-            yield b"".join(batch)
-            batch.clear()
-    if cut is None:
-        batch.append(sse.DONE)
-    if batch:
-        yield b"".join(batch)
+        yield sse.event(malformed(data) if broken and index == 0 else data)
+    if cut is not None:
+        raise StreamCut
+    yield sse.DONE
 
 
 def event_stream(
     chunks: Iterable[Any], respond: Respond | None, default_delay_ms: float, headers: Mapping[str, str]
-) -> FaultyResponse:
+) -> EventSourceResponse:
     """SSE: one `data:` event per chunk then `[DONE]`, paced by ttft_ms / tokens_per_second (or the
     server's --stream-delay-ms), cut after `disconnect_after_chunks` events with no `[DONE]`."""
-    complete = respond is None or respond.disconnect_after_chunks is None
-    return FaultyResponse(
-        _events(chunks, respond, default_delay_ms),
-        complete,
-        headers={**SSE_HEADERS, **headers},
-        media_type="text/event-stream",
-    )
+    if respond is not None and respond.disconnect_after_chunks is not None:
+        _CUT_ON_PURPOSE.set(True)  # in the request's task, where uvicorn will log the cut
+    return sse.stream_response(_events(chunks, respond, default_delay_ms), {**SSE_HEADERS, **headers})
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:

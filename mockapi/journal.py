@@ -35,7 +35,7 @@ class Entry:
     received and the body as JSON bytes; both are decoded, and the key masked, when read."""
 
     id: int
-    time: int
+    time: float
     method: str
     path: str
     query: str
@@ -133,7 +133,7 @@ class Journal:
 
     def record(
         self,
-        time: int,
+        time: float,
         method: str,
         path: str,
         query: str,

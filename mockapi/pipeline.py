@@ -12,6 +12,7 @@ import inspect
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 import orjson
@@ -25,7 +26,7 @@ from mockapi.edge import Caller
 from mockapi.fixtures import Respond
 from mockapi.matching import Exchange
 from mockapi.ratelimit import Limits
-from mockapi.seeding import Seeding
+from mockapi.seeding import Seeding, canonical
 from mockapi.state import AppState
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -37,16 +38,31 @@ def state_of(request: Request) -> AppState:
 
 
 def caller_of(request: Request) -> Caller:
-    caller: Caller = request.state.caller
+    """Who is asking, as the edge authenticated them."""
+    caller: Caller = request.scope["state"]["caller"]
     return caller
 
 
 # Validation.
 
 
+async def read_body(request: Request) -> bytes:
+    """The whole request body (Starlette's Request.body, without its stream machinery)."""
+    receive = request.receive
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body"):
+        return body
+    chunks = [body]
+    while message.get("more_body"):
+        message = await receive()
+        chunks.append(message.get("body", b""))
+    return b"".join(chunks)
+
+
 async def read_json(request: Request) -> dict[str, Any]:
     """The JSON object body, or the real API's 400 for a body that does not parse."""
-    raw = await request.body()
+    raw = await read_body(request)
     try:
         body = orjson.loads(raw) if raw else {}
     except orjson.JSONDecodeError as exc:
@@ -85,7 +101,8 @@ def exchange_of(
 ) -> Exchange:
     """What rules may match on: the endpoint's name, the request's own method, path and headers, its
     parsed body and main text."""
-    return Exchange(endpoint, request.method, request.scope["path"], body, request.headers, model, text, system)
+    scope = request.scope
+    return Exchange(endpoint, scope["method"], scope["path"], body, request.headers, model, text, system)
 
 
 # What generators receive and return.
@@ -100,12 +117,16 @@ class Answer:
     seed_body: Any
     respond: Respond | None = None
 
+    @cached_property
+    def _seed_bytes(self) -> bytes:
+        return canonical(self.seed_body)
+
     def rng(self, index: int = 0) -> random.Random:
-        return self.seeding.rng_for(self.route, self.seed_body, index)
+        return self.seeding.rng_for(self.route, self._seed_bytes, index)
 
     def digest(self, index: int = 0) -> bytes:
         """What `rng(index)` is seeded with: equal digests, equal generators."""
-        return self.seeding.digest(self.route, self.seed_body, index)
+        return self.seeding.digest(self.route, self._seed_bytes, index)
 
     def now(self) -> int:
         return self.seeding.now()
@@ -148,16 +169,16 @@ Produce = Callable[[Answer], Reply | Awaitable[Reply]]
 
 async def run(request: Request, exchange: Exchange, produce: Produce, seed_body: Any = None) -> Response:
     state = state_of(request)
-    notes = request.scope.setdefault("state", {})  # read by the edge: journal entry and rate-limit headers
+    notes = request.scope["state"]  # read by the edge: journal entry and rate-limit headers
     notes["journal_body"] = exchange.body
-    caller = caller_of(request)
+    caller: Caller = notes["caller"]
     who = f"default-{exchange.model or 'model'} in organization {caller.organization or 'org-mockapi'}"
     estimate = estimate_tokens(exchange, exact=state.settings.tpm is not None)
     buckets = [(caller.api_key, state.limits)]
     _admit(state, notes, buckets[0], estimate, who)
 
     respond: Respond | None = None
-    session = request.headers.get("x-mockapi-session", "")
+    session = exchange.headers.get("x-mockapi-session", "")
     hit = state.rules.match(exchange, session)
     if hit is not None:
         notes["rule_id"] = hit.rule_id
@@ -175,7 +196,8 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
     produced = produce(answer)
     reply = await produced if inspect.isawaitable(produced) else produced
     headers = {"openai-model": exchange.model} if exchange.model else {}
-    headers.update(reply.headers)
+    if reply.headers:
+        headers.update(reply.headers)
     if respond is not None:
         headers.update(respond.headers)
     if isinstance(reply, StreamReply):
@@ -192,8 +214,23 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
     return json_response(reply.body, reply.status, headers)
 
 
+class JSONResponse(Response):
+    """A serialised JSON answer, its headers built straight as raw pairs (Starlette's general header
+    handling costs more than the whole body on small answers)."""
+
+    media_type = "application/json"
+
+    def __init__(self, content: bytes, status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
+        self.status_code = status_code
+        self.body = content
+        self.background = None
+        self.raw_headers = [(b"content-length", b"%d" % len(content)), (b"content-type", b"application/json")]
+        if headers:
+            self.raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status, headers, "application/json")
+    return JSONResponse(orjson.dumps(body), status, headers)
 
 
 def estimate_tokens(exchange: Exchange, exact: bool) -> int:

@@ -44,15 +44,17 @@ class Window:
         self.tokens = 0
 
     def expire(self, slot: int) -> None:
-        while self.slots and self.slots[0][0] <= slot - SLOTS:
-            _, requests, tokens = self.slots.popleft()
+        slots = self.slots
+        while slots and slots[0][0] <= slot - SLOTS:
+            _, requests, tokens = slots.popleft()
             self.requests -= requests
             self.tokens -= tokens
 
     def add(self, slot: int, requests: int, tokens: int) -> None:
         if self.slots and self.slots[-1][0] == slot:
-            self.slots[-1][1] += requests
-            self.slots[-1][2] += tokens
+            last = self.slots[-1]
+            last[1] += requests
+            last[2] += tokens
         else:
             self.slots.append([slot, requests, tokens])
         self.requests += requests
@@ -60,7 +62,10 @@ class Window:
 
     def first_slot(self, kind: int) -> int | None:
         """The oldest slot still holding requests (kind 1) or tokens (kind 2)."""
-        return next((entry[0] for entry in self.slots if entry[kind] > 0), None)
+        for entry in self.slots:
+            if entry[kind] > 0:
+                return entry[0]
+        return None
 
 
 class RateLimiter:
@@ -109,18 +114,26 @@ class RateLimiter:
 
     def headers(self, key: str, limits: Limits, now: float) -> list[tuple[bytes, bytes]]:
         """The x-ratelimit-* response headers, as raw pairs (they go on every response)."""
+        request_limit = limits.requests or NOMINAL_REQUESTS
+        token_limit = limits.tokens or NOMINAL_TOKENS
         with self._lock:
-            window = self._window(key, now)
-            request_limit = limits.requests or NOMINAL_REQUESTS
-            token_limit = limits.tokens or NOMINAL_TOKENS
-            return [
-                (b"x-ratelimit-limit-requests", b"%d" % request_limit),
-                (b"x-ratelimit-limit-tokens", b"%d" % token_limit),
-                (b"x-ratelimit-remaining-requests", b"%d" % max(0, request_limit - window.requests)),
-                (b"x-ratelimit-remaining-tokens", b"%d" % max(0, token_limit - window.tokens)),
-                (b"x-ratelimit-reset-requests", duration(self._reset_after(window, 1, now)).encode()),
-                (b"x-ratelimit-reset-tokens", duration(self._reset_after(window, 2, now)).encode()),
-            ]
+            window = self._windows.get(key)  # a read: no LRU touch, no new window
+            if window is None:
+                requests = tokens = 0
+                reset_requests = reset_tokens = 0.0
+            else:
+                window.expire(self._slot(now))
+                requests, tokens = window.requests, window.tokens
+                reset_requests = self._reset_after(window, 1, now)
+                reset_tokens = self._reset_after(window, 2, now)
+        return [
+            (b"x-ratelimit-limit-requests", b"%d" % request_limit),
+            (b"x-ratelimit-limit-tokens", b"%d" % token_limit),
+            (b"x-ratelimit-remaining-requests", b"%d" % max(0, request_limit - requests)),
+            (b"x-ratelimit-remaining-tokens", b"%d" % max(0, token_limit - tokens)),
+            (b"x-ratelimit-reset-requests", duration(reset_requests).encode()),
+            (b"x-ratelimit-reset-tokens", duration(reset_tokens).encode()),
+        ]
 
     def _reset_after(self, window: Window, kind: int, now: float) -> float:
         """Seconds until the oldest counted slot leaves the window."""

@@ -86,6 +86,11 @@ class Seeding:
         return self.fixed_time if self.fixed_time is not None else int(time.time())
 
     @staticmethod
+    def wall_time() -> float:
+        """When something really happened (journal entries), whatever --fixed-time says."""
+        return time.time()
+
+    @staticmethod
     def monotonic() -> float:
         """For durations (processing time, rate windows), never for values in bodies."""
         return time.monotonic()

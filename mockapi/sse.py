@@ -1,18 +1,27 @@
-"""Event framing for streams: `data: {json}\n\n`, ending with `data: [DONE]\n\n`, as OpenAI sends."""
+"""Event streams with sse-starlette: `data: {json}` events ending with `data: [DONE]`, as OpenAI sends them."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
 
-import orjson
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette.sse import AppStatus
 
-DONE = b"data: [DONE]\n\n"
+# OpenAI ends each event with a blank line of plain "\n"; sse-starlette's default separator is "\r\n".
+SEPARATOR = "\n"
+# OpenAI sends its events and nothing else: no keep-alive comments.
+NO_PING = 0
+# On SIGTERM sse-starlette would cut every open stream at once; mockapi lets streams finish, like any other
+# request, within uvicorn's graceful-shutdown timeout.
+AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
+
+DONE = ServerSentEvent(data="[DONE]", sep=SEPARATOR)
 
 
-def frame(data: bytes) -> bytes:
+def event(data: bytes) -> ServerSentEvent:
     """One event around an already serialised payload."""
-    return b"data: " + data + b"\n\n"
+    return ServerSentEvent(data=data.decode(), sep=SEPARATOR)
 
 
-def event(payload: Any) -> bytes:
-    return frame(orjson.dumps(payload))
+def stream_response(events: AsyncIterator[ServerSentEvent], headers: Mapping[str, str]) -> EventSourceResponse:
+    return EventSourceResponse(events, headers=headers, sep=SEPARATOR, ping=NO_PING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from mockapi.catalogue import Catalogue
 from mockapi.files_store import FileStore, open_file_store
@@ -43,7 +44,7 @@ class AppState:
             RateLimiter(settings.rate_window_seconds),
         )
 
-    @property
+    @cached_property
     def limits(self) -> Limits:
         """The server-wide limits per API key (--rpm/--tpm)."""
         return Limits(self.settings.rpm, self.settings.tpm)

@@ -14,9 +14,10 @@ from mockapi import audio_files, languages
 from mockapi.edge import API_PREFIX
 from mockapi.generators import audio as generate
 from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, exchange_of, parse, require_model, run
+from mockapi.routing import DirectRoute
 from mockapi.schemas.audio import CreateTranscriptionRequest, CreateTranslationRequest, Granularity, Task
 
-router = APIRouter(prefix=API_PREFIX, tags=["audio"])
+router = APIRouter(prefix=API_PREFIX, tags=["audio"], route_class=DirectRoute)
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 

@@ -10,9 +10,10 @@ from mockapi.catalogue import ModelEntry
 from mockapi.edge import API_PREFIX
 from mockapi.generators.chat import chat_chunks, chat_completion
 from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, parse, read_json, run, state_of
+from mockapi.routing import DirectRoute
 from mockapi.schemas.chat import CreateChatCompletionRequest
 
-router = APIRouter(prefix=API_PREFIX, tags=["chat"])
+router = APIRouter(prefix=API_PREFIX, tags=["chat"], route_class=DirectRoute)
 
 # Context window assumed for a catalogue entry that does not give one.
 DEFAULT_CONTEXT_WINDOW = 4096

@@ -21,9 +21,10 @@ from mockapi.pipeline import (
     run,
     state_of,
 )
+from mockapi.routing import DirectRoute
 from mockapi.schemas.completions import CreateCompletionRequest, PromptText, prompts_of
 
-router = APIRouter(prefix=API_PREFIX, tags=["completions"])
+router = APIRouter(prefix=API_PREFIX, tags=["completions"], route_class=DirectRoute)
 
 # What changes how the text is cut or delivered, not the text itself: left out of the seed so that,
 # e.g., a shorter max_tokens answers a prefix of the same text and a stop sequence cuts that text.

@@ -8,9 +8,10 @@ from starlette.responses import Response
 from mockapi.edge import API_PREFIX
 from mockapi.generators.edits import edit
 from mockapi.pipeline import Answer, JSONReply, Reply, exchange_of, parse, read_json, require_model, run
+from mockapi.routing import DirectRoute
 from mockapi.schemas.edits import CreateEditRequest
 
-router = APIRouter(prefix=API_PREFIX, tags=["edits"])
+router = APIRouter(prefix=API_PREFIX, tags=["edits"], route_class=DirectRoute)
 
 
 @router.post("/edits")

@@ -10,9 +10,10 @@ from mockapi.catalogue import ModelEntry
 from mockapi.edge import API_PREFIX
 from mockapi.generators import embeddings
 from mockapi.pipeline import Answer, JSONReply, exchange_of, parse, read_json, run, state_of
+from mockapi.routing import DirectRoute
 from mockapi.schemas.embeddings import CreateEmbeddingRequest, measure_inputs
 
-router = APIRouter(prefix=API_PREFIX, tags=["embeddings"])
+router = APIRouter(prefix=API_PREFIX, tags=["embeddings"], route_class=DirectRoute)
 
 # Only the text-embedding-3 family can shorten its vectors.
 SHORTENING_PREFIX = "text-embedding-3"

@@ -21,9 +21,10 @@ from mockapi.files_store import CHUNK_BYTES, FileNotFound, FileStore, FileTooLar
 from mockapi.generators.files import UnknownCursor, deleted_object, file_object, fine_tune_problem, list_page
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, caller_of, exchange_of, parse, run, state_of
+from mockapi.routing import DirectRoute
 from mockapi.schemas.files import CreateFileRequest, ListFilesParams
 
-router = APIRouter(prefix=API_PREFIX, tags=["files"])
+router = APIRouter(prefix=API_PREFIX, tags=["files"], route_class=DirectRoute)
 
 ENDPOINT = "files"
 # The non-file field (purpose) is tiny; a large one is a malformed request, not something to buffer.

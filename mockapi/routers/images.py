@@ -17,6 +17,7 @@ from mockapi.catalogue import ModelKind
 from mockapi.edge import API_PREFIX
 from mockapi.generators import images as generate
 from mockapi.pipeline import Answer, JSONReply, Produce, exchange_of, parse, read_json, require_model, run, state_of
+from mockapi.routing import DirectRoute
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -29,7 +30,7 @@ from mockapi.schemas.images import (
     Upload,
 )
 
-router = APIRouter(prefix=API_PREFIX, tags=["images"])
+router = APIRouter(prefix=API_PREFIX, tags=["images"], route_class=DirectRoute)
 
 IMAGE_KINDS: tuple[ModelKind, ...] = ("image",)
 IMAGE_ID_PREFIX = "img-"

@@ -8,8 +8,9 @@ from starlette.responses import Response
 from mockapi.edge import API_PREFIX
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, exchange_of, run, state_of
+from mockapi.routing import DirectRoute
 
-router = APIRouter(prefix=API_PREFIX, tags=["models"])
+router = APIRouter(prefix=API_PREFIX, tags=["models"], route_class=DirectRoute)
 
 
 def _exchange(request: Request, model: str | None) -> Exchange:

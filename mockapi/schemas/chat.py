@@ -17,7 +17,11 @@ class ChatCompletionRequestMessage(BaseModel):
     name: Annotated[str | None, Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")] = None
 
     def for_accounting(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        """The fields the prompt's tokens are counted over (`name` only when given)."""
+        fields: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.name is not None:
+            fields["name"] = self.name
+        return fields
 
 
 class CreateChatCompletionRequest(BaseModel):

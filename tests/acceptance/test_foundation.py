@@ -98,6 +98,13 @@ def test_unknown_route_is_404_invalid_url(http: httpx.Client) -> None:
     }
 
 
+@pytest.mark.parametrize("path", ["/v1/chat/completions/", "/v1/embeddings/", "/v1/completions/"])
+def test_a_trailing_slash_is_another_url_not_a_redirect(http: httpx.Client, path: str) -> None:
+    response = http.post(path, json={"model": "gpt-3.5-turbo"})
+    assert response.status_code == 404
+    assert error_of(response)["message"] == f"Invalid URL (POST {path})"
+
+
 def test_wrong_method_is_405(http: httpx.Client) -> None:
     response = http.delete("/v1/models")
     assert response.status_code == 405

@@ -1,4 +1,5 @@
-"""Request bodies are parsed and validated into OpenAI-shaped errors (in-process app)."""
+"""Request bodies are parsed and validated into OpenAI-shaped errors, and every failure is answered by the
+edge in OpenAI's shape with OpenAI's headers (in-process app)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from mockapi import errors
+from mockapi.app import create_app
 from mockapi.pipeline import json_response, parse, read_json
+from mockapi.routing import DirectRoute
+from mockapi.settings import Settings
+
+AUTH = {"authorization": "Bearer sk-test"}
 
 
 class Echo(BaseModel):
@@ -24,25 +30,25 @@ class Echo(BaseModel):
 
 
 def _app() -> FastAPI:
-    app = FastAPI()
-    router = APIRouter()
+    """The real app with two test routes of its own kind in front of the resource routes."""
+    app = create_app(Settings())
+    router = APIRouter(prefix="/v1", route_class=DirectRoute)
 
     @router.post("/echo")
     async def echo(request: Request) -> Response:
         return json_response(parse(Echo, await read_json(request)).model_dump())
 
     @router.get("/boom")
-    async def boom() -> Response:
+    async def boom(request: Request) -> Response:
         raise RuntimeError("secret traceback detail")
 
-    app.include_router(router, prefix="/v1")
-    errors.install_error_handlers(app)
+    app.router.routes[:0] = router.routes
     return app
 
 
 async def _post(body: bytes | dict[str, Any]) -> httpx.Response:
     transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=AUTH) as client:
         if isinstance(body, bytes):
             return await client.post("/v1/echo", content=body, headers={"content-type": "application/json"})
         return await client.post("/v1/echo", json=body)
@@ -94,13 +100,29 @@ async def test_valid_body_passes() -> None:
     assert response.json() == {"model": "m", "n": 2, "temperature": 1.0, "stop": ["a"]}
 
 
-async def test_unexpected_exception_is_500_without_traceback() -> None:
+async def test_unexpected_exception_is_500_without_traceback(caplog: pytest.LogCaptureFixture) -> None:
     transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    headers = {**AUTH, "openai-organization": "org-x", "origin": "http://demo.example"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as client:
         response = await client.get("/v1/boom")
     assert response.status_code == 500
-    assert response.json()["error"]["type"] == "server_error"
+    assert response.json() == {
+        "error": {
+            "message": "The server had an error while processing your request. Sorry about that!",
+            "type": "server_error",
+            "param": None,
+            "code": None,
+        }
+    }
     assert "secret" not in response.text
+    # The same headers as any other answer, CORS included.
+    assert response.headers["x-request-id"].startswith("req_")
+    assert response.headers["openai-version"] == "2020-10-01"
+    assert response.headers["openai-organization"] == "org-x"
+    assert "openai-processing-ms" in response.headers
+    assert response.headers["access-control-allow-origin"] == "*"
+    # The traceback goes to the log.
+    assert any(record.exc_info and "secret traceback detail" in str(record.exc_info[1]) for record in caplog.records)
 
 
 def test_mask_key_keeps_only_the_ends() -> None:
