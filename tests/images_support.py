@@ -48,3 +48,14 @@ def padded_png(data: bytes, total: int) -> bytes:
     padded = data[:-12] + chunk + data[-12:]
     assert len(padded) == total
     return padded
+
+
+def palette_with_transparent_square(size: int, box: tuple[int, int, int, int]) -> bytes:
+    """A palette PNG whose transparency is a tRNS entry (index 2), not an alpha channel."""
+    image = Image.new("P", (size, size), 0)
+    image.putpalette([200, 40, 40, 30, 90, 220, 0, 0, 0])
+    image.paste(1, (0, 0, size // 2, size))
+    image.paste(2, box)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=2)
+    return buffer.getvalue()

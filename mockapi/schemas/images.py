@@ -35,8 +35,9 @@ MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _UNDECODABLE = "Invalid input image - the PNG could not be decoded."
-# Image modes that carry transparency, as the real API lists them.
-TRANSPARENT_MODES = ("RGBA", "LA", "L")
+# The image modes the real API accepts for an edit without a mask, as its format message lists them. L is
+# among them, yet carries no alpha: such an image is refused for having no transparency instead.
+ACCEPTED_MODES = ("RGBA", "LA", "L")
 # Options the spec marks `nullable: true`: null there means the default.
 _NULLABLE = frozenset({"model", "n", "size", "response_format"})
 
@@ -85,11 +86,24 @@ def _decode(data: bytes) -> Image.Image:
             f"Invalid input image - at most {MAX_UPLOAD_SIDE}x{MAX_UPLOAD_SIDE} pixels, got {width}x{height}."
         )
     try:
-        image = Image.open(io.BytesIO(data), formats=["PNG"])
+        image: Image.Image = Image.open(io.BytesIO(data), formats=["PNG"])
         image.load()
+        # A tRNS chunk (palette, greyscale or RGB PNGs) is transparency too: as an alpha band, it is
+        # what the edit checks and the painter read.
+        if "transparency" in image.info and not has_alpha(image):
+            image = image.convert("RGBA")
     except Exception as exc:  # pillow raises many types for corrupt data
         raise ValueError(_UNDECODABLE) from exc
     return image
+
+
+def has_alpha(image: Image.Image) -> bool:
+    return "A" in image.getbands()
+
+
+def has_transparent_pixel(image: Image.Image) -> bool:
+    """Whether some pixel is fully transparent (alpha 0): only those are repainted."""
+    return has_alpha(image) and image.getchannel("A").getextrema()[0] == 0
 
 
 def _declared_dimensions(data: bytes) -> tuple[int, int]:
@@ -157,10 +171,11 @@ class CreateImageEditRequest(ImageOptions):
         return _require_square(value)
 
     @model_validator(mode="after")
-    def _mask_fits(self) -> CreateImageEditRequest:
+    def _something_to_edit(self) -> CreateImageEditRequest:
+        """The area to repaint is the fully transparent pixels of the mask, else of the image: one must
+        have some."""
         if self.mask is None:
-            if self.image.image.mode not in TRANSPARENT_MODES:
-                raise errors.invalid_param(_mode_message("input", self.image), "image")
+            _require_transparency("input", self.image, "image")
             return self
         if self.mask.image.size != self.image.image.size:
             raise errors.invalid_param(
@@ -168,8 +183,7 @@ class CreateImageEditRequest(ImageOptions):
                 f"{_dimensions(self.mask)} for the mask and {_dimensions(self.image)} for the image.",
                 "mask",
             )
-        if self.mask.image.mode not in TRANSPARENT_MODES:
-            raise errors.invalid_param(_mode_message("mask", self.mask), "mask")
+        _require_transparency("mask", self.mask, "mask")
         return self
 
     def exchange_body(self) -> dict[str, Any]:
@@ -201,6 +215,17 @@ def _dimensions(value: PngUpload) -> str:
     return f"{value.image.width}x{value.image.height}"
 
 
-def _mode_message(which: str, value: PngUpload) -> str:
-    listed = ", ".join(repr(m) for m in TRANSPARENT_MODES)
-    return f"Invalid {which} image - format must be in [{listed}], got {value.image.mode}."
+def _require_transparency(which: str, value: PngUpload, param: str) -> None:
+    image = value.image
+    if not has_alpha(image) and image.mode not in ACCEPTED_MODES:
+        listed = ", ".join(repr(m) for m in ACCEPTED_MODES)
+        raise errors.invalid_param(f"Invalid {which} image - format must be in [{listed}], got {image.mode}.", param)
+    if not has_transparent_pixel(image):
+        # Our wording, close to the reference's "image must have transparency, which will be used as the
+        # mask": the real API's own message for this case is not documented.
+        role = "which will be used as the mask" if param == "image" else "which marks the area to edit"
+        found = "no alpha channel" if not has_alpha(image) else "no fully transparent pixel"
+        raise errors.invalid_param(
+            f"Invalid {which} image - {param} must have transparency, {role}; got {image.mode} with {found}.",
+            param,
+        )

@@ -20,7 +20,15 @@ from PIL import Image, ImageChops
 from mockapi.app import create_app
 from mockapi.image_store import ImageStore
 from mockapi.settings import Settings
-from tests.images_support import MiB, checkerboard, decode, encode, padded_png, with_transparent_square
+from tests.images_support import (
+    MiB,
+    checkerboard,
+    decode,
+    encode,
+    padded_png,
+    palette_with_transparent_square,
+    with_transparent_square,
+)
 from tests.legacy import run_legacy
 from tests.support import API_KEY, ServerProcess, error_of
 
@@ -229,6 +237,84 @@ def test_openai_028_style_parts_without_extension_are_recognised_by_bytes(http: 
     )
     assert variation.status_code == 200, variation.text
     assert decode(_fetch(variation.json()["data"][0]["url"])).size == (256, 256)
+
+
+def test_palette_png_with_a_transparency_entry_is_edited_in_its_transparent_area(client: openai.OpenAI) -> None:
+    source = palette_with_transparent_square(256, HOLE)
+    response = client.images.edit(image=source, prompt="A beret", size="256x256", response_format="b64_json")
+    image = decode(_b64_pngs(response)[0]).convert("RGB")
+    original = decode(source).convert("RGB")
+    outside, kept = image.copy(), original.copy()
+    outside.paste((0, 0, 0), HOLE)
+    kept.paste((0, 0, 0), HOLE)
+    assert _pixels_equal(outside, kept)
+    assert not _pixels_equal(image.crop(HOLE), original.crop(HOLE))
+
+
+def test_greyscale_image_is_accepted_with_a_mask_that_has_alpha(client: openai.OpenAI) -> None:
+    source = checkerboard(256).convert("L")
+    mask = with_transparent_square(Image.new("RGB", (256, 256), "white"), HOLE)
+    response = client.images.edit(
+        image=encode(source), mask=encode(mask), prompt="A boat", size="256x256", response_format="b64_json"
+    )
+    image = decode(_b64_pngs(response)[0]).convert("RGB")
+    assert _pixels_equal(image.crop((0, 0, 256, 64)), source.convert("RGB").crop((0, 0, 256, 64)))
+    assert not _pixels_equal(image.crop(HOLE), source.convert("RGB").crop(HOLE))
+
+
+def test_greyscale_image_with_transparent_pixels_needs_no_mask(client: openai.OpenAI) -> None:
+    source = with_transparent_square(checkerboard(256), HOLE).convert("LA")
+    response = client.images.edit(image=encode(source), prompt="A hat", size="256x256", response_format="b64_json")
+    assert decode(_b64_pngs(response)[0]).size == (256, 256)
+
+
+NO_ALPHA = (
+    "Invalid input image - image must have transparency, which will be used as the mask; got L with no alpha channel."
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "param", "message"),
+    [
+        ({"image": encode(checkerboard(256).convert("L"))}, "image", NO_ALPHA),
+        (
+            {"image": encode(checkerboard(256, "RGBA"))},
+            "image",
+            "Invalid input image - image must have transparency, which will be used as the mask; "
+            "got RGBA with no fully transparent pixel.",
+        ),
+        (
+            {"image": encode(Image.new("P", (256, 256)))},
+            "image",
+            "Invalid input image - format must be in ['RGBA', 'LA', 'L'], got P.",
+        ),
+        (
+            {"image": encode(checkerboard(256)), "mask": encode(Image.new("L", (256, 256), 0))},
+            "mask",
+            "Invalid mask image - mask must have transparency, which marks the area to edit; "
+            "got L with no alpha channel.",
+        ),
+        (
+            {"image": encode(checkerboard(256)), "mask": encode(Image.new("RGBA", (256, 256), "white"))},
+            "mask",
+            "Invalid mask image - mask must have transparency, which marks the area to edit; "
+            "got RGBA with no fully transparent pixel.",
+        ),
+        (
+            {"image": encode(checkerboard(256)), "mask": encode(checkerboard(256))},
+            "mask",
+            "Invalid mask image - format must be in ['RGBA', 'LA', 'L'], got RGB.",
+        ),
+    ],
+    ids=["L-without-mask", "opaque-RGBA-without-mask", "palette-without-tRNS", "L-mask", "opaque-mask", "RGB-mask"],
+)
+def test_an_edit_needs_something_transparent(
+    client: openai.OpenAI, files: dict[str, bytes], param: str, message: str
+) -> None:
+    """Only fully transparent pixels are repainted: an edit with none would answer the input unchanged."""
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.images.edit(prompt="A beret", size="256x256", **files)  # type: ignore[arg-type]
+    assert caught.value.body == {"message": message, "type": "invalid_request_error", "param": param, "code": None}
 
 
 # Variations.
