@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from mockapi import errors
 
@@ -40,6 +41,7 @@ _UNDECODABLE = "Invalid input image - the PNG could not be decoded."
 ACCEPTED_MODES = ("RGBA", "LA", "L")
 # Options the spec marks `nullable: true`: null there means the default.
 _NULLABLE = frozenset({"model", "n", "size", "response_format"})
+_FORM_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ class ImageOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     model: str = DEFAULT_MODEL
-    n: int = Field(1, ge=1, le=MAX_IMAGES)
+    # Strict, as JSON types are: true, "2" and 1.0 are not integers to the real API.
+    n: StrictInt = Field(1, ge=1, le=MAX_IMAGES)
     size: str = "1024x1024"
     response_format: str = "url"
     user: str | None = None
@@ -160,7 +163,18 @@ class CreateImageRequest(ImageOptions):
     prompt: str = Field(max_length=MAX_PROMPT_CHARS)
 
 
-class CreateImageEditRequest(ImageOptions):
+class FormImageOptions(ImageOptions):
+    """The multipart endpoints' fields: form fields are always text, so `n` is read from its digits."""
+
+    @field_validator("n", mode="before")
+    @classmethod
+    def _form_integer(cls, value: Any) -> Any:
+        if isinstance(value, str) and _FORM_INTEGER.fullmatch(value):
+            return int(value)
+        return value
+
+
+class CreateImageEditRequest(FormImageOptions):
     image: PngFile
     mask: PngFile | None = None
     prompt: str = Field(max_length=MAX_PROMPT_CHARS)
@@ -193,7 +207,7 @@ class CreateImageEditRequest(ImageOptions):
         return {"prompt": self.prompt, **files, **self.options()}
 
 
-class CreateImageVariationRequest(ImageOptions):
+class CreateImageVariationRequest(FormImageOptions):
     image: PngFile
 
     @field_validator("image")

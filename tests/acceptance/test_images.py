@@ -141,6 +141,21 @@ def test_generate_rejects_invalid_input(client: openai.OpenAI, change: dict[str,
     assert error["param"] == param and error["type"] == "invalid_request_error"
 
 
+@pytest.mark.parametrize(
+    ("n", "message"),
+    [
+        (True, "True is not of type 'integer' - 'n'"),
+        ("2", "'2' is not of type 'integer' - 'n'"),
+        (1.0, "1.0 is not of type 'integer' - 'n'"),
+    ],
+)
+def test_generate_n_must_be_a_json_integer(http: httpx.Client, n: Any, message: str) -> None:
+    """JSON has types, and the real API holds to them; only multipart forms, all text, read `n` from digits."""
+    response = http.post("/v1/images/generations", json={"prompt": "otter", "size": "256x256", "n": n})
+    assert response.status_code == 400
+    assert error_of(response) == {"message": message, "type": "invalid_request_error", "param": "n", "code": None}
+
+
 def test_generate_invalid_values_through_the_sdk_methods(client: openai.OpenAI) -> None:
     for kwargs, param in [
         ({"size": "640x480"}, "size"),

@@ -111,3 +111,14 @@ def test_nothing_transparent_nothing_to_edit(image: Image.Image, mask: Image.Ima
         parse(CreateImageEditRequest, {"prompt": "x", **fields})
     assert (caught.value.status, caught.value.param) == (400, param)
     assert "must have transparency" in caught.value.message
+
+
+def test_n_is_strict_in_json_and_read_from_digits_in_forms() -> None:
+    for n in (True, "2", 1.0):
+        with pytest.raises(OpenAIError) as caught:
+            parse(CreateImageRequest, {"prompt": "otter", "n": n})
+        assert caught.value.param == "n" and "is not of type 'integer'" in caught.value.message
+    assert parse(CreateImageVariationRequest, {"image": Upload(None, TRANSPARENT), "n": "3"}).n == 3
+    with pytest.raises(OpenAIError) as caught:
+        parse(CreateImageVariationRequest, {"image": Upload(None, TRANSPARENT), "n": "2.5"})
+    assert caught.value.message == "'2.5' is not of type 'integer' - 'n'"
