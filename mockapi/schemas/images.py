@@ -36,6 +36,7 @@ MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _UNDECODABLE = "Invalid input image - the PNG could not be decoded."
+_NOT_A_SMALL_PNG = "Uploaded image must be a PNG and less than 4 MB."
 # The image modes the real API accepts for an edit without a mask, as its format message lists them. L is
 # among them, yet carries no alpha: such an image is refused for having no transparency instead.
 ACCEPTED_MODES = ("RGBA", "LA", "L")
@@ -69,12 +70,21 @@ class PngUpload:
         return {"filename": self.filename, "size": self.size, "sha256": self.sha256}
 
 
+def too_large(size: int) -> bool:
+    return size >= MAX_UPLOAD_BYTES
+
+
+def upload_refused(param: str) -> errors.OpenAIError:
+    """The real API's answer to an upload too large (or not a PNG), e.g. refused from its size alone."""
+    return errors.invalid_param(_NOT_A_SMALL_PNG, param)
+
+
 def read_png(value: Any) -> PngUpload:
     """The decoded PNG, or a ValueError whose message becomes the 400 naming this field."""
     if not isinstance(value, Upload):
         raise ValueError(f"{value!r} is not a file. Upload a PNG file as multipart/form-data.")
-    if len(value.data) >= MAX_UPLOAD_BYTES or not value.data.startswith(PNG_SIGNATURE):
-        raise ValueError("Uploaded image must be a PNG and less than 4 MB.")
+    if too_large(len(value.data)) or not value.data.startswith(PNG_SIGNATURE):
+        raise ValueError(_NOT_A_SMALL_PNG)
     image = _decode(value.data)
     return PngUpload(value.filename, len(value.data), hashlib.sha256(value.data).hexdigest(), image)
 

@@ -16,9 +16,11 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from PIL import Image, ImageChops
+from starlette.datastructures import UploadFile
 
 from mockapi.app import create_app
 from mockapi.image_store import ImageStore
+from mockapi.pytest_plugin import Mockapi
 from mockapi.settings import Settings
 from tests.images_support import (
     MiB,
@@ -448,6 +450,102 @@ def test_edit_form_fields_are_validated(
     response = http.post("/v1/images/edits", data=data, files={k: ("f", v) for k, v in files.items()} or None)
     assert response.status_code == 400
     assert error_of(response)["param"] == param
+
+
+@pytest.mark.parametrize(
+    ("path", "files", "data", "param", "message"),
+    [
+        (
+            "/v1/images/edits",
+            {"image": UPLOADS["transparent"], "mask": UPLOADS["transparent"], "extra": b"x", "more": b"x"},
+            {"prompt": "x"},
+            None,
+            "Too many files. Maximum number of files is 3.",
+        ),
+        (
+            "/v1/images/variations",
+            {"image": UPLOADS["transparent"], "mask": UPLOADS["transparent"], "extra": b"x"},
+            {},
+            None,
+            "Too many files. Maximum number of files is 2.",
+        ),
+        (
+            "/v1/images/variations",
+            {"image": UPLOADS["transparent"], "mask": UPLOADS["transparent"]},
+            {},
+            "mask",
+            "Unrecognized request argument supplied: mask",
+        ),
+        (
+            "/v1/images/edits",
+            {"image": UPLOADS["transparent"]},
+            {"prompt": "x", **{f"field{i}": "x" for i in range(8)}},
+            None,
+            "Too many fields. Maximum number of fields is 8.",
+        ),
+        (
+            "/v1/images/edits",
+            {"image": UPLOADS["transparent"], "prompt": b"A beret"},
+            {},
+            "prompt",
+            "'prompt' must be a plain form field, not a file.",
+        ),
+        (
+            "/v1/images/variations",
+            {"image": UPLOADS["transparent"], "size": b"256x256"},
+            {},
+            "size",
+            "'size' must be a plain form field, not a file.",
+        ),
+    ],
+    ids=[
+        "4-files-on-edits",
+        "3-files-on-variations",
+        "mask-on-variations",
+        "9-fields",
+        "prompt-as-file",
+        "size-as-file",
+    ],
+)
+def test_multipart_parts_beyond_the_routes_fields_are_refused(
+    http: httpx.Client, path: str, files: dict[str, bytes], data: dict[str, str], param: str | None, message: str
+) -> None:
+    response = http.post(path, files={k: (f"{k}.png", v) for k, v in files.items()}, data=data)
+    assert response.status_code == 400
+    assert error_of(response) == {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+
+
+@pytest.mark.parametrize("part", ["image", "mask"])
+def test_an_oversized_upload_is_refused_from_its_size_without_being_read(
+    mockapi: Mockapi, monkeypatch: pytest.MonkeyPatch, part: str
+) -> None:
+    """The multipart parser spools parts to disk and knows their size: a part over the limit is never
+    read into memory, and nothing of the request is kept."""
+    reads: list[int | None] = []
+    real_read = UploadFile.read
+
+    async def read(self: UploadFile, size: int = -1) -> bytes:
+        reads.append(self.size)
+        return await real_read(self, size)
+
+    monkeypatch.setattr(UploadFile, "read", read)
+    files = {"image": UPLOADS["transparent"], part: UPLOADS["over_4mb"]}
+    response = httpx.post(
+        mockapi.base_url + "/images/edits",
+        headers={"Authorization": f"Bearer {mockapi.api_key}"},
+        files={k: (f"{k}.png", v) for k, v in files.items()},
+        data={"prompt": "A beret", "size": "256x256"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "message": "Uploaded image must be a PNG and less than 4 MB.",
+        "type": "invalid_request_error",
+        "param": part,
+        "code": None,
+    }
+    assert 4 * MiB + 1 not in reads
+    assert len(mockapi.state.images) == 0
 
 
 def test_served_image_answers_head_like_get(client: openai.OpenAI) -> None:
