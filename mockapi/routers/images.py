@@ -74,7 +74,9 @@ async def create_image_edit(request: Request) -> Response:
     def render(answer: Answer, index: int) -> Image.Image:
         return generate.edit(body.image.image, mask, answer.content or body.prompt, size, answer.rng(index))
 
-    exchange = exchange_of(request, "images.edits", {**body.exchange_body(), **_user(body)}, body.model, body.prompt)
+    # Rules match an upload's filename as the text, as for variations and audio; the prompt is in the body.
+    exchange_body = {**body.exchange_body(), **_user(body)}
+    exchange = exchange_of(request, "images.edits", exchange_body, body.model, body.image.filename)
     seed = {
         "prompt": body.prompt,
         "size": body.size,

@@ -680,6 +680,27 @@ async def test_fixture_rules_see_the_prompt_and_filename(tmp_path: Path) -> None
         assert edit.json() == {"data": []}
 
 
+def test_an_edit_rule_matches_the_uploaded_filename_and_the_prompt_in_the_body(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"endpoint": "images.edits", "text": "pic.png"}, respond={"body": {"data": ["by name"]}})
+    mockapi.add_rule(
+        match={"endpoint": "images.edits", "body": {"prompt": "A red beret"}}, respond={"body": {"data": ["by body"]}}
+    )
+    client = mockapi.openai_client()
+
+    def edit(filename: str, prompt: str) -> Any:
+        response = client.images.with_raw_response.edit(
+            image=(filename, UPLOADS["transparent"], "image/png"), prompt=prompt, size="256x256"
+        )
+        return response.http_response.json()
+
+    assert edit("pic.png", "anything") == {"data": ["by name"]}
+    assert edit("other.png", "A red beret") == {"data": ["by body"]}
+    # A prompt spelling the filename is not the filename.
+    generated = edit("other.png", "pic.png")
+    assert len(generated["data"]) == 1 and set(generated["data"][0]) == {"url"}
+    assert mockapi.requests.last_request.body["prompt"] == "pic.png"
+
+
 def test_legacy_sdk_generates_edits_and_varies(server: ServerProcess) -> None:
     """openai 0.28 uploads `image`/`mask` without extension as application/octet-stream."""
     source = base64.b64encode(UPLOADS["transparent"]).decode()
