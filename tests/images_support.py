@@ -50,6 +50,18 @@ def padded_png(data: bytes, total: int) -> bytes:
     return padded
 
 
+RED = (255, 0, 0)
+BLUE = (0, 0, 255)
+
+
+def halves(size: int, split: str = "vertical") -> Image.Image:
+    """Red on one side, blue on the other: a layout a derived image can be recognised by."""
+    image = Image.new("RGB", (size, size), RED)
+    box = (size // 2, 0, size, size) if split == "vertical" else (0, size // 2, size, size)
+    image.paste(BLUE, box)
+    return image
+
+
 def palette_with_transparent_square(size: int, box: tuple[int, int, int, int]) -> bytes:
     """A palette PNG whose transparency is a tRNS entry (index 2), not an alpha channel."""
     image = Image.new("P", (size, size), 0)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import openai
 import pytest
 import yaml
@@ -27,6 +28,7 @@ from tests.images_support import (
     checkerboard,
     decode,
     encode,
+    halves,
     padded_png,
     palette_with_transparent_square,
     with_transparent_square,
@@ -353,6 +355,25 @@ def test_variation_is_derived_from_the_input_and_differs_per_index(client: opena
         image=encode(checkerboard(256, cell=32)), n=1, size="512x512", response_format="b64_json"
     )
     assert _b64_pngs(other)[0] != pngs[0]
+
+
+@pytest.mark.parametrize("split", ["vertical", "horizontal"])
+def test_variation_keeps_the_layout_of_its_input(client: openai.OpenAI, split: str) -> None:
+    """Half red, half blue in: each variation is two flat halves split the same way (shifted around, perhaps
+    mirrored), whose colours differ as red and blue do, up to the order of the channels."""
+    response = client.images.create_variation(
+        image=encode(halves(256, split)), n=4, size="256x256", response_format="b64_json"
+    )
+    for png in _b64_pngs(response):
+        pixels = np.asarray(decode(png).convert("RGB"), dtype=np.int16)
+        # The split line stays: along it the image is constant (every row alike for a vertical split).
+        lines = pixels if split == "vertical" else pixels.transpose(1, 0, 2)
+        assert (lines == lines[:1]).all()
+        colours, counts = np.unique(lines[0], axis=0, return_counts=True)
+        assert counts.tolist() == [128, 128]
+        # 0.7 x (red - blue), its channels reordered: the tint added to both cancels out.
+        difference = sorted(abs(int(d)) for d in colours[0] - colours[1])
+        assert difference[0] <= 1 and all(abs(d - 0.7 * 255) <= 2 for d in difference[1:])
 
 
 def test_variation_url_bytes_equal_the_b64_of_the_same_request(client: openai.OpenAI) -> None:
