@@ -61,8 +61,6 @@ async def _probe(upload: UploadFile) -> dict[str, Any]:
     probe = await run_in_threadpool(audio_files.probe, upload.file, audio_files.extension(filename))
     if probe.size > audio_files.MAX_AUDIO_BYTES:
         raise audio_files.content_too_large(probe.size)
-    if probe.measured and probe.duration < audio_files.MIN_AUDIO_SECONDS:
-        raise audio_files.audio_too_short()
     return {"filename": filename, "size": probe.size, "sha256": probe.sha256, "duration": probe.duration}
 
 

@@ -369,6 +369,29 @@ def test_too_short_wav_is_rejected(client: openai.OpenAI) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("name", "audio"),
+    [("a.mp3", b"\xff"), ("memo.m4a", bytes(1599)), ("garbage.wav", b"RIFF garbage" * 200)],
+    ids=["1-byte-mp3", "m4a-under-0.1s", "garbage-wav-header"],
+)
+def test_too_short_estimated_audio_is_rejected(client: openai.OpenAI, name: str, audio: bytes) -> None:
+    """The minimum holds for durations estimated from the size too (16 kB/s, or 32 kB/s for a WAV whose
+    header cannot be read), not only for a readable WAV header."""
+    expected = {
+        "message": "Audio file is too short. Minimum audio length is 0.1 seconds.",
+        "type": "invalid_request_error",
+        "param": "file",
+        "code": "audio_too_short",
+    }
+    assert _bad_request(lambda: transcribe(client, audio, name=name, response_format="srt")) == expected
+    assert _bad_request(lambda: translate(client, audio, name=name)) == expected
+
+
+def test_an_estimated_tenth_of_a_second_is_enough(client: openai.OpenAI) -> None:
+    result = transcribe(client, bytes(1600), name="a.mp3", response_format="verbose_json")
+    assert result.duration == 0.1
+
+
 def test_file_over_25_mb_is_413(client: openai.OpenAI) -> None:
     size = 26 * 1024 * 1024
     with pytest.raises(openai.APIStatusError) as caught:
