@@ -392,6 +392,26 @@ def test_an_estimated_tenth_of_a_second_is_enough(client: openai.OpenAI) -> None
     assert result.duration == 0.1
 
 
+@pytest.mark.parametrize(
+    ("field", "name"),
+    [("prompt", "prompt"), ("language", "language"), ("timestamp_granularities", "timestamp_granularities[]")],
+)
+def test_a_file_sent_for_a_text_field_is_refused_by_its_name(http: httpx.Client, field: str, name: str) -> None:
+    """Never the file's name taken as the field's value."""
+    response = http.post(
+        "/v1/audio/transcriptions",
+        files=[("file", ("a.wav", SIX_SECONDS)), (name, ("p.txt", b"a prompt"))],
+        data={"model": "whisper-1", "response_format": "verbose_json"},
+    )
+    assert response.status_code == 400, response.text
+    assert error_of(response) == {
+        "message": f"'{field}' must be a plain form field, not a file.",
+        "type": "invalid_request_error",
+        "param": field,
+        "code": None,
+    }
+
+
 def test_file_over_25_mb_is_413(client: openai.OpenAI) -> None:
     size = 26 * 1024 * 1024
     with pytest.raises(openai.APIStatusError) as caught:
