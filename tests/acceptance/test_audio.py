@@ -6,6 +6,7 @@ import io
 import itertools
 import math
 import re
+import struct
 import warnings
 import wave
 from collections.abc import Callable
@@ -410,6 +411,27 @@ def test_a_file_sent_for_a_text_field_is_refused_by_its_name(http: httpx.Client,
         "param": field,
         "code": None,
     }
+
+
+def _wav_with_chunk_before_data(seconds: float, chunk: bytes, riff_size: int | None = None) -> bytes:
+    """`make_wav`'s file with `chunk` (header and body) inserted between its fmt and data chunks."""
+    wav = make_wav(seconds)
+    at = wav.index(b"data")
+    body = wav[8:at] + chunk + wav[at:]
+    return b"RIFF" + struct.pack("<I", len(body) if riff_size is None else riff_size) + body
+
+
+def test_a_wav_chunk_of_megabytes_before_the_data_is_skipped(client: openai.OpenAI) -> None:
+    junk = b"JUNK" + struct.pack("<I", 5_000_000) + bytes(5_000_000)
+    result = transcribe(client, _wav_with_chunk_before_data(1.5, junk), response_format="verbose_json")
+    assert result.duration == 1.5
+
+
+def test_a_wav_chunk_longer_than_the_file_falls_back_to_the_size_estimate(client: openai.OpenAI) -> None:
+    """A chunk claiming more than the RIFF chunk holds is not an error: the duration is estimated instead."""
+    crafted = _wav_with_chunk_before_data(1.0, b"JUNK" + struct.pack("<I", 0xFFFFFFF0) + bytes(8), riff_size=100)
+    result = transcribe(client, crafted, response_format="verbose_json")
+    assert result.duration == round(len(crafted) / 32_000, 3)
 
 
 def test_file_over_25_mb_is_413(client: openai.OpenAI) -> None:
