@@ -7,6 +7,7 @@ it, and only a WAV header is read again, so a 25 MB file is never held in memory
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import struct
 import wave
@@ -27,6 +28,8 @@ COMPRESSED_BYTES_PER_SECOND = 16_000
 PCM_BYTES_PER_SECOND = 32_000
 
 _CHUNK = 1024 * 1024
+# The fmt chunk: format tag, channels, sample rate, then the byte rate at bytes 8-12.
+_FMT_BYTE_RATE_END = 12
 _PATH_SEPARATORS = re.compile(r"[\\/]")
 
 
@@ -76,12 +79,15 @@ def wav_duration(file: BinaryIO, size: int) -> float | None:
             # A streamed WAV's header overstates its data: then the RIFF reading counts what is there.
             if rate > 0 and frame_bytes <= size:
                 return wav.getnframes() / rate
-    except (wave.Error, EOFError, struct.error, ValueError):
+    # wave's chunk reader raises RuntimeError for a chunk longer than the RIFF chunk that holds it.
+    except (wave.Error, EOFError, struct.error, ValueError, RuntimeError):
         pass
     return _riff_duration(file, size)
 
 
 def _riff_duration(file: BinaryIO, size: int) -> float | None:
+    """Only chunk headers and the fmt chunk's first bytes are read; other chunks are seeked past, so a
+    crafted chunk length costs nothing."""
     file.seek(0)
     header = file.read(12)
     if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
@@ -94,9 +100,12 @@ def _riff_duration(file: BinaryIO, size: int) -> float | None:
             remaining = size - file.tell()
             data = length if 0 < length <= remaining else remaining
             return data / byte_rate if byte_rate else None
-        body = file.read(length + length % 2)
-        if kind == b"fmt " and len(body) >= 12:
-            byte_rate = int.from_bytes(body[8:12], "little")
+        padded = length + length % 2
+        if kind == b"fmt " and length >= _FMT_BYTE_RATE_END:
+            fields = file.read(_FMT_BYTE_RATE_END)
+            byte_rate = int.from_bytes(fields[8:12], "little")
+            padded -= len(fields)
+        file.seek(padded, io.SEEK_CUR)  # past the end of the file, the next read is empty: no data chunk
     return None
 
 

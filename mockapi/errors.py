@@ -124,6 +124,11 @@ def file_not_found(file_id: str) -> OpenAIError:
     return OpenAIError(404, f"No such File object: {file_id}", param="id")
 
 
+def file_for_text_field(name: str) -> OpenAIError:
+    """A multipart file part sent where a plain (text) field is expected: refused, never read."""
+    return invalid_param(f"'{name}' must be a plain form field, not a file.", name)
+
+
 def headers_too_large(limit: int) -> OpenAIError:
     return OpenAIError(431, f"Request header fields too large. The maximum size is {limit} bytes.")
 

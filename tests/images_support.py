@@ -48,3 +48,26 @@ def padded_png(data: bytes, total: int) -> bytes:
     padded = data[:-12] + chunk + data[-12:]
     assert len(padded) == total
     return padded
+
+
+RED = (255, 0, 0)
+BLUE = (0, 0, 255)
+
+
+def halves(size: int, split: str = "vertical") -> Image.Image:
+    """Red on one side, blue on the other: a layout a derived image can be recognised by."""
+    image = Image.new("RGB", (size, size), RED)
+    box = (size // 2, 0, size, size) if split == "vertical" else (0, size // 2, size, size)
+    image.paste(BLUE, box)
+    return image
+
+
+def palette_with_transparent_square(size: int, box: tuple[int, int, int, int]) -> bytes:
+    """A palette PNG whose transparency is a tRNS entry (index 2), not an alpha channel."""
+    image = Image.new("P", (size, size), 0)
+    image.putpalette([200, 40, 40, 30, 90, 220, 0, 0, 0])
+    image.paste(1, (0, 0, size // 2, size))
+    image.paste(2, box)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=2)
+    return buffer.getvalue()

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from mockapi import audio_files, languages
+from mockapi import audio_files, errors, languages
 from mockapi.edge import API_PREFIX
 from mockapi.generators import audio as generate
 from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, exchange_of, parse, require_model, run
@@ -43,15 +43,16 @@ async def read_form(request: Request) -> dict[str, Any]:
     arrays: dict[str, list[str]] = {}
     async with request.form(max_files=8, max_fields=64) as form:
         for name, value in form.multi_items():
-            if name.endswith("[]"):
-                # Array fields repeat with brackets (`timestamp_granularities[]=word`), as the SDKs send them.
-                arrays.setdefault(name[:-2], []).append(value if isinstance(value, str) else value.filename or "")
-            elif not isinstance(value, UploadFile):
-                fields[name] = value
-            elif name == "file":
+            field = name.removesuffix("[]")
+            if isinstance(value, UploadFile):
+                if name != "file":
+                    raise errors.file_for_text_field(field)  # never its filename as the field's value
                 fields[name] = await _probe(value)
+            elif name.endswith("[]"):
+                # Array fields repeat with brackets (`timestamp_granularities[]=word`), as the SDKs send them.
+                arrays.setdefault(field, []).append(value)
             else:
-                fields[name] = value.filename or ""
+                fields[name] = value
     return {**fields, **arrays}
 
 
@@ -62,8 +63,6 @@ async def _probe(upload: UploadFile) -> dict[str, Any]:
     probe = await run_in_threadpool(audio_files.probe, upload.file, audio_files.extension(filename))
     if probe.size > audio_files.MAX_AUDIO_BYTES:
         raise audio_files.content_too_large(probe.size)
-    if probe.measured and probe.duration < audio_files.MIN_AUDIO_SECONDS:
-        raise audio_files.audio_too_short()
     return {"filename": filename, "size": probe.size, "sha256": probe.sha256, "duration": probe.duration}
 
 

@@ -60,7 +60,7 @@ async def _create_file(request: Request, form: FormData) -> Response:
     fields: dict[str, Any] = dict(form.multi_items())
     for name, value in fields.items():
         if name != "file" and isinstance(value, UploadFile):
-            raise errors.invalid_param(f"'{name}' must be a plain form field, not a file.", name)
+            raise errors.file_for_text_field(name)
     body = parse(CreateFileRequest, fields)
     upload = body.file
     if not isinstance(upload, UploadFile):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -28,12 +29,20 @@ from mockapi.schemas.images import (
     CreateImageVariationRequest,
     ImageOptions,
     Upload,
+    too_large,
+    upload_refused,
 )
 
 router = APIRouter(prefix=API_PREFIX, tags=["images"], route_class=DirectRoute)
 
 IMAGE_KINDS: tuple[ModelKind, ...] = ("image",)
 IMAGE_ID_PREFIX = "img-"
+EDIT_FILES = ("image", "mask")
+VARIATION_FILES = ("image",)
+# The text fields are prompt, model, n, size, response_format and user; a prompt is at most 1000
+# characters. More, or larger, is a malformed request rather than something to buffer.
+MAX_TEXT_FIELDS = 8
+MAX_TEXT_FIELD_BYTES = 64 * 1024
 
 # One image per index of a request, from that index's generator.
 Render = Callable[[Answer, int], "Image.Image"]
@@ -58,7 +67,7 @@ async def create_image(request: Request) -> Response:
 
 @router.post("/images/edits")
 async def create_image_edit(request: Request) -> Response:
-    body = parse(CreateImageEditRequest, await _form_fields(request))
+    body = parse(CreateImageEditRequest, await _form_fields(request, CreateImageEditRequest, EDIT_FILES))
     require_model(request, body.model, IMAGE_KINDS)
     size = generate.parse_size(body.size)
     mask = body.mask.image if body.mask else None
@@ -66,7 +75,9 @@ async def create_image_edit(request: Request) -> Response:
     def render(answer: Answer, index: int) -> Image.Image:
         return generate.edit(body.image.image, mask, answer.content or body.prompt, size, answer.rng(index))
 
-    exchange = exchange_of(request, "images.edits", {**body.exchange_body(), **_user(body)}, body.model, body.prompt)
+    # Rules match an upload's filename as the text, as for variations and audio; the prompt is in the body.
+    exchange_body = {**body.exchange_body(), **_user(body)}
+    exchange = exchange_of(request, "images.edits", exchange_body, body.model, body.image.filename)
     seed = {
         "prompt": body.prompt,
         "size": body.size,
@@ -78,7 +89,7 @@ async def create_image_edit(request: Request) -> Response:
 
 @router.post("/images/variations")
 async def create_image_variation(request: Request) -> Response:
-    body = parse(CreateImageVariationRequest, await _form_fields(request))
+    body = parse(CreateImageVariationRequest, await _form_fields(request, CreateImageVariationRequest, VARIATION_FILES))
     require_model(request, body.model, IMAGE_KINDS)
     size = generate.parse_size(body.size)
 
@@ -102,15 +113,26 @@ async def image_file(request: Request, name: str) -> Response:
     return Response(data, media_type="image/png")
 
 
-async def _form_fields(request: Request) -> dict[str, Any]:
-    """The multipart fields, files read into memory and closed (the edge has bounded the body)."""
+async def _form_fields(request: Request, model: type[BaseModel], file_fields: Collection[str]) -> dict[str, Any]:
+    """The multipart fields of `model`, the `file_fields` parts read into memory once their spooled size
+    is known to be under the limit; every spooled part is closed (deleted) on the way out, accepted or not."""
     fields: dict[str, Any] = {}
-    async with request.form() as form:
+    text_fields = set(model.model_fields) - set(file_fields)
+    # Starlette refuses more parts than these (400) while parsing, before anything is spooled for them. One
+    # file part more than the route takes, so that a text field sent as a file is refused by its name.
+    limits = {"max_files": len(file_fields) + 1, "max_fields": MAX_TEXT_FIELDS, "max_part_size": MAX_TEXT_FIELD_BYTES}
+    async with request.form(**limits) as form:
         for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                fields[key] = Upload(value.filename, await value.read())
-            else:
+            if not isinstance(value, UploadFile):
                 fields[key] = value
+            elif key in text_fields:
+                raise errors.file_for_text_field(key)
+            elif key not in file_fields:
+                fields[key] = Upload(value.filename, b"")  # unread: validation refuses the unknown field
+            elif value.size is not None and too_large(value.size):
+                raise upload_refused(key)
+            else:
+                fields[key] = Upload(value.filename, await value.read())
     return fields
 
 

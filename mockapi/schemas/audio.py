@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from mockapi import languages
-from mockapi.audio_files import AUDIO_FORMATS, extension, invalid_file_format
+from mockapi.audio_files import AUDIO_FORMATS, MIN_AUDIO_SECONDS, audio_too_short, extension, invalid_file_format
 
 ResponseFormat = Literal["json", "text", "srt", "verbose_json", "vtt"]
 RESPONSE_FORMATS: tuple[ResponseFormat, ...] = ("json", "text", "srt", "verbose_json", "vtt")
@@ -37,6 +37,9 @@ class AudioUpload(BaseModel):
     def _is_audio(self) -> AudioUpload:
         if self.size == 0 or extension(self.filename) not in AUDIO_FORMATS:
             raise ValueError(invalid_file_format().message)
+        # Read from a WAV header or estimated from the size: either way, too little audio to transcribe.
+        if self.duration < MIN_AUDIO_SECONDS:
+            raise audio_too_short()
         return self
 
     def describe(self) -> dict[str, Any]:

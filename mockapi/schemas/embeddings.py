@@ -8,6 +8,7 @@ accepted as the real API accepts them.
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -44,10 +45,20 @@ def _valid_input(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         parsed = handler(value)
     except ValidationError:
         raise ValueError(f"{_REPR.repr(value)} is not valid under any of the given schemas - 'input'") from None
-    items = [parsed] if isinstance(parsed, str) else parsed
-    if not items or len(items) > MAX_INPUTS or any(len(item) == 0 for item in items if not isinstance(item, int)):
+    if not parsed:
+        raise ValueError(INVALID_INPUT)
+    items = _inputs_of(parsed)
+    if len(items) > MAX_INPUTS or any(len(item) == 0 for item in items):
         raise ValueError(INVALID_INPUT)
     return parsed
+
+
+def _inputs_of(given: str | list[str] | list[int] | list[list[int]]) -> Sequence[str | Sequence[int]]:
+    """The inputs of a (non-empty) `input`: one string or one flat token-id array is a batch of one,
+    so the 2048 limit counts inputs, never the ids of one array."""
+    if isinstance(given, str) or isinstance(given[0], int):
+        return [given]
+    return given
 
 
 EmbeddingInput = Annotated[
@@ -84,7 +95,7 @@ def _count(text: str) -> int:
     return len(tokens.encoding().encode_ordinary(text))
 
 
-def _check_token_ids(ids: list[int]) -> None:
+def _check_token_ids(ids: Sequence[int]) -> None:
     top = _max_token()
     if min(ids) < 0 or max(ids) > top or not _vocabulary_gaps().isdisjoint(ids):
         bad = next(t for t in ids if not tokens.token_exists(t))
@@ -105,9 +116,7 @@ def context_length_exceeded(limit: int, requested: int) -> errors.OpenAIError:
 def measure_inputs(request: CreateEmbeddingRequest, context_window: int | None) -> list[MeasuredInput]:
     """Each input's text and true token count; 400 for a token id outside the vocabulary or an input
     longer than the model's context window."""
-    given = request.input
-    # One string or one token array is a batch of one.
-    items = [given] if isinstance(given, str) or isinstance(given[0], int) else given
+    items = _inputs_of(request.input)
     limit = context_window or DEFAULT_CONTEXT_WINDOW
     measured = []
     for item in items:

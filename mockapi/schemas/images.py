@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from mockapi import errors
 
@@ -35,10 +36,13 @@ MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _UNDECODABLE = "Invalid input image - the PNG could not be decoded."
-# Image modes that carry transparency, as the real API lists them.
-TRANSPARENT_MODES = ("RGBA", "LA", "L")
+_NOT_A_SMALL_PNG = "Uploaded image must be a PNG and less than 4 MB."
+# The image modes the real API accepts for an edit without a mask, as its format message lists them. L is
+# among them, yet carries no alpha: such an image is refused for having no transparency instead.
+ACCEPTED_MODES = ("RGBA", "LA", "L")
 # Options the spec marks `nullable: true`: null there means the default.
 _NULLABLE = frozenset({"model", "n", "size", "response_format"})
+_FORM_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,21 @@ class PngUpload:
         return {"filename": self.filename, "size": self.size, "sha256": self.sha256}
 
 
+def too_large(size: int) -> bool:
+    return size >= MAX_UPLOAD_BYTES
+
+
+def upload_refused(param: str) -> errors.OpenAIError:
+    """The real API's answer to an upload too large (or not a PNG), e.g. refused from its size alone."""
+    return errors.invalid_param(_NOT_A_SMALL_PNG, param)
+
+
 def read_png(value: Any) -> PngUpload:
     """The decoded PNG, or a ValueError whose message becomes the 400 naming this field."""
     if not isinstance(value, Upload):
         raise ValueError(f"{value!r} is not a file. Upload a PNG file as multipart/form-data.")
-    if len(value.data) >= MAX_UPLOAD_BYTES or not value.data.startswith(PNG_SIGNATURE):
-        raise ValueError("Uploaded image must be a PNG and less than 4 MB.")
+    if too_large(len(value.data)) or not value.data.startswith(PNG_SIGNATURE):
+        raise ValueError(_NOT_A_SMALL_PNG)
     image = _decode(value.data)
     return PngUpload(value.filename, len(value.data), hashlib.sha256(value.data).hexdigest(), image)
 
@@ -85,11 +98,24 @@ def _decode(data: bytes) -> Image.Image:
             f"Invalid input image - at most {MAX_UPLOAD_SIDE}x{MAX_UPLOAD_SIDE} pixels, got {width}x{height}."
         )
     try:
-        image = Image.open(io.BytesIO(data), formats=["PNG"])
+        image: Image.Image = Image.open(io.BytesIO(data), formats=["PNG"])
         image.load()
+        # A tRNS chunk (palette, greyscale or RGB PNGs) is transparency too: as an alpha band, it is
+        # what the edit checks and the painter read.
+        if "transparency" in image.info and not has_alpha(image):
+            image = image.convert("RGBA")
     except Exception as exc:  # pillow raises many types for corrupt data
         raise ValueError(_UNDECODABLE) from exc
     return image
+
+
+def has_alpha(image: Image.Image) -> bool:
+    return "A" in image.getbands()
+
+
+def has_transparent_pixel(image: Image.Image) -> bool:
+    """Whether some pixel is fully transparent (alpha 0): only those are repainted."""
+    return has_alpha(image) and image.getchannel("A").getextrema()[0] == 0
 
 
 def _declared_dimensions(data: bytes) -> tuple[int, int]:
@@ -116,7 +142,8 @@ class ImageOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     model: str = DEFAULT_MODEL
-    n: int = Field(1, ge=1, le=MAX_IMAGES)
+    # Strict, as JSON types are: true, "2" and 1.0 are not integers to the real API.
+    n: StrictInt = Field(1, ge=1, le=MAX_IMAGES)
     size: str = "1024x1024"
     response_format: str = "url"
     user: str | None = None
@@ -146,7 +173,18 @@ class CreateImageRequest(ImageOptions):
     prompt: str = Field(max_length=MAX_PROMPT_CHARS)
 
 
-class CreateImageEditRequest(ImageOptions):
+class FormImageOptions(ImageOptions):
+    """The multipart endpoints' fields: form fields are always text, so `n` is read from its digits."""
+
+    @field_validator("n", mode="before")
+    @classmethod
+    def _form_integer(cls, value: Any) -> Any:
+        if isinstance(value, str) and _FORM_INTEGER.fullmatch(value):
+            return int(value)
+        return value
+
+
+class CreateImageEditRequest(FormImageOptions):
     image: PngFile
     mask: PngFile | None = None
     prompt: str = Field(max_length=MAX_PROMPT_CHARS)
@@ -157,10 +195,11 @@ class CreateImageEditRequest(ImageOptions):
         return _require_square(value)
 
     @model_validator(mode="after")
-    def _mask_fits(self) -> CreateImageEditRequest:
+    def _something_to_edit(self) -> CreateImageEditRequest:
+        """The area to repaint is the fully transparent pixels of the mask, else of the image: one must
+        have some."""
         if self.mask is None:
-            if self.image.image.mode not in TRANSPARENT_MODES:
-                raise errors.invalid_param(_mode_message("input", self.image), "image")
+            _require_transparency("input", self.image, "image")
             return self
         if self.mask.image.size != self.image.image.size:
             raise errors.invalid_param(
@@ -168,8 +207,7 @@ class CreateImageEditRequest(ImageOptions):
                 f"{_dimensions(self.mask)} for the mask and {_dimensions(self.image)} for the image.",
                 "mask",
             )
-        if self.mask.image.mode not in TRANSPARENT_MODES:
-            raise errors.invalid_param(_mode_message("mask", self.mask), "mask")
+        _require_transparency("mask", self.mask, "mask")
         return self
 
     def exchange_body(self) -> dict[str, Any]:
@@ -179,7 +217,7 @@ class CreateImageEditRequest(ImageOptions):
         return {"prompt": self.prompt, **files, **self.options()}
 
 
-class CreateImageVariationRequest(ImageOptions):
+class CreateImageVariationRequest(FormImageOptions):
     image: PngFile
 
     @field_validator("image")
@@ -201,6 +239,17 @@ def _dimensions(value: PngUpload) -> str:
     return f"{value.image.width}x{value.image.height}"
 
 
-def _mode_message(which: str, value: PngUpload) -> str:
-    listed = ", ".join(repr(m) for m in TRANSPARENT_MODES)
-    return f"Invalid {which} image - format must be in [{listed}], got {value.image.mode}."
+def _require_transparency(which: str, value: PngUpload, param: str) -> None:
+    image = value.image
+    if not has_alpha(image) and image.mode not in ACCEPTED_MODES:
+        listed = ", ".join(repr(m) for m in ACCEPTED_MODES)
+        raise errors.invalid_param(f"Invalid {which} image - format must be in [{listed}], got {image.mode}.", param)
+    if not has_transparent_pixel(image):
+        # Our wording, close to the reference's "image must have transparency, which will be used as the
+        # mask": the real API's own message for this case is not documented.
+        role = "which will be used as the mask" if param == "image" else "which marks the area to edit"
+        found = "no alpha channel" if not has_alpha(image) else "no fully transparent pixel"
+        raise errors.invalid_param(
+            f"Invalid {which} image - {param} must have transparency, {role}; got {image.mode} with {found}.",
+            param,
+        )

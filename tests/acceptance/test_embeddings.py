@@ -14,6 +14,7 @@ import pytest
 import tiktoken
 import yaml
 
+from mockapi.schemas.embeddings import INVALID_INPUT
 from tests.legacy import run_legacy
 from tests.support import API_KEY, ServerProcess, error_of, sdk_client
 
@@ -208,6 +209,28 @@ def test_too_long_input_reports_the_true_count(client: openai.OpenAI) -> None:
         f"This model's maximum context length is 8191 tokens, however you requested {count} tokens "
         f"({count} in your prompt; 0 for the completion). Please reduce your prompt; or completion length."
     )
+
+
+def test_one_token_array_is_one_input_however_many_ids_it_holds(client: openai.OpenAI, http: httpx.Client) -> None:
+    """The 2048 limit counts inputs; a flat array of ids is a single input, limited by the context window."""
+    longest = http.post("/v1/embeddings", json={"model": ADA, "input": [1] * 8191, "encoding_format": "float"})
+    assert longest.status_code == 200, longest.text
+    assert longest.json()["usage"] == {"prompt_tokens": 8191, "total_tokens": 8191}
+    assert len(longest.json()["data"]) == 1
+    too_long = http.post("/v1/embeddings", json={"model": ADA, "input": [1] * 8192})
+    assert too_long.status_code == 400
+    assert error_of(too_long) == {
+        "message": "This model's maximum context length is 8191 tokens, however you requested 8192 tokens "
+        "(8192 in your prompt; 0 for the completion). Please reduce your prompt; or completion length.",
+        "type": "invalid_request_error",
+        "param": "input",
+        "code": None,
+    }
+    through_sdk = client.embeddings.create(model=ADA, input=[100] * 3000)
+    assert len(through_sdk.data) == 1 and len(through_sdk.data[0].embedding) == 1536
+    assert through_sdk.usage.prompt_tokens == 3000 == through_sdk.usage.total_tokens
+    batch = http.post("/v1/embeddings", json={"model": ADA, "input": [[1]] * 2049})
+    assert batch.status_code == 400 and error_of(batch)["message"] == INVALID_INPUT
 
 
 @pytest.mark.parametrize(("dimensions", "message"), [(0, "0 is less than the minimum of 1"), (1537, "1537 is greater")])

@@ -11,16 +11,28 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import openai
 import pytest
 import yaml
 from fastapi import FastAPI
 from PIL import Image, ImageChops
+from starlette.datastructures import UploadFile
 
 from mockapi.app import create_app
 from mockapi.image_store import ImageStore
+from mockapi.pytest_plugin import Mockapi
 from mockapi.settings import Settings
-from tests.images_support import MiB, checkerboard, decode, encode, padded_png, with_transparent_square
+from tests.images_support import (
+    MiB,
+    checkerboard,
+    decode,
+    encode,
+    halves,
+    padded_png,
+    palette_with_transparent_square,
+    with_transparent_square,
+)
 from tests.legacy import run_legacy
 from tests.support import API_KEY, ServerProcess, error_of
 
@@ -133,6 +145,21 @@ def test_generate_rejects_invalid_input(client: openai.OpenAI, change: dict[str,
     assert error["param"] == param and error["type"] == "invalid_request_error"
 
 
+@pytest.mark.parametrize(
+    ("n", "message"),
+    [
+        (True, "True is not of type 'integer' - 'n'"),
+        ("2", "'2' is not of type 'integer' - 'n'"),
+        (1.0, "1.0 is not of type 'integer' - 'n'"),
+    ],
+)
+def test_generate_n_must_be_a_json_integer(http: httpx.Client, n: Any, message: str) -> None:
+    """JSON has types, and the real API holds to them; only multipart forms, all text, read `n` from digits."""
+    response = http.post("/v1/images/generations", json={"prompt": "otter", "size": "256x256", "n": n})
+    assert response.status_code == 400
+    assert error_of(response) == {"message": message, "type": "invalid_request_error", "param": "n", "code": None}
+
+
 def test_generate_invalid_values_through_the_sdk_methods(client: openai.OpenAI) -> None:
     for kwargs, param in [
         ({"size": "640x480"}, "size"),
@@ -231,6 +258,84 @@ def test_openai_028_style_parts_without_extension_are_recognised_by_bytes(http: 
     assert decode(_fetch(variation.json()["data"][0]["url"])).size == (256, 256)
 
 
+def test_palette_png_with_a_transparency_entry_is_edited_in_its_transparent_area(client: openai.OpenAI) -> None:
+    source = palette_with_transparent_square(256, HOLE)
+    response = client.images.edit(image=source, prompt="A beret", size="256x256", response_format="b64_json")
+    image = decode(_b64_pngs(response)[0]).convert("RGB")
+    original = decode(source).convert("RGB")
+    outside, kept = image.copy(), original.copy()
+    outside.paste((0, 0, 0), HOLE)
+    kept.paste((0, 0, 0), HOLE)
+    assert _pixels_equal(outside, kept)
+    assert not _pixels_equal(image.crop(HOLE), original.crop(HOLE))
+
+
+def test_greyscale_image_is_accepted_with_a_mask_that_has_alpha(client: openai.OpenAI) -> None:
+    source = checkerboard(256).convert("L")
+    mask = with_transparent_square(Image.new("RGB", (256, 256), "white"), HOLE)
+    response = client.images.edit(
+        image=encode(source), mask=encode(mask), prompt="A boat", size="256x256", response_format="b64_json"
+    )
+    image = decode(_b64_pngs(response)[0]).convert("RGB")
+    assert _pixels_equal(image.crop((0, 0, 256, 64)), source.convert("RGB").crop((0, 0, 256, 64)))
+    assert not _pixels_equal(image.crop(HOLE), source.convert("RGB").crop(HOLE))
+
+
+def test_greyscale_image_with_transparent_pixels_needs_no_mask(client: openai.OpenAI) -> None:
+    source = with_transparent_square(checkerboard(256), HOLE).convert("LA")
+    response = client.images.edit(image=encode(source), prompt="A hat", size="256x256", response_format="b64_json")
+    assert decode(_b64_pngs(response)[0]).size == (256, 256)
+
+
+NO_ALPHA = (
+    "Invalid input image - image must have transparency, which will be used as the mask; got L with no alpha channel."
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "param", "message"),
+    [
+        ({"image": encode(checkerboard(256).convert("L"))}, "image", NO_ALPHA),
+        (
+            {"image": encode(checkerboard(256, "RGBA"))},
+            "image",
+            "Invalid input image - image must have transparency, which will be used as the mask; "
+            "got RGBA with no fully transparent pixel.",
+        ),
+        (
+            {"image": encode(Image.new("P", (256, 256)))},
+            "image",
+            "Invalid input image - format must be in ['RGBA', 'LA', 'L'], got P.",
+        ),
+        (
+            {"image": encode(checkerboard(256)), "mask": encode(Image.new("L", (256, 256), 0))},
+            "mask",
+            "Invalid mask image - mask must have transparency, which marks the area to edit; "
+            "got L with no alpha channel.",
+        ),
+        (
+            {"image": encode(checkerboard(256)), "mask": encode(Image.new("RGBA", (256, 256), "white"))},
+            "mask",
+            "Invalid mask image - mask must have transparency, which marks the area to edit; "
+            "got RGBA with no fully transparent pixel.",
+        ),
+        (
+            {"image": encode(checkerboard(256)), "mask": encode(checkerboard(256))},
+            "mask",
+            "Invalid mask image - format must be in ['RGBA', 'LA', 'L'], got RGB.",
+        ),
+    ],
+    ids=["L-without-mask", "opaque-RGBA-without-mask", "palette-without-tRNS", "L-mask", "opaque-mask", "RGB-mask"],
+)
+def test_an_edit_needs_something_transparent(
+    client: openai.OpenAI, files: dict[str, bytes], param: str, message: str
+) -> None:
+    """Only fully transparent pixels are repainted: an edit with none would answer the input unchanged."""
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.images.edit(prompt="A beret", size="256x256", **files)  # type: ignore[arg-type]
+    assert caught.value.body == {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+
+
 # Variations.
 
 
@@ -250,6 +355,25 @@ def test_variation_is_derived_from_the_input_and_differs_per_index(client: opena
         image=encode(checkerboard(256, cell=32)), n=1, size="512x512", response_format="b64_json"
     )
     assert _b64_pngs(other)[0] != pngs[0]
+
+
+@pytest.mark.parametrize("split", ["vertical", "horizontal"])
+def test_variation_keeps_the_layout_of_its_input(client: openai.OpenAI, split: str) -> None:
+    """Half red, half blue in: each variation is two flat halves split the same way (shifted around, perhaps
+    mirrored), whose colours differ as red and blue do, up to the order of the channels."""
+    response = client.images.create_variation(
+        image=encode(halves(256, split)), n=4, size="256x256", response_format="b64_json"
+    )
+    for png in _b64_pngs(response):
+        pixels = np.asarray(decode(png).convert("RGB"), dtype=np.int16)
+        # The split line stays: along it the image is constant (every row alike for a vertical split).
+        lines = pixels if split == "vertical" else pixels.transpose(1, 0, 2)
+        assert (lines == lines[:1]).all()
+        colours, counts = np.unique(lines[0], axis=0, return_counts=True)
+        assert counts.tolist() == [128, 128]
+        # 0.7 x (red - blue), its channels reordered: the tint added to both cancels out.
+        difference = sorted(abs(int(d)) for d in colours[0] - colours[1])
+        assert difference[0] <= 1 and all(abs(d - 0.7 * 255) <= 2 for d in difference[1:])
 
 
 def test_variation_url_bytes_equal_the_b64_of_the_same_request(client: openai.OpenAI) -> None:
@@ -347,6 +471,102 @@ def test_edit_form_fields_are_validated(
     response = http.post("/v1/images/edits", data=data, files={k: ("f", v) for k, v in files.items()} or None)
     assert response.status_code == 400
     assert error_of(response)["param"] == param
+
+
+@pytest.mark.parametrize(
+    ("path", "files", "data", "param", "message"),
+    [
+        (
+            "/v1/images/edits",
+            {"image": UPLOADS["transparent"], "mask": UPLOADS["transparent"], "extra": b"x", "more": b"x"},
+            {"prompt": "x"},
+            None,
+            "Too many files. Maximum number of files is 3.",
+        ),
+        (
+            "/v1/images/variations",
+            {"image": UPLOADS["transparent"], "mask": UPLOADS["transparent"], "extra": b"x"},
+            {},
+            None,
+            "Too many files. Maximum number of files is 2.",
+        ),
+        (
+            "/v1/images/variations",
+            {"image": UPLOADS["transparent"], "mask": UPLOADS["transparent"]},
+            {},
+            "mask",
+            "Unrecognized request argument supplied: mask",
+        ),
+        (
+            "/v1/images/edits",
+            {"image": UPLOADS["transparent"]},
+            {"prompt": "x", **{f"field{i}": "x" for i in range(8)}},
+            None,
+            "Too many fields. Maximum number of fields is 8.",
+        ),
+        (
+            "/v1/images/edits",
+            {"image": UPLOADS["transparent"], "prompt": b"A beret"},
+            {},
+            "prompt",
+            "'prompt' must be a plain form field, not a file.",
+        ),
+        (
+            "/v1/images/variations",
+            {"image": UPLOADS["transparent"], "size": b"256x256"},
+            {},
+            "size",
+            "'size' must be a plain form field, not a file.",
+        ),
+    ],
+    ids=[
+        "4-files-on-edits",
+        "3-files-on-variations",
+        "mask-on-variations",
+        "9-fields",
+        "prompt-as-file",
+        "size-as-file",
+    ],
+)
+def test_multipart_parts_beyond_the_routes_fields_are_refused(
+    http: httpx.Client, path: str, files: dict[str, bytes], data: dict[str, str], param: str | None, message: str
+) -> None:
+    response = http.post(path, files={k: (f"{k}.png", v) for k, v in files.items()}, data=data)
+    assert response.status_code == 400
+    assert error_of(response) == {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+
+
+@pytest.mark.parametrize("part", ["image", "mask"])
+def test_an_oversized_upload_is_refused_from_its_size_without_being_read(
+    mockapi: Mockapi, monkeypatch: pytest.MonkeyPatch, part: str
+) -> None:
+    """The multipart parser spools parts to disk and knows their size: a part over the limit is never
+    read into memory, and nothing of the request is kept."""
+    reads: list[int | None] = []
+    real_read = UploadFile.read
+
+    async def read(self: UploadFile, size: int = -1) -> bytes:
+        reads.append(self.size)
+        return await real_read(self, size)
+
+    monkeypatch.setattr(UploadFile, "read", read)
+    files = {"image": UPLOADS["transparent"], part: UPLOADS["over_4mb"]}
+    response = httpx.post(
+        mockapi.base_url + "/images/edits",
+        headers={"Authorization": f"Bearer {mockapi.api_key}"},
+        files={k: (f"{k}.png", v) for k, v in files.items()},
+        data={"prompt": "A beret", "size": "256x256"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "message": "Uploaded image must be a PNG and less than 4 MB.",
+        "type": "invalid_request_error",
+        "param": part,
+        "code": None,
+    }
+    assert 4 * MiB + 1 not in reads
+    assert len(mockapi.state.images) == 0
 
 
 def test_served_image_answers_head_like_get(client: openai.OpenAI) -> None:
@@ -479,6 +699,27 @@ async def test_fixture_rules_see_the_prompt_and_filename(tmp_path: Path) -> None
             data={"prompt": "x", "size": "512x512"},
         )
         assert edit.json() == {"data": []}
+
+
+def test_an_edit_rule_matches_the_uploaded_filename_and_the_prompt_in_the_body(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"endpoint": "images.edits", "text": "pic.png"}, respond={"body": {"data": ["by name"]}})
+    mockapi.add_rule(
+        match={"endpoint": "images.edits", "body": {"prompt": "A red beret"}}, respond={"body": {"data": ["by body"]}}
+    )
+    client = mockapi.openai_client()
+
+    def edit(filename: str, prompt: str) -> Any:
+        response = client.images.with_raw_response.edit(
+            image=(filename, UPLOADS["transparent"], "image/png"), prompt=prompt, size="256x256"
+        )
+        return response.http_response.json()
+
+    assert edit("pic.png", "anything") == {"data": ["by name"]}
+    assert edit("other.png", "A red beret") == {"data": ["by body"]}
+    # A prompt spelling the filename is not the filename.
+    generated = edit("other.png", "pic.png")
+    assert len(generated["data"]) == 1 and set(generated["data"][0]) == {"url"}
+    assert mockapi.requests.last_request.body["prompt"] == "pic.png"
 
 
 def test_legacy_sdk_generates_edits_and_varies(server: ServerProcess) -> None:

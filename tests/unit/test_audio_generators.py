@@ -246,3 +246,31 @@ def test_probe_counts_the_data_of_a_streamed_wav(fmt_tag: int) -> None:
     data = bytes(16_000 * 2 * 3)
     probe = audio_files.probe(io.BytesIO(_riff(fmt_tag, 1, 16_000, 16, data, data_length=0xFFFFFFFF)), "wav")
     assert (probe.duration, probe.measured) == (3.0, True)
+
+
+class _RecordingFile(io.BytesIO):
+    """Records how many bytes each read returns."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.reads: list[int] = []
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size)
+        self.reads.append(len(data))
+        return data
+
+
+@pytest.mark.parametrize("fmt_tag", [1, 3])
+def test_wav_duration_seeks_past_chunks_instead_of_reading_them(fmt_tag: int) -> None:
+    """A chunk claiming megabytes (here a real 5 MB one) is skipped, not pulled into memory."""
+    riff = _riff(fmt_tag, 1, 16_000, 16, bytes(16_000 * 2))
+    junk = b"JUNK" + struct.pack("<I", 5_000_001) + bytes(5_000_002)
+    at = riff.index(b"data")
+    crafted = riff[:4] + struct.pack("<I", len(riff) - 8 + len(junk)) + riff[8:at] + junk + riff[at:]
+    file = _RecordingFile(crafted)
+    assert audio_files.wav_duration(file, len(crafted)) == 1.0
+    assert max(file.reads) <= 64
+    lying = _RecordingFile(riff[:at] + b"JUNK" + struct.pack("<I", 0xFFFFFFF0) + bytes(100))
+    assert audio_files.wav_duration(lying, len(lying.getvalue())) is None
+    assert max(lying.reads) <= 64

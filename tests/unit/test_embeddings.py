@@ -9,7 +9,7 @@ import numpy as np
 import orjson
 import pytest
 
-from mockapi import errors
+from mockapi import errors, tokens
 from mockapi.generators import embeddings as gen
 from mockapi.pipeline import parse
 from mockapi.schemas.embeddings import INVALID_INPUT, CreateEmbeddingRequest, measure_inputs
@@ -155,6 +155,8 @@ def test_input_shapes_are_measured_with_the_tokenizer() -> None:
         gen.MeasuredInput(" world", 1),
     ]
     assert len(measure_inputs(request(input=["a"] * 2048), 8191)) == 2048
+    # One flat token-id array is one input, even past 2048 ids.
+    assert measure_inputs(request(input=[1] * 3000), 8191) == [gen.MeasuredInput(tokens.decode([1] * 3000), 3000)]
 
 
 def test_input_over_the_context_window_is_the_real_message() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
@@ -17,7 +18,14 @@ from mockapi.schemas.images import (
     Upload,
     read_png,
 )
-from tests.images_support import MiB, checkerboard, encode, padded_png, with_transparent_square
+from tests.images_support import (
+    MiB,
+    checkerboard,
+    encode,
+    padded_png,
+    palette_with_transparent_square,
+    with_transparent_square,
+)
 
 TRANSPARENT = encode(with_transparent_square(checkerboard(64), (0, 0, 32, 32)))
 
@@ -73,3 +81,44 @@ def test_edit_transparency_and_mask_rules(fields: dict[str, Upload], param: str)
     with pytest.raises(OpenAIError) as caught:
         parse(CreateImageEditRequest, {"prompt": "x", **fields})
     assert (caught.value.status, caught.value.param) == (400, param)
+
+
+def test_a_transparency_entry_becomes_an_alpha_band() -> None:
+    """Palette, greyscale and RGB PNGs may carry transparency in a tRNS chunk rather than an alpha channel."""
+    palette = read_png(Upload(None, palette_with_transparent_square(64, (0, 0, 32, 32))))
+    assert palette.image.mode == "RGBA" and palette.image.getchannel("A").getextrema() == (0, 255)
+    greyscale = io.BytesIO()
+    Image.new("L", (8, 8), 0).save(greyscale, "PNG", transparency=0)
+    assert read_png(Upload(None, greyscale.getvalue())).image.mode == "RGBA"
+    assert read_png(Upload(None, encode(Image.new("L", (8, 8))))).image.mode == "L"
+
+
+@pytest.mark.parametrize(
+    ("image", "mask", "param"),
+    [
+        (Image.new("L", (8, 8)), None, "image"),
+        (Image.new("RGBA", (8, 8), "white"), None, "image"),
+        (Image.new("RGB", (8, 8)), Image.new("L", (8, 8)), "mask"),
+        (Image.new("RGB", (8, 8)), Image.new("LA", (8, 8), (0, 255)), "mask"),
+    ],
+    ids=["L", "opaque-RGBA", "L-mask", "opaque-LA-mask"],
+)
+def test_nothing_transparent_nothing_to_edit(image: Image.Image, mask: Image.Image | None, param: str) -> None:
+    fields = {"image": Upload(None, encode(image))}
+    if mask is not None:
+        fields["mask"] = Upload(None, encode(mask))
+    with pytest.raises(OpenAIError) as caught:
+        parse(CreateImageEditRequest, {"prompt": "x", **fields})
+    assert (caught.value.status, caught.value.param) == (400, param)
+    assert "must have transparency" in caught.value.message
+
+
+def test_n_is_strict_in_json_and_read_from_digits_in_forms() -> None:
+    for n in (True, "2", 1.0):
+        with pytest.raises(OpenAIError) as caught:
+            parse(CreateImageRequest, {"prompt": "otter", "n": n})
+        assert caught.value.param == "n" and "is not of type 'integer'" in caught.value.message
+    assert parse(CreateImageVariationRequest, {"image": Upload(None, TRANSPARENT), "n": "3"}).n == 3
+    with pytest.raises(OpenAIError) as caught:
+        parse(CreateImageVariationRequest, {"image": Upload(None, TRANSPARENT), "n": "2.5"})
+    assert caught.value.message == "'2.5' is not of type 'integer' - 'n'"
