@@ -461,9 +461,8 @@ def _streamed_upload(size: int, boundary: str = "mockapi-test-boundary") -> Iter
     yield f"\r\n--{boundary}--\r\n".encode()
 
 
-@pytest.mark.xfail(strict=True, reason="needs the edge's per-route 413 message")
 def test_file_over_the_body_limit_is_the_same_413(server: ServerProcess) -> None:
-    """Past the server's whole-body limit (32 MiB) the edge stops reading; the answer should still be the audio
+    """Past the server's whole-body limit (32 MiB) the edge stops reading; the answer is still the audio
     route's own 413, counting the bytes read, not the edge's generic one."""
     response = httpx.post(
         server.base_url + "/audio/transcriptions",
