@@ -1,8 +1,8 @@
 """Token-level machinery the text endpoints share.
 
 A choice starts as a source text (a fixture rule's content, or Faker sentences), becomes tokens, and is
-shaped by the request: -100 biased tokens are written out, +100 biased tokens take over, a stop sequence
-cuts before itself, `max_tokens` cuts at exactly that many tokens. Every token gets a deterministic
+shaped by the request: -100 biased tokens are written out of either source, +100 biased tokens take over,
+a stop sequence cuts before itself, `max_tokens` cuts at exactly that many tokens. Every token gets a deterministic
 logprob and real alternative tokens, so logprobs, best_of ranking and streaming all read one `Draft`.
 """
 
@@ -109,7 +109,10 @@ def draft_for(answer: Source, index: int, limits: Limits, lead: str = "") -> Dra
 def _make_draft(answer: Source, index: int, limits: Limits, lead: str) -> Draft:
     rng = answer.rng(index)
     if answer.content is not None:
+        # A -100 bias holds whatever the source: a rule's words that hold a banned token are rewritten too.
         source = answer.content
+        if limits.banned.intersection(tokens.encode(source)):
+            source = avoid_banned(source, limits.banned, answer.seeding.faker(rng))
     else:
         faker = answer.seeding.faker(rng)
         source = avoid_banned(lead + faker_sentences(faker, rng), limits.banned, faker)

@@ -96,6 +96,16 @@ def test_logit_bias_minus_100_bans_tokens(client: openai.OpenAI) -> None:
         assert choice.message.content and not banned & set(ENC.encode(choice.message.content))
 
 
+def test_logit_bias_minus_100_holds_for_a_rule_answer_too(client: openai.OpenAI) -> None:
+    banned = {ENC.encode(" assist")[0], ENC.encode(" there")[0]}
+    hello: Any = [{"role": "user", "content": "Hello!"}]
+    result = client.chat.completions.create(model=MODEL, messages=hello, logit_bias={str(t): -100 for t in banned})
+    content = result.choices[0].message.content
+    assert content and not banned & set(ENC.encode(content))
+    assert content.startswith("\n\nHello") and content.endswith(" you today?")
+    assert result.usage is not None and result.usage.completion_tokens == count(content)
+
+
 def test_logit_bias_plus_100_forces_a_token(client: openai.OpenAI) -> None:
     token = ENC.encode(" yes")[0]
     choice = client.chat.completions.create(

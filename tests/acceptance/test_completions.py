@@ -156,6 +156,22 @@ def test_logit_bias_minus_100_bans_a_token(client: openai.OpenAI) -> None:
     assert result.usage is not None and result.usage.completion_tokens == count(text)
 
 
+def test_logit_bias_minus_100_holds_for_a_rule_answer_too(client: openai.OpenAI) -> None:
+    test = ENC.encode(" test")[0]
+    assert test == 1296
+    result = client.completions.create(
+        model=MODEL, prompt="Say this is a test", max_tokens=7, logit_bias={str(test): -100}
+    )
+    text = result.choices[0].text
+    assert test not in ENC.encode(text)
+    assert text.startswith("\n\nThis is indeed a ") and text != "\n\nThis is indeed a "
+    assert result.usage is not None and result.usage.completion_tokens == count(text) <= 7
+    again = client.completions.create(
+        model=MODEL, prompt="Say this is a test", max_tokens=7, logit_bias={str(test): -100}
+    )
+    assert again.choices[0].text == text
+
+
 def test_logit_bias_plus_100_forces_a_token(client: openai.OpenAI) -> None:
     token = ENC.encode(" banana")[0]
     choice = client.completions.create(model=MODEL, prompt=PROMPT, max_tokens=4, logit_bias={str(token): 100}).choices[
