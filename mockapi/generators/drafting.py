@@ -157,9 +157,7 @@ def _clean_word(piece: str, banned: frozenset[int], faker: Faker) -> str:
 def shape(source: str, limits: Limits, rng: random.Random) -> Draft:
     """Cut `source` as the request says and score its tokens."""
     if limits.forced:
-        count = limits.max_tokens if limits.max_tokens is not None else 16
-        ids = tuple(rng.choice(limits.forced) for _ in range(count))
-        return Draft(tokens.decode(ids), ids, "length", score(ids, rng, limits.banned))
+        return _forced(limits, rng)
     ids = tokens.encode(source)
     limit = limits.max_tokens
     truncated = limit is not None and len(ids) > limit
@@ -173,6 +171,25 @@ def shape(source: str, limits: Limits, rng: random.Random) -> Draft:
         ids = ids[:limit]
         return Draft(within, ids, "length", score(ids, rng, limits.banned))
     return Draft(source, ids, "stop", score(ids, rng, limits.banned))
+
+
+def _forced(limits: Limits, rng: random.Random) -> Draft:
+    """+100 biased tokens take over the text. Drawing <|endoftext|> ends it there, as a model ends its
+    document, and a stop sequence cuts forced text like any other (both finish with "stop")."""
+    count = limits.max_tokens if limits.max_tokens is not None else 16
+    ids: list[int] = []
+    finish_reason = "length"
+    for _ in range(count):
+        token = rng.choice(limits.forced)
+        if token == tokens.ENDOFTEXT_ID:
+            finish_reason = "stop"
+            break
+        ids.append(token)
+    text = tokens.decode(ids)
+    stop_at = _first_stop(text, limits.stops)
+    if stop_at is not None:
+        text, ids, finish_reason = text[:stop_at], list(tokens.encode(text[:stop_at])), "stop"
+    return Draft(text, tuple(ids), finish_reason, score(ids, rng, limits.banned))
 
 
 def _first_stop(text: str, stops: Sequence[str]) -> int | None:

@@ -114,6 +114,29 @@ def test_logit_bias_plus_100_forces_a_token(client: openai.OpenAI) -> None:
     assert choice.message.content == " yes yes yes" and choice.finish_reason == "length"
 
 
+def test_a_stop_sequence_cuts_forced_tokens(client: openai.OpenAI) -> None:
+    yes = str(ENC.encode(" yes")[0])
+    result = client.chat.completions.create(
+        model=MODEL, messages=MESSAGES, max_tokens=4, logit_bias={yes: 100}, stop=[" yes"]
+    )
+    choice = result.choices[0]
+    assert (choice.message.content, choice.finish_reason) == ("", "stop")
+    assert result.usage is not None and result.usage.completion_tokens == 0
+    cut = client.chat.completions.create(
+        model=MODEL, messages=MESSAGES, max_tokens=4, logit_bias={yes: 100}, stop=["yes yes"]
+    )
+    assert (cut.choices[0].message.content, cut.choices[0].finish_reason) == (" ", "stop")
+
+
+def test_forcing_the_end_of_text_token_ends_at_once(client: openai.OpenAI) -> None:
+    result = client.chat.completions.create(model=MODEL, messages=MESSAGES, logit_bias={"100257": 100})
+    choice = result.choices[0]
+    assert (choice.message.content, choice.finish_reason) == ("", "stop")
+    assert result.usage is not None and result.usage.completion_tokens == 0
+    stream = client.chat.completions.create(model=MODEL, messages=MESSAGES, logit_bias={"100257": 100}, stream=True)
+    assert [(c.choices[0].delta.content, c.choices[0].finish_reason) for c in stream][-1] == (None, "stop")
+
+
 def test_every_other_parameter_is_accepted(client: openai.OpenAI) -> None:
     result = client.chat.completions.create(
         model="gpt-4",

@@ -180,6 +180,28 @@ def test_logit_bias_plus_100_forces_a_token(client: openai.OpenAI) -> None:
     assert choice.text == " banana" * 4 and choice.finish_reason == "length"
 
 
+def test_a_stop_sequence_cuts_forced_tokens(client: openai.OpenAI) -> None:
+    yes = str(ENC.encode(" yes")[0])
+    result = client.completions.create(model=MODEL, prompt=PROMPT, max_tokens=4, logit_bias={yes: 100}, stop=[" yes"])
+    choice = result.choices[0]
+    assert (choice.text, choice.finish_reason) == ("", "stop")
+    assert result.usage is not None and result.usage.completion_tokens == 0
+    streamed = list(
+        client.completions.create(
+            model=MODEL, prompt=PROMPT, max_tokens=4, logit_bias={yes: 100}, stop=[" yes"], stream=True
+        )
+    )
+    assert [(c.choices[0].text, c.choices[0].finish_reason) for c in streamed] == [("", "stop")]
+
+
+def test_forcing_the_end_of_text_token_ends_at_once(client: openai.OpenAI) -> None:
+    result = client.completions.create(model=MODEL, prompt=PROMPT, max_tokens=7, logit_bias={"100257": 100})
+    choice = result.choices[0]
+    assert (choice.text, choice.finish_reason) == ("", "stop")
+    assert result.usage is not None and result.usage.completion_tokens == 0
+    assert result.usage.total_tokens == result.usage.prompt_tokens == count(PROMPT)
+
+
 def test_token_id_prompts_are_decoded_and_counted(client: openai.OpenAI) -> None:
     ids = ENC.encode("Once upon a time")
     result = client.completions.create(model=MODEL, prompt=[ids, ids[:2]], max_tokens=3, echo=True)
