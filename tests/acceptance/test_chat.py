@@ -305,6 +305,19 @@ def test_unknown_field_is_400_naming_it(http: httpx.Client) -> None:
     error = error_of(response)
     assert error["message"] == "Unrecognized request argument supplied: colour"
     assert error["type"] == "invalid_request_error"
+    assert error["param"] == "colour"
+
+
+def test_unknown_message_field_is_an_additional_property_of_that_message(http: httpx.Client) -> None:
+    messages = [*MESSAGES, {"role": "user", "content": "And now?", "foo": 1}]
+    response = http.post("/v1/chat/completions", json={"model": MODEL, "messages": messages})
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "message": "Additional properties are not allowed ('foo' was unexpected) - 'messages.2'",
+        "type": "invalid_request_error",
+        "param": "messages.2",
+        "code": None,
+    }
 
 
 def test_same_answer_in_two_server_processes(start_server: Callable[..., ServerProcess]) -> None:

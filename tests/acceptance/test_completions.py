@@ -323,6 +323,17 @@ def test_messages_of_range_errors_read_like_the_real_api(http: httpx.Client) -> 
     assert error_of(response)["message"] == (
         "Invalid key in 'logit_bias': You. You should only be submitting non-negative integers."
     )
+    response = http.post("/v1/completions", json={"model": MODEL, "prompt": "x", "stop": list("abcde")})
+    assert error_of(response) == {
+        "message": "['a', 'b', 'c', 'd', 'e'] is too long - 'stop'",
+        "type": "invalid_request_error",
+        "param": "stop",
+        "code": None,
+    }
+    response = http.post("/v1/completions", json={"model": MODEL, "prompt": "x", "stop": []})
+    assert (error_of(response)["message"], error_of(response)["param"]) == ("[] is too short - 'stop'", "stop")
+    response = http.post("/v1/completions", json={"model": MODEL, "prompt": [[]]})
+    assert (error_of(response)["message"], error_of(response)["param"]) == ("[] is too short - 'prompt.0'", "prompt.0")
     response = http.post("/v1/completions", json={"model": MODEL, "prompt": "x", "bogus": 1})
     assert error_of(response)["message"] == "Unrecognized request argument supplied: bogus"
     response = http.post("/v1/completions", json={"prompt": "x"})
