@@ -69,7 +69,7 @@ def chat_chunks(
         }
 
     def of(index: int, draft: Draft) -> Iterator[dict[str, Any]]:
-        yield chunk(index, {"role": "assistant", "content": ""})
+        yield chunk(index, {"role": "assistant"})
         for text, _, _ in pieces(draft.tokens):
             yield chunk(index, {"content": text})
         yield chunk(index, {}, draft.finish_reason)

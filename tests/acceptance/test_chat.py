@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -197,6 +198,10 @@ def test_stream_is_sse_even_when_json_is_accepted(http: httpx.Client) -> None:
     assert response.headers["content-type"].startswith("text/event-stream")
     events = response.text.split("\n\n")
     assert events[-2:] == ["data: [DONE]", ""] and len(events) == 2 + 1 + 3 + 1
+    deltas = [json.loads(event[len("data: ") :])["choices"][0] for event in events[:-2]]
+    assert deltas[0] == {"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}
+    assert all(set(d["delta"]) == {"content"} for d in deltas[1:-1])
+    assert deltas[-1]["delta"] == {} and deltas[-1]["finish_reason"] == "length"
 
 
 def test_disconnect_mid_stream_leaves_the_server_well(start_server: Callable[..., ServerProcess]) -> None:
