@@ -112,8 +112,21 @@ def test_best_of_returns_the_candidates_with_the_highest_total_logprob(client: o
     best = client.completions.create(model=MODEL, prompt=PROMPT, n=2, best_of=4, logprobs=0, max_tokens=200)
     assert [c.text for c in best.choices] == [c.text for c in ranked[:2]]
     assert [c.index for c in best.choices] == [0, 1]
-    assert best.usage is not None
-    assert best.usage.completion_tokens == sum(count(c.text) for c in best.choices)
+    # Every candidate is generated and billed, not only the n returned; the prompt is counted once.
+    assert best.usage is not None and everything.usage is not None
+    assert best.usage.completion_tokens == sum(count(c.text) for c in everything.choices)
+    assert best.usage.completion_tokens > sum(count(c.text) for c in best.choices)
+    assert best.usage.prompt_tokens == count(PROMPT)
+    assert best.usage.total_tokens == count(PROMPT) + best.usage.completion_tokens
+
+
+def test_best_of_bills_every_candidate_of_every_prompt(client: openai.OpenAI) -> None:
+    prompts = ["The sky is", "My favourite food is"]
+    result = client.completions.create(model=MODEL, prompt=prompts, n=1, best_of=3, max_tokens=5)
+    assert len(result.choices) == 2
+    assert result.usage is not None
+    assert result.usage.prompt_tokens == sum(count(p) for p in prompts)
+    assert result.usage.completion_tokens == 2 * 3 * 5
 
 
 def test_logprobs_are_consistent_with_the_text(client: openai.OpenAI) -> None:

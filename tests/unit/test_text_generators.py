@@ -56,8 +56,11 @@ def test_best_of_keeps_the_highest_total_logprob() -> None:
     best = completions_request(n=1, best_of=5, logprobs=0, max_tokens=30)
     candidates = completion(every, prompts_of(every), answer("s"), "c")["choices"]
     winner = max(candidates, key=lambda c: sum(c["logprobs"]["token_logprobs"]))
-    (chosen,) = completion(best, prompts_of(best), answer("s"), "c")["choices"]
+    body = completion(best, prompts_of(best), answer("s"), "c")
+    (chosen,) = body["choices"]
     assert chosen["text"] == winner["text"] and chosen["index"] == 0
+    every_token = sum(len(c["logprobs"]["tokens"]) for c in candidates)
+    assert body["usage"]["completion_tokens"] == every_token > len(chosen["logprobs"]["tokens"])
 
 
 def test_rule_content_is_cut_and_counted_like_generated_text() -> None:
