@@ -18,6 +18,7 @@ from mockapi.generators.drafting import (
     Source,
     TokenScore,
     draft_for,
+    is_greedy,
     logprobs_object,
     pieces,
     score,
@@ -44,6 +45,8 @@ def limits_of(request: CreateCompletionRequest) -> Limits:
         stops=stop_sequences(request.stop),
         banned=banned_tokens(request.logit_bias),
         forced=forced_tokens(request.logit_bias),
+        presence_penalty=request.presence_penalty or 0.0,
+        frequency_penalty=request.frequency_penalty or 0.0,
     )
 
 
@@ -60,8 +63,9 @@ def generate(request: CreateCompletionRequest, prompts: Sequence[PromptText], an
     result: list[Choice] = []
     generated = 0
     for p, prompt in enumerate(prompts):
-        # At temperature 0 the model is greedy: every candidate is the same text.
-        seeds = [p * candidates + (0 if request.temperature == 0 else j) for j in range(candidates)]
+        # A greedy model (temperature 0, or a narrow top_p) makes every candidate the same text.
+        greedy = is_greedy(request.temperature, request.top_p)
+        seeds = [p * candidates + (0 if greedy else j) for j in range(candidates)]
         drafts = [draft_for(answer, seed, limits, lead=" ") for seed in seeds]
         generated += sum(len(draft.tokens) for draft in drafts)
         if candidates > n:

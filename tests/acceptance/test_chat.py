@@ -158,6 +158,32 @@ def test_temperature_zero_answers_every_choice_the_same(client: openai.OpenAI) -
     assert result.choices[0].message.content == result.choices[1].message.content
 
 
+def test_a_narrow_top_p_answers_every_choice_the_same(client: openai.OpenAI) -> None:
+    wide = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=3)
+    assert len({c.message.content for c in wide.choices}) == 3
+    narrow = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=3, top_p=0)
+    assert [c.message.content for c in narrow.choices] == [wide.choices[0].message.content] * 3
+
+
+def repeated_words(text: str) -> int:
+    words = [word.strip(".,;:!?").lower() for word in text.split()]
+    return sum(1 for index, word in enumerate(words) if word in words[:index])
+
+
+@pytest.mark.parametrize("penalty", ["presence_penalty", "frequency_penalty"])
+def test_penalties_repeat_fewer_words_as_they_rise(client: openai.OpenAI, penalty: str) -> None:
+    def repeats(value: float, **extra: Any) -> int:
+        result = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=16, **{penalty: value}, **extra)
+        return sum(repeated_words(c.message.content or "") for c in result.choices)
+
+    counts = [repeats(value) for value in (-2, -1, -0.5, 0, 0.5, 2)]
+    assert counts == sorted(counts, reverse=True), counts
+    assert counts[0] > counts[2] > 5 * counts[3] and counts[3] > counts[5], counts
+    stream = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=1, stream=True, **{penalty: -1})
+    whole = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=1, **{penalty: -1})
+    assert "".join(c.choices[0].delta.content or "" for c in stream) == whole.choices[0].message.content
+
+
 def test_stream_order_and_reassembly(client: openai.OpenAI) -> None:
     whole = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=2, max_tokens=40)
     deltas: dict[int, list[Any]] = {0: [], 1: []}

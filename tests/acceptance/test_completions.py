@@ -102,6 +102,35 @@ def test_temperature_zero_answers_every_choice_the_same(client: openai.OpenAI) -
     assert len({c.text for c in result.choices}) == 1
 
 
+def test_a_narrow_top_p_answers_every_choice_the_same(client: openai.OpenAI) -> None:
+    wide = client.completions.create(model=MODEL, prompt=PROMPT, n=3, top_p=1)
+    assert len({c.text for c in wide.choices}) == 3
+    for top_p in (0, 0.01, 0.5):
+        narrow = client.completions.create(model=MODEL, prompt=PROMPT, n=3, top_p=top_p)
+        assert [c.text for c in narrow.choices] == [wide.choices[0].text] * 3, top_p
+    # Above that the nucleus holds more than the likeliest token: choices differ, from the same texts.
+    assert client.completions.create(model=MODEL, prompt=PROMPT, n=3, top_p=0.9).choices == wide.choices
+
+
+def repeated_words(text: str) -> int:
+    """Words (case and punctuation aside) that already occurred earlier in the text."""
+    words = [word.strip(".,;:!?").lower() for word in text.split()]
+    return sum(1 for index, word in enumerate(words) if word in words[:index])
+
+
+@pytest.mark.parametrize("penalty", ["presence_penalty", "frequency_penalty"])
+def test_penalties_repeat_fewer_words_as_they_rise(client: openai.OpenAI, penalty: str) -> None:
+    def repeats(value: float) -> int:
+        result = client.completions.create(model=MODEL, prompt=PROMPT, n=16, max_tokens=200, **{penalty: value})
+        return sum(repeated_words(c.text) for c in result.choices)
+
+    plain = client.completions.create(model=MODEL, prompt=PROMPT, n=16, max_tokens=200)
+    assert repeats(0) == sum(repeated_words(c.text) for c in plain.choices)
+    counts = [repeats(value) for value in (-2, -1, -0.5, 0, 0.5, 2)]
+    assert counts == sorted(counts, reverse=True), counts
+    assert counts[0] > counts[2] > 5 * counts[3] and counts[3] > counts[5], counts
+
+
 def total_logprob(choice: Any) -> float:
     return float(sum(choice.logprobs.token_logprobs))
 

@@ -69,6 +69,17 @@ def test_rule_content_is_cut_and_counted_like_generated_text() -> None:
     assert body["choices"][0]["text"] == "One two" and body["choices"][0]["finish_reason"] == "length"
 
 
+def test_penalties_rewrite_generated_text_but_never_a_rule_answer() -> None:
+    content = "Yes, yes, yes and yes again."
+    request = completions_request(presence_penalty=2, frequency_penalty=2, max_tokens=50)
+    body = completion(request, prompts_of(request), answer("s", content), "c")
+    assert body["choices"][0]["text"] == content
+    plain = completions_request(max_tokens=50, frequency_penalty=-2)
+    repeated = completion(plain, prompts_of(plain), answer("s"), "c")["choices"][0]["text"]
+    words = repeated.split()
+    assert len({w.strip(".,").lower() for w in words}) < len(words) / 2
+
+
 def test_completion_chunks_are_lazy_and_reassemble() -> None:
     request = completions_request(n=2, max_tokens=12, echo=True)
     calls: list[int] = []
