@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -243,6 +244,20 @@ def test_disconnect_mid_stream_leaves_the_server_well(start_server: Callable[...
         after = sdk_client(process, "sk-x").chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=2)
         assert after.choices[0].finish_reason == "length"
     assert "Traceback" not in process.output() and "ERROR" not in process.output()
+
+
+def test_stream_delay_paces_the_chunks(start_server: Callable[..., ServerProcess]) -> None:
+    delay_ms = 40
+    client = sdk_client(start_server("--stream-delay-ms", str(delay_ms)))
+    whole = client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=10)
+    arrivals, text = [], ""
+    for chunk in client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=10, stream=True):
+        arrivals.append(time.monotonic())
+        text += chunk.choices[0].delta.content or ""
+    assert text == whole.choices[0].message.content
+    assert len(arrivals) == 1 + 10 + 1
+    # Loosely: each chunk after the first waits its delay (no upper bound: a busy machine is slower).
+    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * delay_ms / 1000 * 0.8
 
 
 def test_errors_before_the_stream_are_json(http: httpx.Client) -> None:
