@@ -10,16 +10,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI
 from pydantic import ValidationError
 
 from mockapi.fixtures import RuleFileError
-from mockapi.settings import Settings, export_for_workers, settings_for_worker
+from mockapi.settings import LogLevel, Settings, export_for_workers, settings_for_worker
 from mockapi.tokens import release_free_memory
 
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+LOG_LEVELS = get_args(LogLevel)
 
 
 def _add_settings_flags(parser: argparse.ArgumentParser) -> None:

@@ -133,14 +133,23 @@ def headers_too_large(limit: int) -> OpenAIError:
     return OpenAIError(431, f"Request header fields too large. The maximum size is {limit} bytes.")
 
 
-# Pydantic validation failures, phrased as the real API phrases them.
+# Pydantic validation failures, phrased as the real API (jsonschema) phrases them.
+
+_LOCATIONS = ("body", "query", "path", "header")
+
+
+def _is_union_member(part: int | str) -> bool:
+    """Union members show up in a location (e.g. "str", "list[int]"); they are not fields."""
+    return isinstance(part, str) and part[:1].islower() and ("[" in part or part in _TYPE_NAMES)
+
+
+def _fields(loc: Sequence[int | str]) -> list[str]:
+    """The location as field names and indices: no request part, no union members."""
+    return [str(part) for part in loc if part not in _LOCATIONS and not _is_union_member(part)]
 
 
 def _param_name(loc: Sequence[int | str]) -> str | None:
-    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
-    # Union members show up in the location (e.g. "str", "list[int]"): they are not fields.
-    parts = [p for p in parts if not (p[:1].islower() and ("[" in p or p in _TYPE_NAMES))]
-    return ".".join(parts) or None
+    return ".".join(_fields(loc)) or None
 
 
 _TYPE_NAMES = {"str", "int", "float", "bool", "list", "dict", "function-after", "function-before"}
@@ -187,17 +196,58 @@ def _describe(error: Mapping[str, Any], param: str | None) -> str:
     return f"{error.get('msg', 'Invalid value')} - '{name}'"
 
 
+def _unexpected_properties(extras: Sequence[Mapping[str, Any]]) -> OpenAIError:
+    """Unknown keys of a nested object, all of that object's at once, as jsonschema words it."""
+    parent = tuple(extras[0]["loc"][:-1])
+    names = sorted(str(e["loc"][-1]) for e in extras if tuple(e["loc"][:-1]) == parent)
+    verb = "was" if len(names) == 1 else "were"
+    where = _param_name(parent)
+    listed = ", ".join(repr(name) for name in names)
+    return invalid_param(f"Additional properties are not allowed ({listed} {verb} unexpected) - '{where}'", where)
+
+
+def _union_choice(first: Mapping[str, Any], errors: Sequence[Mapping[str, Any]]) -> OpenAIError | None:
+    """When `first` failed a union, the most specific member's failure, as jsonschema's best_match picks
+    it: the deepest, then one whose value had the member's type (a too-long list over "not a string").
+    Two equally good members: the value fits none of them."""
+    loc = list(first["loc"])
+    at = next((i for i, part in enumerate(loc) if _is_union_member(part)), None)
+    if at is None:
+        return None
+    prefix = loc[:at]
+    members = [e for e in errors if list(e["loc"][:at]) == prefix and _is_union_member(e["loc"][at])]
+
+    def relevance(error: Mapping[str, Any]) -> tuple[int, bool]:
+        depth = len(_fields(error["loc"][at + 1 :]))
+        return -depth, error["type"] in _TYPE_WORDS
+
+    ranked = sorted(members, key=relevance)
+    param = _param_name(prefix)
+    whole = next((e for e in members if len(e["loc"]) == at + 1), None)
+    if len(ranked) > 1 and relevance(ranked[0]) == relevance(ranked[1]) and whole is not None:
+        return invalid_param(f"{whole['input']!r} is not valid under any of the given schemas - '{param}'", param)
+    return _from_error(ranked[0])
+
+
+def _from_error(error: Mapping[str, Any]) -> OpenAIError:
+    if error["type"] == "value_error" and isinstance((error.get("ctx") or {}).get("error"), OpenAIError):
+        return error["ctx"]["error"]  # type: ignore[no-any-return]
+    param = _param_name(error.get("loc", ()))
+    return invalid_param(_describe(error, param), param)
+
+
 def from_validation_errors(errors: Sequence[Mapping[str, Any]]) -> OpenAIError:
-    """The first failure names the field: `param` is its dotted path."""
+    """One failure, named as the real API names it; `param` is its dotted path."""
     if not errors:
         return OpenAIError(400, "Invalid request")
-    # An unknown field is the most specific complaint; report it first as the real API does.
-    extra = [e for e in errors if e["type"] == "extra_forbidden"]
-    first = (extra or list(errors))[0]
-    param = _param_name(first.get("loc", ()))
-    if first["type"] == "value_error" and isinstance((first.get("ctx") or {}).get("error"), OpenAIError):
-        return first["ctx"]["error"]  # type: ignore[no-any-return]
-    return invalid_param(_describe(first, param), param)
+    # An unknown top-level argument is refused before the schema is checked; then unknown nested keys.
+    extras = [e for e in errors if e["type"] == "extra_forbidden"]
+    top = [e for e in extras if len(_fields(e["loc"])) == 1]
+    if top:
+        return _from_error(top[0])
+    if extras:
+        return _unexpected_properties(extras)
+    return _union_choice(errors[0], errors) or _from_error(errors[0])
 
 
 def from_pydantic(exc: ValidationError) -> OpenAIError:

@@ -8,13 +8,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ENV_PREFIX = "MOCKAPI_"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+# uvicorn's levels; anything else would only fail once uvicorn starts, with a traceback.
+LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
 
 
 def builtin_fixtures_dir() -> Path:
@@ -31,7 +34,7 @@ class Settings(BaseModel):
     fixtures: tuple[Path, ...] = ()
     seed: int = 0
     api_keys: tuple[str, ...] = ()
-    log_level: str = "info"
+    log_level: LogLevel = "info"
     cors_origins: tuple[str, ...] = ("*",)
     workers: int = Field(1, ge=1)
     # Streaming pacing: delay between SSE chunks, to simulate a real model's speed.
@@ -76,14 +79,35 @@ class Settings(BaseModel):
         """Environment first, then explicit overrides (CLI flags) that are not None."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        from_env: set[str] = set()
         for name, field in cls.model_fields.items():
             raw = env.get(ENV_PREFIX + name.upper())
             if raw is not None:
                 values[name] = _parse_env(raw, field.annotation)
+                from_env.add(name)
         for name, value in (overrides or {}).items():
             if value is not None:
                 values[name] = value
-        return cls.model_validate(values)
+                from_env.discard(name)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise _located_in_env(exc, from_env) from None
+
+
+def _located_in_env(exc: ValidationError, from_env: set[str]) -> ValidationError:
+    """The same errors, each value that came from the environment located at its variable
+    (`MOCKAPI_LOG_LEVEL` rather than `log_level`), so the message says what to fix."""
+    located: list[Any] = []
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        if loc and loc[0] in from_env:
+            loc = (ENV_PREFIX + str(loc[0]).upper(), *loc[1:])
+        detail = {"type": error["type"], "loc": loc, "input": error["input"]}
+        if "ctx" in error:
+            detail["ctx"] = error["ctx"]
+        located.append(detail)
+    return ValidationError.from_exception_data(exc.title, located)
 
 
 def _parse_env(raw: str, annotation: Any) -> Any:

@@ -20,6 +20,9 @@ TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
 
+# The document separator, <|endoftext|>: a prompt's default, and where a model's text ends.
+ENDOFTEXT_ID = 100257
+
 
 @lru_cache(maxsize=1)
 def encoding() -> tiktoken.Encoding:

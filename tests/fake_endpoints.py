@@ -84,7 +84,7 @@ def chat_reply(body: FakeChatRequest, answer: Answer) -> JSONReply | StreamReply
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
         }
 
-    chunks = [chunk({"role": "assistant", "content": ""}), *(chunk({"content": p}) for p in pieces), chunk({}, "stop")]
+    chunks = [chunk({"role": "assistant"}), *(chunk({"content": p}) for p in pieces), chunk({}, "stop")]
     return StreamReply(chunks)
 
 

@@ -23,27 +23,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The flags every test server gets unless its environment sets the same thing (then the variable applies).
+DEFAULT_FLAGS = {"MOCKAPI_PORT": "--port", "MOCKAPI_LOG_LEVEL": "--log-level"}
+
+
 class ServerProcess:
     def __init__(self, args: Sequence[str] = (), env: Mapping[str, str] | None = None, port: int | None = None):
-        self.port = port or free_port()
+        given = dict(env or {})
+        self.port = int(given["MOCKAPI_PORT"]) if "MOCKAPI_PORT" in given else port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.base_url = self.url + "/v1"
         self.args = list(args)
-        self.env = {**os.environ, **(env or {})}
+        self.env = {**os.environ, **given}
+        self.defaults = {"--port": str(self.port), "--log-level": "warning"}
+        for variable, flag in DEFAULT_FLAGS.items():
+            if variable in given:
+                del self.defaults[flag]
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mockapi-test-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> ServerProcess:
-        command = [
-            sys.executable,
-            "-m",
-            "mockapi",
-            "serve",
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-        ]
+        command = [sys.executable, "-m", "mockapi", "serve"]
+        for flag, value in self.defaults.items():
+            command += [flag, value]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen([*command, *self.args], stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + timeout

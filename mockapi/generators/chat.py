@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mockapi.generators.drafting import Draft, Limits, Source, draft_for, pieces
+from mockapi.generators.drafting import Draft, Limits, Source, draft_for, is_greedy, pieces
 from mockapi.generators.streaming import interleave
 from mockapi.schemas.chat import CreateChatCompletionRequest
 from mockapi.schemas.sampling import banned_tokens, forced_tokens, stop_sequences
@@ -17,13 +17,16 @@ def limits_of(request: CreateChatCompletionRequest, max_tokens: int) -> Limits:
         stops=stop_sequences(request.stop),
         banned=banned_tokens(request.logit_bias),
         forced=forced_tokens(request.logit_bias),
+        presence_penalty=request.presence_penalty or 0.0,
+        frequency_penalty=request.frequency_penalty or 0.0,
     )
 
 
 def drafts(request: CreateChatCompletionRequest, answer: Source, max_tokens: int) -> list[Draft]:
-    """One draft per choice; at temperature 0 the model is greedy, so every choice is the same."""
+    """One draft per choice; a greedy model (temperature 0, or a narrow top_p) makes every choice the same."""
     limits = limits_of(request, max_tokens)
-    return [draft_for(answer, 0 if request.temperature == 0 else index, limits) for index in range(request.n or 1)]
+    greedy = is_greedy(request.temperature, request.top_p)
+    return [draft_for(answer, 0 if greedy else index, limits) for index in range(request.n or 1)]
 
 
 def chat_completion(
@@ -69,7 +72,7 @@ def chat_chunks(
         }
 
     def of(index: int, draft: Draft) -> Iterator[dict[str, Any]]:
-        yield chunk(index, {"role": "assistant", "content": ""})
+        yield chunk(index, {"role": "assistant"})
         for text, _, _ in pieces(draft.tokens):
             yield chunk(index, {"content": text})
         yield chunk(index, {}, draft.finish_reason)

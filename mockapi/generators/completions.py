@@ -1,7 +1,8 @@
 """Text completions: the response body, or its stream of chunks, for a validated request.
 
 Choices are prompt-major: prompt p's choices have indices p*n .. p*n+n-1. Each prompt gets best_of
-candidates; the n with the highest total logprob are returned.
+candidates; the n with the highest total logprob are returned, and every candidate's tokens are billed
+(the real API's `usage.completion_tokens` counts them all).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from mockapi.generators.drafting import (
     Source,
     TokenScore,
     draft_for,
+    is_greedy,
     logprobs_object,
     pieces,
     score,
@@ -43,22 +45,34 @@ def limits_of(request: CreateCompletionRequest) -> Limits:
         stops=stop_sequences(request.stop),
         banned=banned_tokens(request.logit_bias),
         forced=forced_tokens(request.logit_bias),
+        presence_penalty=request.presence_penalty or 0.0,
+        frequency_penalty=request.frequency_penalty or 0.0,
     )
 
 
-def choices(request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source) -> list[Choice]:
+@dataclass(frozen=True)
+class Generation:
+    choices: list[Choice]
+    # Tokens of every candidate generated, returned or not.
+    completion_tokens: int
+
+
+def generate(request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source) -> Generation:
     limits = limits_of(request)
     n, candidates = request.choices_per_prompt, request.candidates_per_prompt
     result: list[Choice] = []
+    generated = 0
     for p, prompt in enumerate(prompts):
-        # At temperature 0 the model is greedy: every candidate is the same text.
-        seeds = [p * candidates + (0 if request.temperature == 0 else j) for j in range(candidates)]
+        # A greedy model (temperature 0, or a narrow top_p) makes every candidate the same text.
+        greedy = is_greedy(request.temperature, request.top_p)
+        seeds = [p * candidates + (0 if greedy else j) for j in range(candidates)]
         drafts = [draft_for(answer, seed, limits, lead=" ") for seed in seeds]
+        generated += sum(len(draft.tokens) for draft in drafts)
         if candidates > n:
             drafts = sorted(drafts, key=lambda d: -d.total_logprob)[:n]
         echo = _echo_scores(prompt, answer) if request.echo else None
         result += [Choice(p * n + j, prompt, draft, echo) for j, draft in enumerate(drafts)]
-    return result
+    return Generation(result, generated)
 
 
 def _echo_scores(prompt: PromptText, answer: Source) -> tuple[TokenScore | None, ...]:
@@ -91,15 +105,15 @@ def prompt_tokens(request: CreateCompletionRequest, prompts: Sequence[PromptText
 def completion(
     request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source, completion_id: str
 ) -> dict[str, Any]:
-    picked = choices(request, prompts, answer)
+    generation = generate(request, prompts, answer)
     used = prompt_tokens(request, prompts)
-    generated = sum(len(choice.draft.tokens) for choice in picked)
+    generated = generation.completion_tokens
     return {
         "id": completion_id,
         "object": OBJECT,
         "created": answer.now(),
         "model": request.model,
-        "choices": [_choice_body(request, choice) for choice in picked],
+        "choices": [_choice_body(request, choice) for choice in generation.choices],
         "usage": {"prompt_tokens": used, "completion_tokens": generated, "total_tokens": used + generated},
     }
 
@@ -142,6 +156,6 @@ def completion_chunks(
         )
 
     def stream() -> Iterator[dict[str, Any]]:
-        yield from interleave([of(choice) for choice in choices(request, prompts, answer)])
+        yield from interleave([of(choice) for choice in generate(request, prompts, answer).choices])
 
     return stream()

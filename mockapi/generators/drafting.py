@@ -1,9 +1,10 @@
 """Token-level machinery the text endpoints share.
 
-A choice starts as a source text (a fixture rule's content, or Faker sentences), becomes tokens, and is
-shaped by the request: -100 biased tokens are written out, +100 biased tokens take over, a stop sequence
-cuts before itself, `max_tokens` cuts at exactly that many tokens. Every token gets a deterministic
-logprob and real alternative tokens, so logprobs, best_of ranking and streaming all read one `Draft`.
+A choice starts as a source text (a fixture rule's content, or Faker sentences whose repeats the penalties
+rewrite), becomes tokens, and is shaped by the request: -100 biased tokens are written out of either
+source, +100 biased tokens take over, a stop sequence cuts before itself, `max_tokens` cuts at exactly that
+many tokens. Every token gets a deterministic logprob and real alternative tokens, so logprobs, best_of
+ranking and streaming all read one `Draft`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import codecs
 import math
 import random
-import re
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,16 +21,18 @@ from typing import Any, Protocol
 from faker import Faker
 
 from mockapi import tokens
+from mockapi.generators.penalties import WORD, apply_penalties, split_word
 from mockapi.seeding import Seeding
 
 ALTERNATIVES = 5  # the most `logprobs` may ask for
+# The likeliest token always holds at least this share of the probability mass (see `score`).
+TOP_TOKEN_MASS = 0.5
 # Common single tokens the alternatives are drawn from.
 _ALTERNATIVE_WORDS = (
     " the", " a", " and", " of", " to", " in", " is", ",", ".", " that", " it", " for", " with", " as",
     " was", " on", "\n", " I", " you", " this", " be", " are", " or", " not", " have", " we", " they",
     " at", " by", " from", " but", " an", " one", " all", " so", " can", " will", " more", " there",
 )  # fmt: skip
-_WORD = re.compile(r"\s*\S+|\s+")
 _REPLACEMENT_ATTEMPTS = 12
 
 
@@ -58,6 +60,9 @@ class Limits:
     stops: tuple[str, ...] = ()
     banned: frozenset[int] = frozenset()
     forced: tuple[int, ...] = ()
+    # Generated text only (see penalties.py).
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -109,11 +114,23 @@ def draft_for(answer: Source, index: int, limits: Limits, lead: str = "") -> Dra
 def _make_draft(answer: Source, index: int, limits: Limits, lead: str) -> Draft:
     rng = answer.rng(index)
     if answer.content is not None:
+        # A -100 bias holds whatever the source: a rule's words that hold a banned token are rewritten too.
         source = answer.content
+        if limits.banned.intersection(tokens.encode(source)):
+            source = avoid_banned(source, limits.banned, answer.seeding.faker(rng))
     else:
         faker = answer.seeding.faker(rng)
-        source = avoid_banned(lead + faker_sentences(faker, rng), limits.banned, faker)
+        source = lead + faker_sentences(faker, rng)
+        source = apply_penalties(source, limits.presence_penalty, limits.frequency_penalty, faker)
+        source = avoid_banned(source, limits.banned, faker)
     return shape(source, limits, rng)
+
+
+def is_greedy(temperature: float | None, top_p: float | None) -> bool:
+    """Whether sampling always takes the likeliest token, so that every choice is the same text: at
+    temperature 0, or when top_p leaves only that token in the nucleus (the likeliest tokens holding
+    top_p of the mass), as any top_p up to TOP_TOKEN_MASS does here."""
+    return temperature == 0 or (top_p is not None and top_p <= TOP_TOKEN_MASS)
 
 
 def faker_sentences(faker: Faker, rng: random.Random, fewest: int = 2, most: int = 5) -> str:
@@ -124,7 +141,7 @@ def avoid_banned(text: str, banned: frozenset[int], faker: Faker) -> str:
     """The text with every word that holds a banned token replaced (or dropped), deterministically."""
     if not banned or not banned.intersection(tokens.encode(text)):
         return text
-    words = [_clean_word(match.group(), banned, faker) for match in _WORD.finditer(text)]
+    words = [_clean_word(piece, banned, faker) for piece in WORD.findall(text)]
     result = "".join(words)
     # Words can merge into a banned token across their boundary: drop such tokens outright.
     for _ in range(3):
@@ -138,10 +155,7 @@ def avoid_banned(text: str, banned: frozenset[int], faker: Faker) -> str:
 def _clean_word(piece: str, banned: frozenset[int], faker: Faker) -> str:
     if not banned.intersection(tokens.encode(piece)):
         return piece
-    stripped = piece.lstrip()
-    lead = piece[: len(piece) - len(stripped)]
-    core = stripped.rstrip(".,;:!?")
-    tail = stripped[len(core) :]
+    lead, core, tail = split_word(piece)
     for _ in range(_REPLACEMENT_ATTEMPTS):
         word = faker.word()
         word = word.capitalize() if core[:1].isupper() else word
@@ -154,9 +168,7 @@ def _clean_word(piece: str, banned: frozenset[int], faker: Faker) -> str:
 def shape(source: str, limits: Limits, rng: random.Random) -> Draft:
     """Cut `source` as the request says and score its tokens."""
     if limits.forced:
-        count = limits.max_tokens if limits.max_tokens is not None else 16
-        ids = tuple(rng.choice(limits.forced) for _ in range(count))
-        return Draft(tokens.decode(ids), ids, "length", score(ids, rng, limits.banned))
+        return _forced(limits, rng)
     ids = tokens.encode(source)
     limit = limits.max_tokens
     truncated = limit is not None and len(ids) > limit
@@ -172,6 +184,25 @@ def shape(source: str, limits: Limits, rng: random.Random) -> Draft:
     return Draft(source, ids, "stop", score(ids, rng, limits.banned))
 
 
+def _forced(limits: Limits, rng: random.Random) -> Draft:
+    """+100 biased tokens take over the text. Drawing <|endoftext|> ends it there, as a model ends its
+    document, and a stop sequence cuts forced text like any other (both finish with "stop")."""
+    count = limits.max_tokens if limits.max_tokens is not None else 16
+    ids: list[int] = []
+    finish_reason = "length"
+    for _ in range(count):
+        token = rng.choice(limits.forced)
+        if token == tokens.ENDOFTEXT_ID:
+            finish_reason = "stop"
+            break
+        ids.append(token)
+    text = tokens.decode(ids)
+    stop_at = _first_stop(text, limits.stops)
+    if stop_at is not None:
+        text, ids, finish_reason = text[:stop_at], list(tokens.encode(text[:stop_at])), "stop"
+    return Draft(text, tuple(ids), finish_reason, score(ids, rng, limits.banned))
+
+
 def _first_stop(text: str, stops: Sequence[str]) -> int | None:
     found = [index for index in (text.find(stop) for stop in stops) if index >= 0]
     return min(found) if found else None
@@ -184,7 +215,7 @@ def score(ids: Sequence[int], rng: random.Random, banned: frozenset[int] = froze
     pool = _alternative_pool()
     scores = []
     for token in ids:
-        chosen = 0.5 + 0.49 * scorer.random()
+        chosen = TOP_TOKEN_MASS + (0.99 - TOP_TOKEN_MASS) * scorer.random()
         picks = [t for t in scorer.sample(pool, ALTERNATIVES + 1) if t != token and t not in banned]
         weights = sorted((scorer.random() + 0.01 for _ in range(ALTERNATIVES)), reverse=True)
         scale = (1 - chosen) * 0.95 / sum(weights)

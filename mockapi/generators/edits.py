@@ -8,7 +8,7 @@ from typing import Any
 from faker import Faker
 
 from mockapi import tokens
-from mockapi.generators.drafting import Source, faker_sentences
+from mockapi.generators.drafting import Source, faker_sentences, is_greedy
 from mockapi.schemas.edits import CreateEditRequest
 
 
@@ -25,8 +25,9 @@ def edited(text: str, faker: Faker, rng: random.Random) -> str:
 def edit(request: CreateEditRequest, answer: Source) -> dict[str, Any]:
     source = request.input or ""
     texts = []
+    greedy = is_greedy(request.temperature, request.top_p)
     for index in range(request.n or 1):
-        rng = answer.rng(0 if request.temperature == 0 else index)
+        rng = answer.rng(0 if greedy else index)
         texts.append(answer.content if answer.content is not None else edited(source, answer.seeding.faker(rng), rng))
     prompt = tokens.count(source) + tokens.count(request.instruction)
     generated = sum(tokens.count(text) for text in texts)

@@ -19,8 +19,10 @@ router = APIRouter(prefix=API_PREFIX, tags=["chat"], route_class=DirectRoute)
 DEFAULT_CONTEXT_WINDOW = 4096
 # Without max_tokens a reply may fill the window, but no model writes more than this in one reply.
 MAX_OUTPUT_TOKENS = 4096
-# Left out of the seed: they cut or deliver the text without changing it (see routers/completions.py).
-SHAPING_KEYS = {"max_tokens", "stop", "n", "logit_bias", "stream", "user"}
+# Left out of the seed: they shape, cut or deliver one underlying text (see routers/completions.py).
+SHAPING_KEYS = {
+    "max_tokens", "stop", "n", "logit_bias", "stream", "user", "top_p", "presence_penalty", "frequency_penalty"
+}  # fmt: skip
 
 
 @router.post("/chat/completions")

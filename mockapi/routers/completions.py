@@ -26,9 +26,13 @@ from mockapi.schemas.completions import CreateCompletionRequest, PromptText, pro
 
 router = APIRouter(prefix=API_PREFIX, tags=["completions"], route_class=DirectRoute)
 
-# What changes how the text is cut or delivered, not the text itself: left out of the seed so that,
-# e.g., a shorter max_tokens answers a prefix of the same text and a stop sequence cuts that text.
-SHAPING_KEYS = {"max_tokens", "stop", "logprobs", "echo", "n", "best_of", "logit_bias", "stream", "user"}
+# What shapes, cuts or delivers the text rather than drawing another: left out of the seed so that,
+# e.g., a shorter max_tokens answers a prefix of the same text, a stop sequence cuts that text and a
+# penalty rewrites that text's repeated words.
+SHAPING_KEYS = {
+    "max_tokens", "stop", "logprobs", "echo", "n", "best_of", "logit_bias", "stream", "user",
+    "top_p", "presence_penalty", "frequency_penalty",
+}  # fmt: skip
 
 
 @router.post("/completions")

@@ -24,4 +24,5 @@ async def create_edit(request: Request) -> Response:
     def produce(answer: Answer) -> Reply:
         return JSONReply(edit(body, answer))
 
-    return await run(request, exchange, produce, seed_body=body.model_dump(exclude={"n"}))
+    # top_p only decides whether the model is greedy (see drafting.is_greedy), not which text it draws.
+    return await run(request, exchange, produce, seed_body=body.model_dump(exclude={"n", "top_p"}))

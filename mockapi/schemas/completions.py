@@ -11,7 +11,7 @@ from mockapi.schemas.sampling import LogitBias, Penalty, Stop, Temperature, TopP
 
 # The document separator: what the model sees when no prompt is given.
 ENDOFTEXT = "<|endoftext|>"
-ENDOFTEXT_ID = 100257
+ENDOFTEXT_ID = tokens.ENDOFTEXT_ID
 
 TokenIds = Annotated[list[int], Field(min_length=1)]
 Prompt = str | list[str] | TokenIds | Annotated[list[TokenIds], Field(min_length=1)] | None

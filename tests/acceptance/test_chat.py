@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -96,12 +98,45 @@ def test_logit_bias_minus_100_bans_tokens(client: openai.OpenAI) -> None:
         assert choice.message.content and not banned & set(ENC.encode(choice.message.content))
 
 
+def test_logit_bias_minus_100_holds_for_a_rule_answer_too(client: openai.OpenAI) -> None:
+    banned = {ENC.encode(" assist")[0], ENC.encode(" there")[0]}
+    hello: Any = [{"role": "user", "content": "Hello!"}]
+    result = client.chat.completions.create(model=MODEL, messages=hello, logit_bias={str(t): -100 for t in banned})
+    content = result.choices[0].message.content
+    assert content and not banned & set(ENC.encode(content))
+    assert content.startswith("\n\nHello") and content.endswith(" you today?")
+    assert result.usage is not None and result.usage.completion_tokens == count(content)
+
+
 def test_logit_bias_plus_100_forces_a_token(client: openai.OpenAI) -> None:
     token = ENC.encode(" yes")[0]
     choice = client.chat.completions.create(
         model=MODEL, messages=MESSAGES, max_tokens=3, logit_bias={str(token): 100}
     ).choices[0]
     assert choice.message.content == " yes yes yes" and choice.finish_reason == "length"
+
+
+def test_a_stop_sequence_cuts_forced_tokens(client: openai.OpenAI) -> None:
+    yes = str(ENC.encode(" yes")[0])
+    result = client.chat.completions.create(
+        model=MODEL, messages=MESSAGES, max_tokens=4, logit_bias={yes: 100}, stop=[" yes"]
+    )
+    choice = result.choices[0]
+    assert (choice.message.content, choice.finish_reason) == ("", "stop")
+    assert result.usage is not None and result.usage.completion_tokens == 0
+    cut = client.chat.completions.create(
+        model=MODEL, messages=MESSAGES, max_tokens=4, logit_bias={yes: 100}, stop=["yes yes"]
+    )
+    assert (cut.choices[0].message.content, cut.choices[0].finish_reason) == (" ", "stop")
+
+
+def test_forcing_the_end_of_text_token_ends_at_once(client: openai.OpenAI) -> None:
+    result = client.chat.completions.create(model=MODEL, messages=MESSAGES, logit_bias={"100257": 100})
+    choice = result.choices[0]
+    assert (choice.message.content, choice.finish_reason) == ("", "stop")
+    assert result.usage is not None and result.usage.completion_tokens == 0
+    stream = client.chat.completions.create(model=MODEL, messages=MESSAGES, logit_bias={"100257": 100}, stream=True)
+    assert [(c.choices[0].delta.content, c.choices[0].finish_reason) for c in stream][-1] == (None, "stop")
 
 
 def test_every_other_parameter_is_accepted(client: openai.OpenAI) -> None:
@@ -122,6 +157,32 @@ def test_every_other_parameter_is_accepted(client: openai.OpenAI) -> None:
 def test_temperature_zero_answers_every_choice_the_same(client: openai.OpenAI) -> None:
     result = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=2, temperature=0)
     assert result.choices[0].message.content == result.choices[1].message.content
+
+
+def test_a_narrow_top_p_answers_every_choice_the_same(client: openai.OpenAI) -> None:
+    wide = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=3)
+    assert len({c.message.content for c in wide.choices}) == 3
+    narrow = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=3, top_p=0)
+    assert [c.message.content for c in narrow.choices] == [wide.choices[0].message.content] * 3
+
+
+def repeated_words(text: str) -> int:
+    words = [word.strip(".,;:!?").lower() for word in text.split()]
+    return sum(1 for index, word in enumerate(words) if word in words[:index])
+
+
+@pytest.mark.parametrize("penalty", ["presence_penalty", "frequency_penalty"])
+def test_penalties_repeat_fewer_words_as_they_rise(client: openai.OpenAI, penalty: str) -> None:
+    def repeats(value: float, **extra: Any) -> int:
+        result = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=16, **{penalty: value}, **extra)
+        return sum(repeated_words(c.message.content or "") for c in result.choices)
+
+    counts = [repeats(value) for value in (-2, -1, -0.5, 0, 0.5, 2)]
+    assert counts == sorted(counts, reverse=True), counts
+    assert counts[0] > counts[2] > 5 * counts[3] and counts[3] > counts[5], counts
+    stream = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=1, stream=True, **{penalty: -1})
+    whole = client.chat.completions.create(model=MODEL, messages=MESSAGES, n=1, **{penalty: -1})
+    assert "".join(c.choices[0].delta.content or "" for c in stream) == whole.choices[0].message.content
 
 
 def test_stream_order_and_reassembly(client: openai.OpenAI) -> None:
@@ -164,6 +225,10 @@ def test_stream_is_sse_even_when_json_is_accepted(http: httpx.Client) -> None:
     assert response.headers["content-type"].startswith("text/event-stream")
     events = response.text.split("\n\n")
     assert events[-2:] == ["data: [DONE]", ""] and len(events) == 2 + 1 + 3 + 1
+    deltas = [json.loads(event[len("data: ") :])["choices"][0] for event in events[:-2]]
+    assert deltas[0] == {"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}
+    assert all(set(d["delta"]) == {"content"} for d in deltas[1:-1])
+    assert deltas[-1]["delta"] == {} and deltas[-1]["finish_reason"] == "length"
 
 
 def test_disconnect_mid_stream_leaves_the_server_well(start_server: Callable[..., ServerProcess]) -> None:
@@ -179,6 +244,20 @@ def test_disconnect_mid_stream_leaves_the_server_well(start_server: Callable[...
         after = sdk_client(process, "sk-x").chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=2)
         assert after.choices[0].finish_reason == "length"
     assert "Traceback" not in process.output() and "ERROR" not in process.output()
+
+
+def test_stream_delay_paces_the_chunks(start_server: Callable[..., ServerProcess]) -> None:
+    delay_ms = 40
+    client = sdk_client(start_server("--stream-delay-ms", str(delay_ms)))
+    whole = client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=10)
+    arrivals, text = [], ""
+    for chunk in client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=10, stream=True):
+        arrivals.append(time.monotonic())
+        text += chunk.choices[0].delta.content or ""
+    assert text == whole.choices[0].message.content
+    assert len(arrivals) == 1 + 10 + 1
+    # Loosely: each chunk after the first waits its delay (no upper bound: a busy machine is slower).
+    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * delay_ms / 1000 * 0.8
 
 
 def test_errors_before_the_stream_are_json(http: httpx.Client) -> None:
@@ -272,6 +351,19 @@ def test_unknown_field_is_400_naming_it(http: httpx.Client) -> None:
     error = error_of(response)
     assert error["message"] == "Unrecognized request argument supplied: colour"
     assert error["type"] == "invalid_request_error"
+    assert error["param"] == "colour"
+
+
+def test_unknown_message_field_is_an_additional_property_of_that_message(http: httpx.Client) -> None:
+    messages = [*MESSAGES, {"role": "user", "content": "And now?", "foo": 1}]
+    response = http.post("/v1/chat/completions", json={"model": MODEL, "messages": messages})
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "message": "Additional properties are not allowed ('foo' was unexpected) - 'messages.2'",
+        "type": "invalid_request_error",
+        "param": "messages.2",
+        "code": None,
+    }
 
 
 def test_same_answer_in_two_server_processes(start_server: Callable[..., ServerProcess]) -> None:

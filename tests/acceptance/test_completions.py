@@ -102,6 +102,35 @@ def test_temperature_zero_answers_every_choice_the_same(client: openai.OpenAI) -
     assert len({c.text for c in result.choices}) == 1
 
 
+def test_a_narrow_top_p_answers_every_choice_the_same(client: openai.OpenAI) -> None:
+    wide = client.completions.create(model=MODEL, prompt=PROMPT, n=3, top_p=1)
+    assert len({c.text for c in wide.choices}) == 3
+    for top_p in (0, 0.01, 0.5):
+        narrow = client.completions.create(model=MODEL, prompt=PROMPT, n=3, top_p=top_p)
+        assert [c.text for c in narrow.choices] == [wide.choices[0].text] * 3, top_p
+    # Above that the nucleus holds more than the likeliest token: choices differ, from the same texts.
+    assert client.completions.create(model=MODEL, prompt=PROMPT, n=3, top_p=0.9).choices == wide.choices
+
+
+def repeated_words(text: str) -> int:
+    """Words (case and punctuation aside) that already occurred earlier in the text."""
+    words = [word.strip(".,;:!?").lower() for word in text.split()]
+    return sum(1 for index, word in enumerate(words) if word in words[:index])
+
+
+@pytest.mark.parametrize("penalty", ["presence_penalty", "frequency_penalty"])
+def test_penalties_repeat_fewer_words_as_they_rise(client: openai.OpenAI, penalty: str) -> None:
+    def repeats(value: float) -> int:
+        result = client.completions.create(model=MODEL, prompt=PROMPT, n=16, max_tokens=200, **{penalty: value})
+        return sum(repeated_words(c.text) for c in result.choices)
+
+    plain = client.completions.create(model=MODEL, prompt=PROMPT, n=16, max_tokens=200)
+    assert repeats(0) == sum(repeated_words(c.text) for c in plain.choices)
+    counts = [repeats(value) for value in (-2, -1, -0.5, 0, 0.5, 2)]
+    assert counts == sorted(counts, reverse=True), counts
+    assert counts[0] > counts[2] > 5 * counts[3] and counts[3] > counts[5], counts
+
+
 def total_logprob(choice: Any) -> float:
     return float(sum(choice.logprobs.token_logprobs))
 
@@ -112,8 +141,21 @@ def test_best_of_returns_the_candidates_with_the_highest_total_logprob(client: o
     best = client.completions.create(model=MODEL, prompt=PROMPT, n=2, best_of=4, logprobs=0, max_tokens=200)
     assert [c.text for c in best.choices] == [c.text for c in ranked[:2]]
     assert [c.index for c in best.choices] == [0, 1]
-    assert best.usage is not None
-    assert best.usage.completion_tokens == sum(count(c.text) for c in best.choices)
+    # Every candidate is generated and billed, not only the n returned; the prompt is counted once.
+    assert best.usage is not None and everything.usage is not None
+    assert best.usage.completion_tokens == sum(count(c.text) for c in everything.choices)
+    assert best.usage.completion_tokens > sum(count(c.text) for c in best.choices)
+    assert best.usage.prompt_tokens == count(PROMPT)
+    assert best.usage.total_tokens == count(PROMPT) + best.usage.completion_tokens
+
+
+def test_best_of_bills_every_candidate_of_every_prompt(client: openai.OpenAI) -> None:
+    prompts = ["The sky is", "My favourite food is"]
+    result = client.completions.create(model=MODEL, prompt=prompts, n=1, best_of=3, max_tokens=5)
+    assert len(result.choices) == 2
+    assert result.usage is not None
+    assert result.usage.prompt_tokens == sum(count(p) for p in prompts)
+    assert result.usage.completion_tokens == 2 * 3 * 5
 
 
 def test_logprobs_are_consistent_with_the_text(client: openai.OpenAI) -> None:
@@ -156,12 +198,50 @@ def test_logit_bias_minus_100_bans_a_token(client: openai.OpenAI) -> None:
     assert result.usage is not None and result.usage.completion_tokens == count(text)
 
 
+def test_logit_bias_minus_100_holds_for_a_rule_answer_too(client: openai.OpenAI) -> None:
+    test = ENC.encode(" test")[0]
+    assert test == 1296
+    result = client.completions.create(
+        model=MODEL, prompt="Say this is a test", max_tokens=7, logit_bias={str(test): -100}
+    )
+    text = result.choices[0].text
+    assert test not in ENC.encode(text)
+    assert text.startswith("\n\nThis is indeed a ") and text != "\n\nThis is indeed a "
+    assert result.usage is not None and result.usage.completion_tokens == count(text) <= 7
+    again = client.completions.create(
+        model=MODEL, prompt="Say this is a test", max_tokens=7, logit_bias={str(test): -100}
+    )
+    assert again.choices[0].text == text
+
+
 def test_logit_bias_plus_100_forces_a_token(client: openai.OpenAI) -> None:
     token = ENC.encode(" banana")[0]
     choice = client.completions.create(model=MODEL, prompt=PROMPT, max_tokens=4, logit_bias={str(token): 100}).choices[
         0
     ]
     assert choice.text == " banana" * 4 and choice.finish_reason == "length"
+
+
+def test_a_stop_sequence_cuts_forced_tokens(client: openai.OpenAI) -> None:
+    yes = str(ENC.encode(" yes")[0])
+    result = client.completions.create(model=MODEL, prompt=PROMPT, max_tokens=4, logit_bias={yes: 100}, stop=[" yes"])
+    choice = result.choices[0]
+    assert (choice.text, choice.finish_reason) == ("", "stop")
+    assert result.usage is not None and result.usage.completion_tokens == 0
+    streamed = list(
+        client.completions.create(
+            model=MODEL, prompt=PROMPT, max_tokens=4, logit_bias={yes: 100}, stop=[" yes"], stream=True
+        )
+    )
+    assert [(c.choices[0].text, c.choices[0].finish_reason) for c in streamed] == [("", "stop")]
+
+
+def test_forcing_the_end_of_text_token_ends_at_once(client: openai.OpenAI) -> None:
+    result = client.completions.create(model=MODEL, prompt=PROMPT, max_tokens=7, logit_bias={"100257": 100})
+    choice = result.choices[0]
+    assert (choice.text, choice.finish_reason) == ("", "stop")
+    assert result.usage is not None and result.usage.completion_tokens == 0
+    assert result.usage.total_tokens == result.usage.prompt_tokens == count(PROMPT)
 
 
 def test_token_id_prompts_are_decoded_and_counted(client: openai.OpenAI) -> None:
@@ -285,6 +365,17 @@ def test_messages_of_range_errors_read_like_the_real_api(http: httpx.Client) -> 
     assert error_of(response)["message"] == (
         "Invalid key in 'logit_bias': You. You should only be submitting non-negative integers."
     )
+    response = http.post("/v1/completions", json={"model": MODEL, "prompt": "x", "stop": list("abcde")})
+    assert error_of(response) == {
+        "message": "['a', 'b', 'c', 'd', 'e'] is too long - 'stop'",
+        "type": "invalid_request_error",
+        "param": "stop",
+        "code": None,
+    }
+    response = http.post("/v1/completions", json={"model": MODEL, "prompt": "x", "stop": []})
+    assert (error_of(response)["message"], error_of(response)["param"]) == ("[] is too short - 'stop'", "stop")
+    response = http.post("/v1/completions", json={"model": MODEL, "prompt": [[]]})
+    assert (error_of(response)["message"], error_of(response)["param"]) == ("[] is too short - 'prompt.0'", "prompt.0")
     response = http.post("/v1/completions", json={"model": MODEL, "prompt": "x", "bogus": 1})
     assert error_of(response)["message"] == "Unrecognized request argument supplied: bogus"
     response = http.post("/v1/completions", json={"prompt": "x"})

@@ -55,6 +55,14 @@ def test_input_defaults_to_empty(client: openai.OpenAI) -> None:
     assert result["usage"]["prompt_tokens"] == count("Write a poem")
 
 
+def test_a_narrow_top_p_answers_every_choice_the_same(client: openai.OpenAI) -> None:
+    body = {"model": MODEL, "input": "hello there", "instruction": "Make it formal", "n": 3}
+    wide = [choice["text"] for choice in create_edit(client, **body)["choices"]]
+    assert len(set(wide)) == 3
+    narrow = [choice["text"] for choice in create_edit(client, **body, top_p=0)["choices"]]
+    assert narrow == [wide[0]] * 3
+
+
 def test_same_request_same_edit(client: openai.OpenAI) -> None:
     body = {"model": MODEL, "input": "hello there", "instruction": "Make it formal", "n": 2}
     assert create_edit(client, **body)["choices"] == create_edit(client, **body)["choices"]

@@ -65,6 +65,19 @@ def test_forced_tokens_fill_the_budget() -> None:
     assert draft.text == " ok ok ok ok" and draft.finish_reason == "length"
 
 
+def test_a_stop_sequence_cuts_forced_tokens_too() -> None:
+    token = ENC.encode(" yes")[0]
+    draft = shape(TEXT, Limits(max_tokens=4, forced=(token,), stops=(" yes",)), rng())
+    assert (draft.text, draft.tokens, draft.finish_reason) == ("", (), "stop")
+    later = shape(TEXT, Limits(max_tokens=4, forced=(token,), stops=("yes yes",)), rng())
+    assert (later.text, later.finish_reason) == (" ", "stop") and len(later.scores) == len(later.tokens)
+
+
+def test_forcing_the_end_of_text_token_ends_at_once() -> None:
+    draft = shape(TEXT, Limits(max_tokens=10, forced=(100257,)), rng())
+    assert (draft.text, draft.tokens, draft.finish_reason) == ("", (), "stop")
+
+
 def test_avoid_banned_removes_every_banned_token_deterministically() -> None:
     banned = frozenset({ENC.encode(" fox")[0], ENC.encode(".")[0], ENC.encode(" the")[0]})
     faker = Faker("en_US")

@@ -15,6 +15,8 @@ from mockapi import errors
 from mockapi.app import create_app
 from mockapi.pipeline import json_response, parse, read_json
 from mockapi.routing import DirectRoute
+from mockapi.schemas.chat import CreateChatCompletionRequest
+from mockapi.schemas.completions import CreateCompletionRequest
 from mockapi.settings import Settings
 
 AUTH = {"authorization": "Bearer sk-test"}
@@ -80,6 +82,35 @@ async def test_validation_failures_are_400_naming_the_field(
     assert error["param"] == param
     if message is not None:
         assert error["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("fields", "param", "message"),
+    [
+        ({"stop": ["a", "b", "c", "d", "e"]}, "stop", "['a', 'b', 'c', 'd', 'e'] is too long - 'stop'"),
+        ({"stop": []}, "stop", "[] is too short - 'stop'"),
+        ({"stop": ["a", 5]}, "stop.1", "5 is not of type 'string' - 'stop.1'"),
+        ({"stop": 5}, "stop", "5 is not valid under any of the given schemas - 'stop'"),
+        ({"prompt": [[]]}, "prompt.0", "[] is too short - 'prompt.0'"),
+        ({"prompt": [[1, "a"]]}, "prompt.0.1", "'a' is not of type 'integer' - 'prompt.0.1'"),
+        ({"prompt": [1.5]}, "prompt", "[1.5] is not valid under any of the given schemas - 'prompt'"),
+    ],
+)
+def test_a_union_reports_its_most_specific_failing_member(fields: dict[str, Any], param: str, message: str) -> None:
+    with pytest.raises(errors.OpenAIError) as caught:
+        parse(CreateCompletionRequest, {"model": "m", **fields})
+    assert (caught.value.param, caught.value.message) == (param, message)
+
+
+def test_unknown_nested_keys_are_additional_properties_of_their_object() -> None:
+    messages = [{"role": "user", "content": "hi"}, {"role": "user", "content": "x", "foo": 1, "bar": 2}]
+    with pytest.raises(errors.OpenAIError) as caught:
+        parse(CreateChatCompletionRequest, {"model": "m", "messages": messages})
+    assert caught.value.param == "messages.1"
+    assert caught.value.message == "Additional properties are not allowed ('bar', 'foo' were unexpected) - 'messages.1'"
+    with pytest.raises(errors.OpenAIError) as caught:
+        parse(CreateChatCompletionRequest, {"model": "m", "messages": messages, "colour": "red"})
+    assert (caught.value.param, caught.value.message) == ("colour", "Unrecognized request argument supplied: colour")
 
 
 async def test_malformed_json_is_400_saying_it_could_not_parse() -> None:

@@ -56,14 +56,28 @@ def test_best_of_keeps_the_highest_total_logprob() -> None:
     best = completions_request(n=1, best_of=5, logprobs=0, max_tokens=30)
     candidates = completion(every, prompts_of(every), answer("s"), "c")["choices"]
     winner = max(candidates, key=lambda c: sum(c["logprobs"]["token_logprobs"]))
-    (chosen,) = completion(best, prompts_of(best), answer("s"), "c")["choices"]
+    body = completion(best, prompts_of(best), answer("s"), "c")
+    (chosen,) = body["choices"]
     assert chosen["text"] == winner["text"] and chosen["index"] == 0
+    every_token = sum(len(c["logprobs"]["tokens"]) for c in candidates)
+    assert body["usage"]["completion_tokens"] == every_token > len(chosen["logprobs"]["tokens"])
 
 
 def test_rule_content_is_cut_and_counted_like_generated_text() -> None:
     request = completions_request(max_tokens=2)
     body = completion(request, prompts_of(request), answer("s", "One two three"), "c")
     assert body["choices"][0]["text"] == "One two" and body["choices"][0]["finish_reason"] == "length"
+
+
+def test_penalties_rewrite_generated_text_but_never_a_rule_answer() -> None:
+    content = "Yes, yes, yes and yes again."
+    request = completions_request(presence_penalty=2, frequency_penalty=2, max_tokens=50)
+    body = completion(request, prompts_of(request), answer("s", content), "c")
+    assert body["choices"][0]["text"] == content
+    plain = completions_request(max_tokens=50, frequency_penalty=-2)
+    repeated = completion(plain, prompts_of(plain), answer("s"), "c")["choices"][0]["text"]
+    words = repeated.split()
+    assert len({w.strip(".,").lower() for w in words}) < len(words) / 2
 
 
 def test_completion_chunks_are_lazy_and_reassemble() -> None:
@@ -94,7 +108,7 @@ def test_chat_chunks_match_the_whole_answer() -> None:
     assert {c["id"] for c in chunks} == {"x"} and {c["created"] for c in chunks} == {1_700_000_000}
     for choice in whole["choices"]:
         deltas = [c["choices"][0] for c in chunks if c["choices"][0]["index"] == choice["index"]]
-        assert deltas[0]["delta"] == {"role": "assistant", "content": ""}
+        assert deltas[0]["delta"] == {"role": "assistant"}
         assert deltas[-1] == {"index": choice["index"], "delta": {}, "finish_reason": choice["finish_reason"]}
         assert "".join(d["delta"].get("content", "") for d in deltas) == choice["message"]["content"]
 

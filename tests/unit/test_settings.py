@@ -1,0 +1,31 @@
+"""Settings from MOCKAPI_* variables and flags; a bad value names where it came from."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from mockapi.settings import Settings
+
+
+def test_variables_apply_and_flags_win() -> None:
+    environ = {"MOCKAPI_LOG_LEVEL": "debug", "MOCKAPI_PORT": "9001", "MOCKAPI_API_KEYS": "sk-a, sk-b"}
+    settings = Settings.load(environ=environ)
+    assert (settings.log_level, settings.port, settings.api_keys) == ("debug", 9001, ("sk-a", "sk-b"))
+    assert Settings.load({"log_level": "error"}, environ={"MOCKAPI_LOG_LEVEL": "bogus"}).log_level == "error"
+
+
+def test_a_bad_variable_is_named_in_the_error() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings.load(environ={"MOCKAPI_LOG_LEVEL": "bogus", "MOCKAPI_PORT": "70000"})
+    message = str(caught.value)
+    assert (
+        "\nMOCKAPI_LOG_LEVEL\n  Input should be 'critical', 'error', 'warning', 'info', 'debug' or 'trace'" in message
+    )
+    assert "\nMOCKAPI_PORT\n  Input should be less than or equal to 65535" in message
+
+
+def test_a_bad_flag_keeps_the_field_name() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings.load({"log_level": "bogus"}, environ={})
+    assert "\nlog_level\n" in str(caught.value) and "MOCKAPI_" not in str(caught.value)
