@@ -41,7 +41,7 @@ def test_disconnect_after_chunks_makes_iteration_raise(mockapi: Mockapi) -> None
     with pytest.raises((openai.APIConnectionError, httpx.TransportError)):
         for chunk in stream(mockapi, "cut me"):
             received.append(chunk.choices[0].delta.content)
-    assert received == ["", "one", " two"]
+    assert received == [None, "one", " two"]  # the role delta carries no content
     entry = mockapi.requests.last_request
     assert (entry.status, entry.fault, entry.rule_id) == (200, "disconnect", entry.rule_id)
 
