@@ -188,10 +188,16 @@ def test_bodies_match_the_spec(raw: httpx.Client) -> None:
             "Expected file to have JSONL format with prompt/completion keys. Missing `completion` key on line 3.",
         ),
         (
-            b'{"prompt": "a", "completion": "b"}\n\n{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion"\n',
+            b'{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion"\n',
             "Expected file to have JSONL format, where every line is a valid JSON dictionary. "
-            'Line 4 is not a dictionary (HINT: line starts with: "{"p...").',
+            'Line 3 is not a dictionary (HINT: line starts with: "{"p...").',
         ),
+        (
+            TRAINING[:49] + b"\n \t\n" + TRAINING[49:],
+            "Expected file to have JSONL format, where every line is a valid JSON dictionary. "
+            "Line 2 is empty (only the end of the file may have blank lines).",
+        ),
+        (b"\n" + TRAINING, "Line 1 is empty"),
         (b'"just a string"\n', 'Line 1 is not a dictionary (HINT: line starts with: ""ju...")'),
         (TRAINING + b'{"prompt": ["a"], "completion": "b"}', "The `prompt` value on line 3 is not a string."),
         (b"\n\n", "The file has no examples."),
@@ -204,6 +210,30 @@ def test_fine_tune_files_must_be_prompt_completion_jsonl(raw: httpx.Client, cont
     assert message in str(error["message"])
     assert error["type"] == "invalid_request_error"
     assert raw.get("/v1/files").json()["data"] == []
+
+
+def test_fine_tune_files_may_end_with_blank_lines(raw: httpx.Client) -> None:
+    content = TRAINING + b"\n\n  \r\n"
+    response = upload(raw, content, "train.jsonl", "fine-tune")
+    assert response.status_code == 200, response.text
+    assert raw.get(f"/v1/files/{response.json()['id']}/content").content == content
+
+
+def test_a_fine_tune_line_over_the_limit_is_refused(sdk: openai.OpenAI) -> None:
+    """A file that is one huge (valid) line is refused, not read whole into memory."""
+    huge = b'{"prompt": "' + b"p" * (5 * 1024 * 1024) + b'", "completion": " done"}\n'
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk.files.create(file=("huge.jsonl", TRAINING + huge + TRAINING), purpose="fine-tune")
+    assert caught.value.body == {
+        "message": "Expected file to have JSONL format, where every line is a valid JSON dictionary. "
+        "Line 3 is longer than the maximum of 4194304 bytes.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+    assert sdk.files.list().data == []
+    # The same bytes as another purpose are just a file.
+    assert sdk.files.create(file=("huge.jsonl", huge), purpose="search").bytes == len(huge)
 
 
 def test_fine_tune_error_through_sdk_names_the_line(sdk: openai.OpenAI) -> None:
