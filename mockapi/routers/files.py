@@ -112,9 +112,6 @@ def _inspect(source: BinaryIO, purpose: str) -> tuple[str, str | None]:
 @router.get("/files")
 async def list_files(request: Request) -> Response:
     query: dict[str, Any] = dict(request.query_params)
-    limit = query.get("limit", "")
-    if limit.lstrip("-").isdigit():  # so that an error quotes 0, not '0'
-        query["limit"] = int(limit)
     params = parse(ListFilesParams, query)
     store = _store(request)
     owner = caller_of(request).owner

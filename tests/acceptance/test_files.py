@@ -149,6 +149,19 @@ def test_list_rejects_bad_query_parameters(raw: httpx.Client, query: str, param:
     assert error["param"] == param and message in str(error["message"])
 
 
+def test_list_takes_an_empty_after_as_none_and_trims_an_integer_limit(raw: httpx.Client) -> None:
+    made = [upload(raw, b"x", f"{i}.bin").json()["id"] for i in range(7)]
+    everything = raw.get("/v1/files").json()
+    assert [f["id"] for f in everything["data"]] == made[::-1]
+    assert raw.get("/v1/files?after=").json() == everything
+    page = raw.get("/v1/files?limit=%205").json()
+    assert [f["id"] for f in page["data"]] == made[:1:-1] and page["has_more"] is True
+    assert raw.get("/v1/files?limit=5%20&after=").json() == page
+    below = raw.get("/v1/files?limit=%200")
+    assert below.status_code == 400
+    assert error_of(below)["message"] == "0 is less than the minimum of 1 - 'limit'"
+
+
 def test_delete_then_every_route_is_404(sdk: openai.OpenAI, raw: httpx.Client) -> None:
     kept = sdk.files.create(file=("kept.jsonl", TRAINING), purpose="fine-tune")
     doomed = sdk.files.create(file=("doomed.jsonl", TRAINING), purpose="fine-tune")
