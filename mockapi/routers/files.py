@@ -147,10 +147,11 @@ async def download_file(request: Request, file_id: str) -> Response:
 
     async def produce(_: Answer) -> Reply:
         try:
-            content = await run_in_threadpool(store.content, owner, file_id)
+            stream = (await run_in_threadpool(store.open_content, owner, file_id))[1]
         except FileNotFound as exc:
             raise errors.file_not_found(file_id) from exc
-        return RawReply(content, "application/octet-stream")
+        with stream:
+            return RawReply(await run_in_threadpool(stream.read), "application/octet-stream")
 
     return await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)
 

@@ -567,5 +567,5 @@ def test_kill_during_uploads_leaves_only_complete_files(
     # Every upload answered before the kill was durable; nothing half-written is left behind.
     listed_ids = {item["id"] for item in listed}
     assert set(done.values()) <= listed_ids
-    names = sorted(p.name for p in (data_dir / "files").iterdir())
+    names = sorted(p.name for p in (data_dir / "files").glob("*/file-*"))
     assert names == sorted([f"{i}.content" for i in listed_ids] + [f"{i}.json" for i in listed_ids])
