@@ -7,17 +7,13 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from mockapi.files_store import StoredFile
+from mockapi.files_store import Position, StoredFile
 from mockapi.schemas.files import DeleteFileResponse, ListFilesParams, ListFilesResponse, OpenAIFile
 
 FINE_TUNE_KEYS = ("prompt", "completion")
 # A fine-tune example is a prompt and a completion of a few thousand tokens; a longer line is refused
 # rather than read whole, so a file that is one huge line cannot take its size in memory.
 MAX_LINE_BYTES = 4 * 1024 * 1024
-
-
-class UnknownCursor(LookupError):
-    """`after` names no file of the caller."""
 
 
 def file_object(stored: StoredFile) -> dict[str, Any]:
@@ -38,14 +34,13 @@ def deleted_object(stored: StoredFile) -> dict[str, Any]:
     return DeleteFileResponse(id=stored.id, deleted=True).model_dump()
 
 
-def list_page(files: Sequence[StoredFile], params: ListFilesParams) -> dict[str, Any]:
-    """Ordered by created_at then insertion; `after` is a position in the caller's whole list."""
-    ordered = sorted(files, key=lambda f: (f.created_at, f.sequence), reverse=params.order == "desc")
-    if params.after is not None:
-        position = next((i for i, f in enumerate(ordered) if f.id == params.after), None)
-        if position is None:
-            raise UnknownCursor(params.after)
-        ordered = ordered[position + 1 :]
+def list_page(files: Sequence[StoredFile], params: ListFilesParams, after: Position | None = None) -> dict[str, Any]:
+    """Ordered by created_at then insertion; the page starts past `after`, the position of the `after`
+    file in the caller's whole list (which holds even once that file is deleted)."""
+    descending = params.order == "desc"
+    ordered = sorted(files, key=lambda f: f.position, reverse=descending)
+    if after is not None:
+        ordered = [f for f in ordered if (f.position < after if descending else f.position > after)]
     selected = [f for f in ordered if params.purpose is None or f.purpose == params.purpose]
     page = selected[: params.limit]
     body = ListFilesResponse(data=[_file_model(f) for f in page], has_more=len(selected) > len(page))

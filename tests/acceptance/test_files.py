@@ -6,6 +6,7 @@ Files are scoped per caller, so each test on the shared server uses its own API 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import random
 import re
@@ -160,6 +161,41 @@ def test_list_takes_an_empty_after_as_none_and_trims_an_integer_limit(raw: httpx
     below = raw.get("/v1/files?limit=%200")
     assert below.status_code == 400
     assert error_of(below)["message"] == "0 is less than the minimum of 1 - 'limit'"
+
+
+def test_sdk_pages_on_past_a_cursor_deleted_while_it_pages(sdk: openai.OpenAI, raw: httpx.Client) -> None:
+    made = [sdk.files.create(file=(f"{i}.bin", b"x"), purpose="search").id for i in range(7)]
+    newest_first, seen = made[::-1], []
+    for index, listed in enumerate(sdk.files.list(limit=2)):
+        seen.append(listed.id)
+        if index in (1, 3):  # the last of a page: the SDK asks for the next page `after` it
+            sdk.files.delete(listed.id)
+    assert seen == newest_first
+    # Each way round, from the deleted file's place; a cursor that never was a file is still refused.
+    asc = raw.get("/v1/files", params={"after": newest_first[3], "order": "asc"}).json()["data"]
+    assert [f["id"] for f in asc] == [newest_first[2], newest_first[0]]
+    desc = raw.get("/v1/files", params={"after": newest_first[1]}).json()["data"]
+    assert [f["id"] for f in desc] == [newest_first[2], *newest_first[4:]]
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk.files.list(after="file-000000000000000000000000")
+    assert caught.value.body == {
+        "message": "No such File object: file-000000000000000000000000 (the 'after' cursor)",
+        "type": "invalid_request_error",
+        "param": "after",
+        "code": None,
+    }
+
+
+def test_a_cursor_of_another_callers_file_is_refused_like_an_unknown_one(server: ServerProcess, key: str) -> None:
+    with raw_client(server, key) as owner, raw_client(server, key + "-other") as stranger:
+        live = upload(owner, b"live").json()["id"]
+        deleted = upload(owner, b"gone").json()["id"]
+        owner.delete(f"/v1/files/{deleted}")
+        upload(stranger, b"theirs")
+        for cursor in (live, deleted):
+            response = stranger.get("/v1/files", params={"after": cursor})
+            assert response.status_code == 400
+            assert error_of(response)["message"] == f"No such File object: {cursor} (the 'after' cursor)"
 
 
 def test_delete_then_every_route_is_404(sdk: openai.OpenAI, raw: httpx.Client) -> None:
@@ -459,6 +495,57 @@ async def test_concurrent_uploads_and_deletes_lose_nothing(server: ServerProcess
         assert sorted(listed) == expected
         contents = await asyncio.gather(*(client.get(f"/v1/files/{ids[name]}/content") for name in expected))
         assert [r.content for r in contents] == [payloads[name] for name in expected]
+
+
+def _rss_bytes(process: ServerProcess) -> int:
+    assert process.process is not None
+    status = Path(f"/proc/{process.process.pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024  # type: ignore[union-attr]
+
+
+def test_concurrent_downloads_stream_the_file_instead_of_holding_it(
+    start_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    size = 40 * 1024 * 1024
+    content = random.Random(40).randbytes(size)
+    process = start_server("--data-dir", str(tmp_path / "data"))
+    with raw_client(process, "sk-big") as client:
+        file_id = upload(client, content, "big.bin").json()["id"]
+        assert client.get(f"/v1/files/{file_id}/content").content == content
+    before = _rss_bytes(process)
+    with contextlib.ExitStack() as stack:
+        # Four downloads at once, each read only a little way: the server holds what it has not sent yet.
+        clients = [stack.enter_context(raw_client(process, "sk-big")) for _ in range(4)]
+        downloads = [stack.enter_context(c.stream("GET", f"/v1/files/{file_id}/content")) for c in clients]
+        pieces = [download.iter_bytes(65536) for download in downloads]
+        heads = [next(piece) for piece in pieces]
+        threading.Event().wait(1)
+        grown = _rss_bytes(process) - before
+        for download, head, piece in zip(downloads, heads, pieces, strict=True):
+            assert download.status_code == 200
+            assert download.headers["content-length"] == str(size)
+            assert download.headers["content-type"] == "application/octet-stream"
+            assert head + b"".join(piece) == content
+    # Held whole, four downloads would take four times 40 MB.
+    assert grown < 40 * 1024 * 1024, f"server memory grew by {grown} bytes"
+
+
+def test_a_disconnect_rule_cuts_a_download_short(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(
+        "- match: {endpoint: files, method: GET, headers: {x-cut: 'yes'}}\n  respond: {disconnect_after_chunks: 0}\n"
+    )
+    process = start_server("--fixtures", str(tmp_path), "--data-dir", str(tmp_path / "data"))
+    with raw_client(process, "sk-cut") as client:
+        file_id = upload(client, ALL_BYTES * 1000).json()["id"]
+        received = b""
+        with (
+            pytest.raises(httpx.RemoteProtocolError),
+            client.stream("GET", f"/v1/files/{file_id}/content", headers={"x-cut": "yes"}) as cut,
+        ):
+            for piece in cut.iter_raw():
+                received += piece
+        assert received == (ALL_BYTES * 1000)[:128_000]  # the first half, then a closed connection
+        assert client.get(f"/v1/files/{file_id}/content").content == ALL_BYTES * 1000
 
 
 def test_fault_rules_apply_to_uploads(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from mockapi.files_store import StoredFile
-from mockapi.generators.files import MAX_LINE_BYTES, UnknownCursor, file_object, fine_tune_problem, list_page
+from mockapi.generators.files import MAX_LINE_BYTES, file_object, fine_tune_problem, list_page
 from mockapi.schemas.files import ListFilesParams
 
 FILES = [
@@ -42,16 +42,27 @@ def test_list_is_newest_first_with_ties_in_insertion_order() -> None:
     assert ids(list_page(FILES, ListFilesParams(order="asc"))) == ["file-0", "file-2", "file-3", "file-1", "file-4"]
 
 
+def page_after(file_id: str, **params: object) -> dict[str, object]:
+    position = next(f.position for f in FILES if f.id == file_id)
+    return list_page(FILES, ListFilesParams(after=file_id, **params), position)
+
+
 def test_limit_after_and_purpose_page_through_everything() -> None:
     first = list_page(FILES, ListFilesParams(limit=2))
     assert ids(first) == ["file-4", "file-1"] and first["has_more"] is True
-    rest = list_page(FILES, ListFilesParams(limit=2, after="file-1"))
+    rest = page_after("file-1", limit=2)
     assert ids(rest) == ["file-3", "file-2"] and rest["has_more"] is True
-    last = list_page(FILES, ListFilesParams(limit=2, after="file-2"))
+    last = page_after("file-2", limit=2)
     assert ids(last) == ["file-0"] and last["has_more"] is False
-    assert ids(list_page(FILES, ListFilesParams(purpose="search", after="file-4"))) == ["file-1", "file-3"]
-    with pytest.raises(UnknownCursor):
-        list_page(FILES, ListFilesParams(after="file-9"))
+    assert ids(page_after("file-4", purpose="search")) == ["file-1", "file-3"]
+    assert ids(page_after("file-3", order="asc")) == ["file-1", "file-4"]
+
+
+def test_a_page_after_a_deleted_file_resumes_where_it_was() -> None:
+    remaining = [f for f in FILES if f.id != "file-3"]
+    page = list_page(remaining, ListFilesParams(limit=2), FILES[3].position)
+    assert ids(page) == ["file-2", "file-0"] and page["has_more"] is False
+    assert ids(list_page(remaining, ListFilesParams(order="asc"), FILES[3].position)) == ["file-1", "file-4"]
 
 
 @pytest.mark.parametrize(
