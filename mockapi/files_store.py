@@ -550,7 +550,9 @@ def _counter_ids() -> Callable[[], str]:
 
 
 def open_file_store(settings: Settings, new_id: Callable[[], str]) -> FileStore:
+    """In memory, unless files must outlive the process (--data-dir) or be shared by its workers."""
     limits = Limits(settings.max_file_bytes, settings.org_storage_bytes, settings.total_storage_bytes)
-    if settings.data_dir is None:
+    root = settings.data_dir or settings.shared_store_dir
+    if root is None:
         return MemoryFileStore(limits, new_id)
-    return DirectoryFileStore(settings.data_dir / "files", limits, new_id)
+    return DirectoryFileStore(root / "files", limits, new_id)

@@ -656,3 +656,62 @@ def test_kill_during_uploads_leaves_only_complete_files(
     assert set(done.values()) <= listed_ids
     names = sorted(p.name for p in (data_dir / "files").glob("*/file-*"))
     assert names == sorted([f"{i}.content" for i in listed_ids] + [f"{i}.json" for i in listed_ids])
+
+
+# Worker processes (--workers 2): one store in a directory they share, so every worker sees every file.
+
+
+def workers_client(process: ServerProcess, key: str) -> httpx.Client:
+    """A new connection per request, so that the requests are spread over the workers."""
+    client = raw_client(process, key)
+    client.headers["Connection"] = "close"
+    return client
+
+
+@pytest.mark.parametrize("with_data_dir", [False, True], ids=["shared-temp-dir", "data-dir"])
+def test_workers_share_uploads_listing_and_deletes(
+    start_server: Callable[..., ServerProcess], tmp_path: Path, with_data_dir: bool
+) -> None:
+    data_dir = tmp_path / "data"
+    process = start_server("--workers", "2", *(["--data-dir", str(data_dir)] if with_data_dir else []))
+    payloads = {f"w{i:02}.bin": random.Random(i).randbytes(4000 + 997 * i) for i in range(20)}
+    with workers_client(process, "sk-workers") as client:
+        created = {name: upload(client, data, name).json() for name, data in payloads.items()}
+        assert len({f["id"] for f in created.values()}) == 20
+        for name, data in payloads.items():
+            file_id = created[name]["id"]
+            assert client.get(f"/v1/files/{file_id}").json() == created[name]
+            assert client.get(f"/v1/files/{file_id}/content").content == data
+        newest_first = [created[name] for name in reversed(payloads)]
+        for _ in range(6):
+            assert client.get("/v1/files").json() == {"object": "list", "data": newest_first, "has_more": False}
+        # The SDK pages through them, each page from whichever worker answers.
+        sdk = sdk_client(process, "sk-workers", default_headers={"Connection": "close"})
+        assert [f.id for f in sdk.files.list(limit=3)] == [f["id"] for f in newest_first]
+
+        doomed = list(payloads)[::2]
+        for name in doomed:
+            assert client.delete(f"/v1/files/{created[name]['id']}").json()["deleted"] is True
+        for name in doomed:
+            for _ in range(2):
+                assert_not_found(client, created[name]["id"])
+        kept = [f for f in newest_first if f["filename"] not in doomed]
+        for _ in range(4):
+            assert client.get("/v1/files").json()["data"] == kept
+    if with_data_dir:
+        assert len(list((data_dir / "files").glob("*/file-*.content"))) == 10
+
+
+def test_workers_without_a_data_dir_share_a_temporary_one_removed_at_exit(
+    start_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = start_server("--workers", "2", env={"TMPDIR": str(temp)})
+    with workers_client(process, "sk-temp") as client:
+        file_id = upload(client, b"shared").json()["id"]
+        (shared,) = temp.glob("mockapi-workers-*")
+        assert sorted(p.name for p in shared.glob("files/*/file-*")) == [f"{file_id}.content", f"{file_id}.json"]
+        assert shared.stat().st_mode & 0o077 == 0  # private to the user running the server
+    assert process.stop() == 0
+    assert list(temp.glob("mockapi-workers-*")) == []
