@@ -96,6 +96,11 @@ class Seeding:
         return time.monotonic()
 
     @staticmethod
+    def wall_clock() -> float:
+        """Unix seconds, for deadlines that several processes must agree on (shared stores' file times)."""
+        return time.time()
+
+    @staticmethod
     def answer_id(prefix: str, rng: random.Random, length: int = 29) -> str:
         """An id for a generated answer, derived from that answer's generator."""
         return prefix + "".join(rng.choices(ALPHANUMERIC, k=length))

@@ -5,7 +5,10 @@ This is the only module that reads the environment.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -54,6 +57,9 @@ class Settings(BaseModel):
     image_cache_bytes: int = Field(256 * 1024 * 1024, ge=1)
     # Files: None keeps them in memory; a directory keeps them across restarts.
     data_dir: Path | None = None
+    # Set for worker processes (not a flag) when there is no data_dir: the temporary directory where all of
+    # them keep files and served images, so that each sees what another stored (see export_for_workers).
+    shared_dir: Path | None = None
     # The reference: "the size of all the files uploaded by one organization can be up to 1 GB".
     org_storage_bytes: int = Field(1_000_000_000, ge=1)
     # Largest single file; uploads up to this size pass the body limit above.
@@ -73,6 +79,11 @@ class Settings(BaseModel):
     def fixture_dirs(self) -> tuple[Path, ...]:
         """Built-in fixtures first, then the user's directories in the order given."""
         return (builtin_fixtures_dir(), *self.fixtures)
+
+    @property
+    def shared_store_dir(self) -> Path | None:
+        """With several worker processes, where the stores every worker must see live; else None."""
+        return (self.data_dir or self.shared_dir) if self.workers > 1 else None
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -127,8 +138,15 @@ def _parse_env(raw: str, annotation: Any) -> Any:
 SERIALIZED_ENV = ENV_PREFIX + "SETTINGS_JSON"
 
 
-def export_for_workers(settings: Settings) -> None:
+def export_for_workers(settings: Settings) -> Settings:
+    """Hand the settings to the worker processes about to start. Without a data directory they get a
+    private temporary one, made here in the parent and removed when it exits, to share their stores in."""
+    if settings.workers > 1 and settings.data_dir is None and settings.shared_dir is None:
+        shared = Path(tempfile.mkdtemp(prefix="mockapi-workers-"))
+        atexit.register(shutil.rmtree, shared, ignore_errors=True)
+        settings = settings.model_copy(update={"shared_dir": shared})
     os.environ[SERIALIZED_ENV] = settings.model_dump_json()
+    return settings
 
 
 def settings_for_worker() -> Settings:

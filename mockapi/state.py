@@ -8,7 +8,7 @@ from functools import cached_property
 from mockapi.catalogue import Catalogue
 from mockapi.files_store import FileStore, open_file_store
 from mockapi.fixtures import RuleBook, load_rules
-from mockapi.image_store import ImageStore
+from mockapi.image_store import ImageStore, open_image_store
 from mockapi.journal import Journal
 from mockapi.ratelimit import Limits, RateLimiter
 from mockapi.seeding import Seeding
@@ -27,8 +27,9 @@ class AppState:
     files: FileStore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.images = ImageStore.from_settings(self.settings)
-        # In memory, or in settings.data_dir; file ids come from the seeded sequence.
+        # In memory, or on disk when they must outlive the process or be shared by its workers.
+        self.images = open_image_store(self.settings)
+        # File ids come from the seeded sequence.
         self.files = open_file_store(self.settings, lambda: self.seeding.next_id("file-", 24))
 
     @classmethod

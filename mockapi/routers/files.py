@@ -7,18 +7,19 @@ Disk work runs in worker threads; every route goes through the pipeline so rules
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from typing import Any, BinaryIO
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from mockapi import errors
 from mockapi.edge import API_PREFIX
 from mockapi.files_store import CHUNK_BYTES, FileNotFound, FileStore, FileTooLarge, StorageFull
-from mockapi.generators.files import UnknownCursor, deleted_object, file_object, fine_tune_problem, list_page
+from mockapi.generators.files import deleted_object, file_object, fine_tune_problem, list_page
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, caller_of, exchange_of, parse, run, state_of
 from mockapi.routing import DirectRoute
@@ -27,6 +28,7 @@ from mockapi.schemas.files import CreateFileRequest, ListFilesParams
 router = APIRouter(prefix=API_PREFIX, tags=["files"], route_class=DirectRoute)
 
 ENDPOINT = "files"
+OCTET_STREAM = "application/octet-stream"
 # The non-file field (purpose) is tiny; a large one is a malformed request, not something to buffer.
 MAX_FIELD_BYTES = 64 * 1024
 
@@ -113,20 +115,26 @@ def _inspect(source: BinaryIO, purpose: str) -> tuple[str, str | None]:
 @router.get("/files")
 async def list_files(request: Request) -> Response:
     query: dict[str, Any] = dict(request.query_params)
-    limit = query.get("limit", "")
-    if limit.lstrip("-").isdigit():  # so that an error quotes 0, not '0'
-        query["limit"] = int(limit)
     params = parse(ListFilesParams, query)
     store = _store(request)
     owner = caller_of(request).owner
 
-    def produce(_: Answer) -> Reply:
-        try:
-            return JSONReply(list_page(store.files_of(owner), params))
-        except UnknownCursor as exc:
-            raise errors.invalid_param(f"No such File object: {params.after} (the 'after' cursor)", "after") from exc
+    async def produce(_: Answer) -> Reply:
+        return JSONReply(await run_in_threadpool(_page, store, owner, params))
 
     return await run(request, _exchange(request, query), produce)
+
+
+def _page(store: FileStore, owner: str, params: ListFilesParams) -> dict[str, Any]:
+    try:
+        # The cursor's place, even if its file was deleted while the client paged: the SDK pages on with
+        # the last id it saw. A cursor never seen (or deleted too long ago to be remembered) has no place:
+        # refused, as the real API refuses an unknown id, rather than answering an empty last page that
+        # would silently end the client's listing.
+        after = store.position(owner, params.after) if params.after is not None else None
+    except FileNotFound as exc:
+        raise errors.invalid_param(f"No such File object: {params.after} (the 'after' cursor)", "after") from exc
+    return list_page(store.files_of(owner), params, after)
 
 
 @router.get("/files/{file_id}")
@@ -134,9 +142,9 @@ async def retrieve_file(request: Request, file_id: str) -> Response:
     store = _store(request)
     owner = caller_of(request).owner
 
-    def produce(_: Answer) -> Reply:
+    async def produce(_: Answer) -> Reply:
         try:
-            return JSONReply(file_object(store.get(owner, file_id)))
+            return JSONReply(file_object(await run_in_threadpool(store.get, owner, file_id)))
         except FileNotFound as exc:
             raise errors.file_not_found(file_id) from exc
 
@@ -145,18 +153,46 @@ async def retrieve_file(request: Request, file_id: str) -> Response:
 
 @router.get("/files/{file_id}/content")
 async def download_file(request: Request, file_id: str) -> Response:
-    """The exact bytes uploaded, whatever the Accept header asks for (the SDK sends application/binary)."""
+    """The exact bytes uploaded, whatever the Accept header asks for (the SDK sends application/binary),
+    streamed in chunks: a download holds one chunk in memory, not the file."""
     store = _store(request)
     owner = caller_of(request).owner
+    opened: list[BinaryIO] = []
 
-    async def produce(_: Answer) -> Reply:
+    async def produce(answer: Answer) -> Reply:
         try:
-            content = await run_in_threadpool(store.content, owner, file_id)
+            stored, stream = await run_in_threadpool(store.open_content, owner, file_id)
         except FileNotFound as exc:
             raise errors.file_not_found(file_id) from exc
-        return RawReply(content, "application/octet-stream")
+        if answer.respond is not None and answer.respond.disconnect_after_chunks is not None:
+            with stream:  # a rule cuts this download short: the pipeline cuts bytes it is given
+                return RawReply(await run_in_threadpool(stream.read), OCTET_STREAM)
+        opened.append(stream)
+        # The pipeline answers with headers and an empty body; the body is streamed in below.
+        return RawReply(b"", OCTET_STREAM, headers={"content-length": str(stored.bytes)})
 
-    return await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)
+    try:
+        response = await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)
+    except BaseException:
+        for stream in opened:
+            stream.close()
+        raise
+    return _streamed(response, opened[0]) if opened else response
+
+
+def _streamed(answered: Response, stream: BinaryIO) -> Response:
+    """The pipeline's answer (status and headers, content-length included) with `stream` as its body."""
+    response = StreamingResponse(_chunks(stream), answered.status_code)
+    response.raw_headers = answered.raw_headers
+    return response
+
+
+async def _chunks(stream: BinaryIO) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await run_in_threadpool(stream.read, CHUNK_BYTES):
+            yield chunk
+    finally:
+        stream.close()  # also when the client goes away mid-download
 
 
 @router.delete("/files/{file_id}")

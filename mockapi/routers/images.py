@@ -107,7 +107,8 @@ async def create_image_variation(request: Request) -> Response:
 @router.head("/images/files/{name}", name="image_file_head")
 async def image_file(request: Request, name: str) -> Response:
     image_id, _, extension = name.rpartition(".")
-    data = state_of(request).images.get(image_id) if extension == "png" else None
+    # In a worker thread: the store may be a directory that several processes share.
+    data = await asyncio.to_thread(state_of(request).images.get, image_id) if extension == "png" else None
     if data is None:
         raise errors.OpenAIError(404, f"The image '{name}' does not exist or its link has expired.")
     return Response(data, media_type="image/png")
@@ -138,9 +139,11 @@ async def _form_fields(request: Request, model: type[BaseModel], file_fields: Co
 
 def _producer(request: Request, body: ImageOptions, render: Render) -> Produce:
     async def produce(answer: Answer) -> JSONReply:
-        # Painting and encoding are CPU work: off the event loop, so other requests keep flowing.
-        pngs = await asyncio.to_thread(lambda: [generate.encode_png(render(answer, index)) for index in range(body.n)])
-        return JSONReply({"created": answer.now(), "data": [_item(request, body, png) for png in pngs]})
+        # Painting, encoding and storing are CPU and disk work: off the event loop, so other requests flow.
+        items = await asyncio.to_thread(
+            lambda: [_item(request, body, generate.encode_png(render(answer, index))) for index in range(body.n)]
+        )
+        return JSONReply({"created": answer.now(), "data": items})
 
     return produce
 

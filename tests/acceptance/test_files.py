@@ -6,6 +6,7 @@ Files are scoped per caller, so each test on the shared server uses its own API 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import random
 import re
@@ -149,6 +150,54 @@ def test_list_rejects_bad_query_parameters(raw: httpx.Client, query: str, param:
     assert error["param"] == param and message in str(error["message"])
 
 
+def test_list_takes_an_empty_after_as_none_and_trims_an_integer_limit(raw: httpx.Client) -> None:
+    made = [upload(raw, b"x", f"{i}.bin").json()["id"] for i in range(7)]
+    everything = raw.get("/v1/files").json()
+    assert [f["id"] for f in everything["data"]] == made[::-1]
+    assert raw.get("/v1/files?after=").json() == everything
+    page = raw.get("/v1/files?limit=%205").json()
+    assert [f["id"] for f in page["data"]] == made[:1:-1] and page["has_more"] is True
+    assert raw.get("/v1/files?limit=5%20&after=").json() == page
+    below = raw.get("/v1/files?limit=%200")
+    assert below.status_code == 400
+    assert error_of(below)["message"] == "0 is less than the minimum of 1 - 'limit'"
+
+
+def test_sdk_pages_on_past_a_cursor_deleted_while_it_pages(sdk: openai.OpenAI, raw: httpx.Client) -> None:
+    made = [sdk.files.create(file=(f"{i}.bin", b"x"), purpose="search").id for i in range(7)]
+    newest_first, seen = made[::-1], []
+    for index, listed in enumerate(sdk.files.list(limit=2)):
+        seen.append(listed.id)
+        if index in (1, 3):  # the last of a page: the SDK asks for the next page `after` it
+            sdk.files.delete(listed.id)
+    assert seen == newest_first
+    # Each way round, from the deleted file's place; a cursor that never was a file is still refused.
+    asc = raw.get("/v1/files", params={"after": newest_first[3], "order": "asc"}).json()["data"]
+    assert [f["id"] for f in asc] == [newest_first[2], newest_first[0]]
+    desc = raw.get("/v1/files", params={"after": newest_first[1]}).json()["data"]
+    assert [f["id"] for f in desc] == [newest_first[2], *newest_first[4:]]
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk.files.list(after="file-000000000000000000000000")
+    assert caught.value.body == {
+        "message": "No such File object: file-000000000000000000000000 (the 'after' cursor)",
+        "type": "invalid_request_error",
+        "param": "after",
+        "code": None,
+    }
+
+
+def test_a_cursor_of_another_callers_file_is_refused_like_an_unknown_one(server: ServerProcess, key: str) -> None:
+    with raw_client(server, key) as owner, raw_client(server, key + "-other") as stranger:
+        live = upload(owner, b"live").json()["id"]
+        deleted = upload(owner, b"gone").json()["id"]
+        owner.delete(f"/v1/files/{deleted}")
+        upload(stranger, b"theirs")
+        for cursor in (live, deleted):
+            response = stranger.get("/v1/files", params={"after": cursor})
+            assert response.status_code == 400
+            assert error_of(response)["message"] == f"No such File object: {cursor} (the 'after' cursor)"
+
+
 def test_delete_then_every_route_is_404(sdk: openai.OpenAI, raw: httpx.Client) -> None:
     kept = sdk.files.create(file=("kept.jsonl", TRAINING), purpose="fine-tune")
     doomed = sdk.files.create(file=("doomed.jsonl", TRAINING), purpose="fine-tune")
@@ -188,10 +237,16 @@ def test_bodies_match_the_spec(raw: httpx.Client) -> None:
             "Expected file to have JSONL format with prompt/completion keys. Missing `completion` key on line 3.",
         ),
         (
-            b'{"prompt": "a", "completion": "b"}\n\n{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion"\n',
+            b'{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion"\n',
             "Expected file to have JSONL format, where every line is a valid JSON dictionary. "
-            'Line 4 is not a dictionary (HINT: line starts with: "{"p...").',
+            'Line 3 is not a dictionary (HINT: line starts with: "{"p...").',
         ),
+        (
+            TRAINING[:49] + b"\n \t\n" + TRAINING[49:],
+            "Expected file to have JSONL format, where every line is a valid JSON dictionary. "
+            "Line 2 is empty (only the end of the file may have blank lines).",
+        ),
+        (b"\n" + TRAINING, "Line 1 is empty"),
         (b'"just a string"\n', 'Line 1 is not a dictionary (HINT: line starts with: ""ju...")'),
         (TRAINING + b'{"prompt": ["a"], "completion": "b"}', "The `prompt` value on line 3 is not a string."),
         (b"\n\n", "The file has no examples."),
@@ -204,6 +259,30 @@ def test_fine_tune_files_must_be_prompt_completion_jsonl(raw: httpx.Client, cont
     assert message in str(error["message"])
     assert error["type"] == "invalid_request_error"
     assert raw.get("/v1/files").json()["data"] == []
+
+
+def test_fine_tune_files_may_end_with_blank_lines(raw: httpx.Client) -> None:
+    content = TRAINING + b"\n\n  \r\n"
+    response = upload(raw, content, "train.jsonl", "fine-tune")
+    assert response.status_code == 200, response.text
+    assert raw.get(f"/v1/files/{response.json()['id']}/content").content == content
+
+
+def test_a_fine_tune_line_over_the_limit_is_refused(sdk: openai.OpenAI) -> None:
+    """A file that is one huge (valid) line is refused, not read whole into memory."""
+    huge = b'{"prompt": "' + b"p" * (5 * 1024 * 1024) + b'", "completion": " done"}\n'
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk.files.create(file=("huge.jsonl", TRAINING + huge + TRAINING), purpose="fine-tune")
+    assert caught.value.body == {
+        "message": "Expected file to have JSONL format, where every line is a valid JSON dictionary. "
+        "Line 3 is longer than the maximum of 4194304 bytes.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+    assert sdk.files.list().data == []
+    # The same bytes as another purpose are just a file.
+    assert sdk.files.create(file=("huge.jsonl", huge), purpose="search").bytes == len(huge)
 
 
 def test_fine_tune_error_through_sdk_names_the_line(sdk: openai.OpenAI) -> None:
@@ -418,6 +497,57 @@ async def test_concurrent_uploads_and_deletes_lose_nothing(server: ServerProcess
         assert [r.content for r in contents] == [payloads[name] for name in expected]
 
 
+def _rss_bytes(process: ServerProcess) -> int:
+    assert process.process is not None
+    status = Path(f"/proc/{process.process.pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024  # type: ignore[union-attr]
+
+
+def test_concurrent_downloads_stream_the_file_instead_of_holding_it(
+    start_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    size = 40 * 1024 * 1024
+    content = random.Random(40).randbytes(size)
+    process = start_server("--data-dir", str(tmp_path / "data"))
+    with raw_client(process, "sk-big") as client:
+        file_id = upload(client, content, "big.bin").json()["id"]
+        assert client.get(f"/v1/files/{file_id}/content").content == content
+    before = _rss_bytes(process)
+    with contextlib.ExitStack() as stack:
+        # Four downloads at once, each read only a little way: the server holds what it has not sent yet.
+        clients = [stack.enter_context(raw_client(process, "sk-big")) for _ in range(4)]
+        downloads = [stack.enter_context(c.stream("GET", f"/v1/files/{file_id}/content")) for c in clients]
+        pieces = [download.iter_bytes(65536) for download in downloads]
+        heads = [next(piece) for piece in pieces]
+        threading.Event().wait(1)
+        grown = _rss_bytes(process) - before
+        for download, head, piece in zip(downloads, heads, pieces, strict=True):
+            assert download.status_code == 200
+            assert download.headers["content-length"] == str(size)
+            assert download.headers["content-type"] == "application/octet-stream"
+            assert head + b"".join(piece) == content
+    # Held whole, four downloads would take four times 40 MB.
+    assert grown < 40 * 1024 * 1024, f"server memory grew by {grown} bytes"
+
+
+def test_a_disconnect_rule_cuts_a_download_short(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(
+        "- match: {endpoint: files, method: GET, headers: {x-cut: 'yes'}}\n  respond: {disconnect_after_chunks: 0}\n"
+    )
+    process = start_server("--fixtures", str(tmp_path), "--data-dir", str(tmp_path / "data"))
+    with raw_client(process, "sk-cut") as client:
+        file_id = upload(client, ALL_BYTES * 1000).json()["id"]
+        received = b""
+        with (
+            pytest.raises(httpx.RemoteProtocolError),
+            client.stream("GET", f"/v1/files/{file_id}/content", headers={"x-cut": "yes"}) as cut,
+        ):
+            for piece in cut.iter_raw():
+                received += piece
+        assert received == (ALL_BYTES * 1000)[:128_000]  # the first half, then a closed connection
+        assert client.get(f"/v1/files/{file_id}/content").content == ALL_BYTES * 1000
+
+
 def test_fault_rules_apply_to_uploads(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
     (tmp_path / "files.yaml").write_text(
         "- match: {endpoint: files, method: POST, contains: flaky}\n  respond: {error: server_error}\n"
@@ -524,5 +654,64 @@ def test_kill_during_uploads_leaves_only_complete_files(
     # Every upload answered before the kill was durable; nothing half-written is left behind.
     listed_ids = {item["id"] for item in listed}
     assert set(done.values()) <= listed_ids
-    names = sorted(p.name for p in (data_dir / "files").iterdir())
+    names = sorted(p.name for p in (data_dir / "files").glob("*/file-*"))
     assert names == sorted([f"{i}.content" for i in listed_ids] + [f"{i}.json" for i in listed_ids])
+
+
+# Worker processes (--workers 2): one store in a directory they share, so every worker sees every file.
+
+
+def workers_client(process: ServerProcess, key: str) -> httpx.Client:
+    """A new connection per request, so that the requests are spread over the workers."""
+    client = raw_client(process, key)
+    client.headers["Connection"] = "close"
+    return client
+
+
+@pytest.mark.parametrize("with_data_dir", [False, True], ids=["shared-temp-dir", "data-dir"])
+def test_workers_share_uploads_listing_and_deletes(
+    start_server: Callable[..., ServerProcess], tmp_path: Path, with_data_dir: bool
+) -> None:
+    data_dir = tmp_path / "data"
+    process = start_server("--workers", "2", *(["--data-dir", str(data_dir)] if with_data_dir else []))
+    payloads = {f"w{i:02}.bin": random.Random(i).randbytes(4000 + 997 * i) for i in range(20)}
+    with workers_client(process, "sk-workers") as client:
+        created = {name: upload(client, data, name).json() for name, data in payloads.items()}
+        assert len({f["id"] for f in created.values()}) == 20
+        for name, data in payloads.items():
+            file_id = created[name]["id"]
+            assert client.get(f"/v1/files/{file_id}").json() == created[name]
+            assert client.get(f"/v1/files/{file_id}/content").content == data
+        newest_first = [created[name] for name in reversed(payloads)]
+        for _ in range(6):
+            assert client.get("/v1/files").json() == {"object": "list", "data": newest_first, "has_more": False}
+        # The SDK pages through them, each page from whichever worker answers.
+        sdk = sdk_client(process, "sk-workers", default_headers={"Connection": "close"})
+        assert [f.id for f in sdk.files.list(limit=3)] == [f["id"] for f in newest_first]
+
+        doomed = list(payloads)[::2]
+        for name in doomed:
+            assert client.delete(f"/v1/files/{created[name]['id']}").json()["deleted"] is True
+        for name in doomed:
+            for _ in range(2):
+                assert_not_found(client, created[name]["id"])
+        kept = [f for f in newest_first if f["filename"] not in doomed]
+        for _ in range(4):
+            assert client.get("/v1/files").json()["data"] == kept
+    if with_data_dir:
+        assert len(list((data_dir / "files").glob("*/file-*.content"))) == 10
+
+
+def test_workers_without_a_data_dir_share_a_temporary_one_removed_at_exit(
+    start_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = start_server("--workers", "2", env={"TMPDIR": str(temp)})
+    with workers_client(process, "sk-temp") as client:
+        file_id = upload(client, b"shared").json()["id"]
+        (shared,) = temp.glob("mockapi-workers-*")
+        assert sorted(p.name for p in shared.glob("files/*/file-*")) == [f"{file_id}.content", f"{file_id}.json"]
+        assert shared.stat().st_mode & 0o077 == 0  # private to the user running the server
+    assert process.stop() == 0
+    assert list(temp.glob("mockapi-workers-*")) == []

@@ -672,6 +672,34 @@ def test_ttl_flag_reaches_the_server(start_server: Callable[..., ServerProcess])
         assert [httpx.get(url).status_code for url in urls] == [404, 404, 404]
 
 
+@pytest.mark.parametrize("with_data_dir", [False, True], ids=["shared-temp-dir", "data-dir"])
+def test_workers_serve_every_url_any_of_them_made(
+    start_server: Callable[..., ServerProcess], tmp_path: Path, with_data_dir: bool
+) -> None:
+    data_dir = ["--data-dir", str(tmp_path / "data")] if with_data_dir else []
+    process = start_server("--workers", "2", "--image-cache-size", "12", *data_dir)
+    headers = {"Authorization": f"Bearer {API_KEY}", "Connection": "close"}  # spread over the workers
+    with httpx.Client(base_url=process.url, headers=headers, timeout=30) as http:
+
+        def generate(number: int) -> tuple[str, bytes]:
+            request = {"prompt": f"picture {number}", "size": "256x256"}
+            url = http.post("/v1/images/generations", json=request).json()["data"][0]["url"]
+            b64 = http.post("/v1/images/generations", json={**request, "response_format": "b64_json"}).json()
+            return url, base64.b64decode(b64["data"][0]["b64_json"])
+
+        made = dict(generate(number) for number in range(10))
+        for url, png in made.items():
+            for _ in range(3):
+                assert _fetch(url) == png
+        # The cache's bounds hold for the workers together: the oldest go first, whoever made them.
+        more = dict(generate(number) for number in range(10, 14))
+    urls = list(made)
+    assert [httpx.get(url).status_code for url in urls] == [404, 404] + [200] * 8
+    assert all(_fetch(url) == png for url, png in more.items())
+    if with_data_dir:
+        assert len(list((tmp_path / "data" / "images").glob("img-*.png"))) == 12
+
+
 async def test_fixture_rules_see_the_prompt_and_filename(tmp_path: Path) -> None:
     rules = [
         {"match": {"endpoint": "images.generations", "contains": "otter"}, "respond": {"content": "By a rule"}},

@@ -1,18 +1,22 @@
-"""Both file stores behind the one interface: scoping, limits, concurrency, and crash recovery on disk."""
+"""Both file stores behind the one interface: scoping, limits, concurrency, and crash recovery on disk;
+the directory store also as several processes share it."""
 
 from __future__ import annotations
 
 import io
 import itertools
+import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 import pytest
 
+from mockapi import files_store
 from mockapi.files_store import (
     DirectoryFileStore,
     FileNotFound,
@@ -40,6 +44,20 @@ def add(store: FileStore, owner: str, data: bytes, filename: str = "f.bin", crea
     return store.add(owner, filename, "answers", created_at, io.BytesIO(data), len(data)).id
 
 
+def content(store: FileStore, owner: str, file_id: str) -> bytes:
+    stored, stream = store.open_content(owner, file_id)
+    with stream:
+        data = stream.read()
+    assert len(data) == stored.bytes
+    return data
+
+
+def owner_folder(root: Path, file_id: str) -> Path:
+    """The folder the directory store keeps an owner's files in, found by one of them."""
+    (meta,) = root.glob(f"*/{file_id}.json")
+    return meta.parent
+
+
 def test_round_trip_keeps_every_byte_and_the_metadata(make_store: StoreFactory) -> None:
     store = make_store()
     data = bytes(range(256)) * 9 + b"\r\n\x00tail"
@@ -51,7 +69,7 @@ def test_round_trip_keeps_every_byte_and_the_metadata(make_store: StoreFactory) 
         len(data),
         1234,
     )
-    assert store.content("org-a", file_id) == data
+    assert content(store, "org-a", file_id) == data
     assert [f.id for f in store.files_of("org-a")] == [file_id]
     assert store.used_bytes("org-a") == len(data)
 
@@ -60,10 +78,10 @@ def test_another_owner_sees_nothing_and_cannot_delete(make_store: StoreFactory) 
     store = make_store()
     file_id = add(store, "org-a", b"secret")
     assert store.files_of("org-b") == []
-    for attempt in (store.get, store.content, store.delete):
+    for attempt in (store.get, store.open_content, store.delete, store.position):
         with pytest.raises(FileNotFound):
             attempt("org-b", file_id)
-    assert store.content("org-a", file_id) == b"secret"
+    assert content(store, "org-a", file_id) == b"secret"
 
 
 def test_delete_frees_the_quota_and_forgets_the_file(make_store: StoreFactory) -> None:
@@ -71,7 +89,7 @@ def test_delete_frees_the_quota_and_forgets_the_file(make_store: StoreFactory) -
     file_id = add(store, "org-a", b"12345")
     assert store.delete("org-a", file_id).id == file_id
     assert store.used_bytes("org-a") == 0
-    for attempt in (store.get, store.content, store.delete):
+    for attempt in (store.get, store.open_content, store.delete):
         with pytest.raises(FileNotFound):
             attempt("org-a", file_id)
 
@@ -124,7 +142,7 @@ def test_parallel_adds_and_deletes_lose_and_corrupt_nothing(make_store: StoreFac
     assert sorted(f.filename for f in files) == sorted(payloads)
     assert len({f.id for f in files}) == 40
     for stored in files:
-        assert store.content("org-a", stored.id) == payloads[stored.filename]
+        assert content(store, "org-a", stored.id) == payloads[stored.filename]
     assert store.used_bytes("org-a") == sum(map(len, payloads.values()))
 
 
@@ -158,16 +176,16 @@ def test_directory_store_reopens_with_the_same_files_in_order(tmp_path: Path) ->
     store.delete("org-a", gone)
     reopened = DirectoryFileStore(root)
     assert [(f.id, f.filename) for f in reopened.files_of("org-a")] == [(first, "1.txt"), (second, "2.txt")]
-    assert reopened.content("org-a", second) == b"two"
+    assert content(reopened, "org-a", second) == b"two"
     assert reopened.used_bytes("org-a") == 6
     with pytest.raises(FileNotFound):
         reopened.get("org-a", gone)
 
 
 def test_directory_store_start_drops_every_crash_leftover(tmp_path: Path) -> None:
-    root = tmp_path / "files"
-    store = DirectoryFileStore(root)
+    store = DirectoryFileStore(tmp_path / "files")
     kept = add(store, "org-a", b"complete", "kept.txt")
+    root = owner_folder(tmp_path / "files", kept)
     # What a kill -9 can leave: a half-written temp of either kind, content renamed before its metadata.
     (root / "file-AAAAAAAAAAAAAAAAAAAAAAAA.content.tmp").write_bytes(b"half")
     (root / "file-BBBBBBBBBBBBBBBBBBBBBBBB.json.tmp").write_bytes(b'{"id": "fi')
@@ -181,18 +199,22 @@ def test_directory_store_start_drops_every_crash_leftover(tmp_path: Path) -> Non
     (root / "file-FFFFFFFFFFFFFFFFFFFFFFFF.json").write_bytes(b"not json")
     (root / "notes.txt").write_bytes(b"not ours: left alone")
 
-    reopened = DirectoryFileStore(root)
+    reopened = DirectoryFileStore(tmp_path / "files")
     assert [f.id for f in reopened.files_of("org-a")] == [kept]
-    assert reopened.content("org-a", kept) == b"complete"
+    assert content(reopened, "org-a", kept) == b"complete"
     assert sorted(p.name for p in root.iterdir()) == sorted([f"{kept}.content", f"{kept}.json", "notes.txt"])
 
 
 def test_directory_store_names_paths_after_ids_never_filenames(tmp_path: Path) -> None:
     root = tmp_path / "files"
     store = DirectoryFileStore(root)
-    file_id = add(store, "org-a", b"x", "../../escape.txt")
-    assert sorted(p.name for p in root.iterdir()) == [f"{file_id}.content", f"{file_id}.json"]
-    assert not (tmp_path / "escape.txt").exists()
+    ids = [add(store, "org-a", b"x", "../../escape.txt"), add(store, "../../org", b"y", "also.txt")]
+    names = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    expected = {f"{owner_folder(root, i).name}/{i}.{end}" for i in ids for end in ("content", "json")}
+    assert names == {".lock", ".sequence", *expected}
+    # Owners name folders only through a digest.
+    assert all(re.fullmatch(r"owner-[0-9a-f]{32}/file-[0-9]{24}\.(content|json)", name) for name in expected)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["files"]
 
 
 # A process that dies (os._exit: no cleanup, like kill -9) at chosen moments of a write.
@@ -212,8 +234,8 @@ class DyingSource(io.BytesIO):
 
 class DyingStore(DirectoryFileStore):
     syncs = 0
-    def _sync_directory(self):
-        super()._sync_directory()
+    def _sync_directory(self, folder):
+        super()._sync_directory(folder)
         self.syncs += 1
         if (moment, self.syncs) in {("content renamed", 1), ("metadata renamed", 2)}:
             os._exit(9)
@@ -236,7 +258,155 @@ def test_a_process_killed_mid_write_leaves_a_complete_file_or_none(tmp_path: Pat
     files = reopened.files_of("org-a")
     assert [f.filename for f in files] == (["kept.txt", "dying.bin"] if survives else ["kept.txt"])
     for stored in files:
-        assert reopened.content("org-a", stored.id) == (
+        assert content(reopened, "org-a", stored.id) == (
             b"complete" if stored.id == kept else bytes(range(256)) * 10_000
         )
-    assert len(list(root.iterdir())) == 2 * len(files)
+    assert len(list(owner_folder(root, kept).iterdir())) == 2 * len(files)
+
+
+# Deleted files keep their place in the list for a while, so a client paging past one resumes.
+
+
+def test_a_deleted_files_position_is_remembered_for_a_while(
+    make_store: StoreFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files_store, "REMEMBERED_DELETIONS", 3)
+    store = make_store()
+    made = [add(store, "org-a", b"x", f"{n}.bin", created_at=n) for n in range(6)]
+    positions = [store.position("org-a", file_id) for file_id in made]
+    assert positions == sorted(positions) and len(set(positions)) == 6
+    store.delete("org-a", made[0])
+    assert store.position("org-a", made[0]) == positions[0]
+    with pytest.raises(FileNotFound):
+        store.position("org-b", made[0])
+    with pytest.raises(FileNotFound):
+        store.position("org-a", "file-never")
+    for file_id in made[1:4]:
+        time.sleep(0.002)  # distinct deletion times on disk
+        store.delete("org-a", file_id)
+    with pytest.raises(FileNotFound):  # the oldest deletion is forgotten first
+        store.position("org-a", made[0])
+    assert [store.position("org-a", i) for i in made[1:]] == positions[1:]
+    store.clear()
+    with pytest.raises(FileNotFound):
+        store.position("org-a", made[3])
+
+
+def test_a_download_stream_reads_to_its_end_after_a_delete(make_store: StoreFactory) -> None:
+    store = make_store()
+    data = bytes(range(256)) * 8192
+    file_id = add(store, "org-a", data)
+    stored, stream = store.open_content("org-a", file_id)
+    with stream:
+        head = stream.read(1000)
+        store.delete("org-a", file_id)
+        assert head + stream.read() == data and stored.bytes == len(data)
+    with pytest.raises(FileNotFound):
+        store.open_content("org-a", file_id)
+
+
+# Several directory stores on one root: what worker processes do.
+
+
+def test_directory_stores_on_one_root_share_files_quotas_and_deletes(tmp_path: Path) -> None:
+    limits = Limits(per_owner_bytes=100)
+    one, other = DirectoryFileStore(tmp_path, limits), DirectoryFileStore(tmp_path, limits)
+    first = add(one, "org-a", b"a" * 60, "first.bin")
+    assert other.get("org-a", first).filename == "first.bin"
+    assert content(other, "org-a", first) == b"a" * 60
+    assert other.used_bytes("org-a") == 60
+    with pytest.raises(StorageFull, match=r"\(60 bytes already used\)"):
+        add(other, "org-a", b"b" * 41)
+    second = add(other, "org-a", b"b" * 40, "second.bin")
+    assert [f.id for f in one.files_of("org-a")] == [first, second]
+    one.delete("org-a", second)
+    for attempt in (other.get, other.open_content, other.delete):
+        with pytest.raises(FileNotFound):
+            attempt("org-a", second)
+    assert other.position("org-a", second) == one.position("org-a", second)
+    assert other.used_bytes("org-a") == 60
+
+
+# Processes that upload at once: the quota check and the sequence are under one flock for all of them.
+UPLOADING_PROCESS = """
+import io, sys, time
+from pathlib import Path
+from mockapi.files_store import DirectoryFileStore, Limits, StorageFull
+
+root, name = Path(sys.argv[1]), sys.argv[2]
+store = DirectoryFileStore(root, Limits(per_owner_bytes=10_000), lambda: next(ids))
+ids = iter(f"file-{name}{n:04d}" for n in range(10_000))
+while not (root / "go").exists():
+    time.sleep(0.005)
+stored = 0
+for n in range(8):
+    try:
+        store.add("org-a", f"{name}-{n}.bin", "answers", 1, io.BytesIO(name.encode() * 1000), 1000)
+        stored += 1
+    except StorageFull:
+        pass
+print(stored)
+"""
+
+
+def test_processes_sharing_a_root_never_overshoot_the_quota(tmp_path: Path) -> None:
+    DirectoryFileStore(tmp_path)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", UPLOADING_PROCESS, str(tmp_path), name], stdout=subprocess.PIPE, text=True
+        )
+        for name in "abcd"
+    ]
+    time.sleep(1)
+    (tmp_path / "go").touch()
+    stored = [int(process.communicate(timeout=60)[0]) for process in processes]
+    assert sum(stored) == 10
+    store = DirectoryFileStore(tmp_path)
+    files = store.files_of("org-a")
+    assert len(files) == 10 and store.used_bytes("org-a") == 10_000
+    assert len({f.sequence for f in files}) == 10
+    for stored_file in files:
+        assert content(store, "org-a", stored_file.id) == stored_file.filename[0].encode() * 1000
+
+
+# An upload that waits, mid-copy, for a file to appear; a new store (a worker starting) recovers meanwhile.
+WAITING_UPLOAD = """
+import io, sys, time
+from pathlib import Path
+from mockapi.files_store import DirectoryFileStore
+
+root = Path(sys.argv[1])
+
+class WaitingSource(io.BytesIO):
+    def read(self, size=-1):
+        if self.tell() > 0:
+            while not (root / "go").exists():
+                time.sleep(0.01)
+        return super().read(size)
+
+data = bytes(range(256)) * 10_000
+DirectoryFileStore(root).add("org-a", "slow.bin", "answers", 1, WaitingSource(data), len(data))
+"""
+
+
+@pytest.mark.parametrize("killed", [False, True])
+def test_recovery_leaves_a_live_upload_alone_and_clears_a_dead_ones(tmp_path: Path, killed: bool) -> None:
+    DirectoryFileStore(tmp_path)
+    upload = subprocess.Popen([sys.executable, "-c", WAITING_UPLOAD, str(tmp_path)])
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob("*/*.content.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if killed:
+        upload.kill()
+        upload.wait(timeout=30)
+    else:
+        assert upload.poll() is None  # still copying
+    starting = DirectoryFileStore(tmp_path)  # recovers while the upload is in flight (or dead)
+    (tmp_path / "go").touch()
+    upload.wait(timeout=30)
+    if killed:
+        assert starting.files_of("org-a") == [] and starting.used_bytes("org-a") == 0
+        assert not list(tmp_path.glob("owner-*"))
+    else:
+        (stored,) = starting.files_of("org-a")
+        assert content(starting, "org-a", stored.id) == bytes(range(256)) * 10_000

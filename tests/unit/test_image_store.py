@@ -1,65 +1,159 @@
-"""The served-image cache: bounded by count and bytes, expiring after its TTL, oldest evicted first."""
+"""The served-image caches, in memory and in a directory shared by processes: bounded by count and bytes,
+expiring after their TTL, oldest evicted first."""
 
 from __future__ import annotations
 
-from mockapi.image_store import ImageStore
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore, open_image_store
 from mockapi.settings import Settings
 
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 100.0
+        self.now = 1_700_000_000.0
 
     def __call__(self) -> float:
         return self.now
 
 
-def test_count_bound_evicts_the_oldest() -> None:
-    store = ImageStore(max_entries=3, clock=Clock())
+StoreFactory = Callable[..., ImageStore]
+
+
+@pytest.fixture(params=["memory", "directory"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    def make(**bounds: float) -> ImageStore:
+        if request.param == "memory":
+            return MemoryImageStore(**bounds)  # type: ignore[arg-type]
+        return DirectoryImageStore(tmp_path / "images", **bounds)  # type: ignore[arg-type]
+
+    return make
+
+
+def test_count_bound_evicts_the_oldest(make_store: StoreFactory) -> None:
+    clock = Clock()
+    store = make_store(max_entries=3, clock=clock)
     for number in range(10):
+        clock.now += 1
         store.put(f"img-{number}", bytes([number]) * 10)
         assert len(store) <= 3
     assert [store.get(f"img-{n}") for n in range(6, 10)] == [None, b"\x07" * 10, b"\x08" * 10, b"\x09" * 10]
     assert store.total_bytes == 30
 
 
-def test_byte_bound_evicts_the_oldest_but_keeps_the_newest() -> None:
-    store = ImageStore(max_bytes=100, clock=Clock())
+def test_byte_bound_evicts_the_oldest_but_keeps_the_newest(make_store: StoreFactory) -> None:
+    clock = Clock()
+    store = make_store(max_bytes=100, clock=clock)
     for number in range(5):
+        clock.now += 1
         store.put(f"img-{number}", b"x" * 40)
         assert store.total_bytes <= 100
     assert len(store) == 2 and store.get("img-4") is not None and store.get("img-2") is None
-    store.put("huge", b"y" * 500)
-    assert len(store) == 1 and store.get("huge") == b"y" * 500
+    store.put("img-huge", b"y" * 500)
+    assert len(store) == 1 and store.get("img-huge") == b"y" * 500
 
 
-def test_entries_expire_after_the_ttl() -> None:
+def test_entries_expire_after_the_ttl(make_store: StoreFactory) -> None:
     clock = Clock()
-    store = ImageStore(ttl_seconds=60, clock=clock)
-    store.put("early", b"a")
+    store = make_store(ttl_seconds=60, clock=clock)
+    store.put("img-early", b"a")
     clock.now += 30
-    store.put("late", b"b")
+    store.put("img-late", b"b")
     clock.now += 29.9
-    assert store.get("early") == b"a"
+    assert store.get("img-early") == b"a"
     clock.now += 0.2
-    assert store.get("early") is None and store.get("late") == b"b"
+    assert store.get("img-early") is None and store.get("img-late") == b"b"
     assert len(store) == 1 and store.total_bytes == 1
     clock.now += 60
-    assert store.get("late") is None and len(store) == 0 and store.total_bytes == 0
+    assert store.get("img-late") is None and len(store) == 0 and store.total_bytes == 0
 
 
-def test_putting_an_id_again_replaces_it_and_clear_empties() -> None:
-    store = ImageStore(clock=Clock())
-    store.put("same", b"1234")
-    store.put("same", b"12")
-    assert len(store) == 1 and store.total_bytes == 2 and store.get("same") == b"12"
+def test_putting_an_id_again_replaces_it_and_clear_empties(make_store: StoreFactory) -> None:
+    store = make_store(clock=Clock())
+    store.put("img-same", b"1234")
+    store.put("img-same", b"12")
+    assert len(store) == 1 and store.total_bytes == 2 and store.get("img-same") == b"12"
     store.clear()
-    assert len(store) == 0 and store.total_bytes == 0 and store.get("same") is None
+    assert len(store) == 0 and store.total_bytes == 0 and store.get("img-same") is None
 
 
-def test_built_from_settings() -> None:
+def test_built_from_settings(tmp_path: Path) -> None:
     settings = Settings(image_cache_size=7, image_cache_bytes=1234, image_url_ttl_seconds=9.5)
-    store = ImageStore.from_settings(settings)
+    store = open_image_store(settings)
+    assert isinstance(store, MemoryImageStore)
     assert (store.max_entries, store.max_bytes, store.ttl_seconds) == (7, 1234, 9.5)
-    defaults = ImageStore.from_settings(Settings())
+    defaults = open_image_store(Settings())
     assert defaults.ttl_seconds == 3600 and defaults.max_entries == 256
+    # One process keeps its images in memory even with a data directory; workers share a directory.
+    assert isinstance(open_image_store(Settings(data_dir=tmp_path)), MemoryImageStore)
+    shared = open_image_store(settings.model_copy(update={"workers": 2, "shared_dir": tmp_path / "shared"}))
+    assert isinstance(shared, DirectoryImageStore) and shared.root == tmp_path / "shared" / "images"
+    in_data_dir = open_image_store(Settings(workers=2, data_dir=tmp_path / "data"))
+    assert isinstance(in_data_dir, DirectoryImageStore) and in_data_dir.root == tmp_path / "data" / "images"
+
+
+# The directory store as the worker processes use it.
+
+
+def test_directory_stores_on_one_root_share_images_and_bounds(tmp_path: Path) -> None:
+    clock = Clock()
+    one, other = (DirectoryImageStore(tmp_path, max_entries=2, clock=clock) for _ in range(2))
+    one.put("img-a", b"from one")
+    clock.now += 1
+    other.put("img-b", b"from other")
+    assert (other.get("img-a"), one.get("img-b")) == (b"from one", b"from other")
+    clock.now += 1
+    one.put("img-c", b"third")  # evicts the oldest, stored by the other
+    assert other.get("img-a") is None and len(other) == 2
+    other.clear()
+    assert one.get("img-c") is None and len(one) == 0
+
+
+def test_directory_store_never_serves_paths_outside_its_root(tmp_path: Path) -> None:
+    store = DirectoryImageStore(tmp_path / "images")
+    (tmp_path / "secret.png").write_bytes(b"not an image of ours")
+    for image_id in ("../secret", "img-../../secret", "", "img-a/b"):
+        assert store.get(image_id) is None
+    with pytest.raises(ValueError, match="not an image id"):
+        store.put("../escape", b"x")
+
+
+def test_directory_store_sweeps_what_a_crashed_write_left(tmp_path: Path) -> None:
+    store = DirectoryImageStore(tmp_path)
+    (tmp_path / "img-half.png.tmp").write_bytes(b"half")
+    store.put("img-whole", b"whole")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "img-whole.png"]
+
+
+# Processes putting at once: every one evicts under the lock, so together they stay within the bounds.
+PUTTING_PROCESS = """
+import sys
+from pathlib import Path
+from mockapi.image_store import DirectoryImageStore
+
+store = DirectoryImageStore(Path(sys.argv[1]), max_entries=10, max_bytes=10 * 5000)
+for number in range(60):
+    store.put(f"img-{sys.argv[2]}x{number}", bytes([number]) * (1000 + 100 * number % 4000))
+"""
+
+
+def test_processes_sharing_a_directory_stay_within_its_bounds(tmp_path: Path) -> None:
+    processes = [
+        subprocess.Popen([sys.executable, "-c", PUTTING_PROCESS, str(tmp_path), str(n)], stderr=subprocess.PIPE)
+        for n in range(4)
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 0, stderr.decode()
+    store = DirectoryImageStore(tmp_path, max_entries=10, max_bytes=10 * 5000)
+    images = sorted(tmp_path.glob("img-*.png"))
+    assert 1 <= len(images) <= 10 and store.total_bytes <= 10 * 5000
+    for path in images:
+        number = int(path.stem.split("x")[1])
+        assert store.get(path.stem) == bytes([number]) * (1000 + 100 * number % 4000)
+    assert not list(tmp_path.glob("*.tmp"))
