@@ -7,8 +7,7 @@ Pure ASGI (not BaseHTTPMiddleware) so streams pass through unbuffered and the ho
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,8 +29,7 @@ MULTIPART_ALLOWANCE = 1024 * 1024
 RawHeaders = list[tuple[bytes, bytes]]
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(NamedTuple):
     """Who is asking: state such as the file store is scoped to `owner`."""
 
     api_key: str

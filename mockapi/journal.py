@@ -10,8 +10,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -29,8 +28,7 @@ MAX_RAW_HEADER_BYTES = 8_192
 RawHeaders = Sequence[tuple[bytes, bytes]]
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One request. Kept compact and cheap to record (the edge records every /v1 request): headers as
     received and the body as JSON bytes; both are decoded, and the key masked, when read."""
 

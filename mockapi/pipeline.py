@@ -11,9 +11,10 @@ from __future__ import annotations
 import inspect
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from fastapi import Request
@@ -108,7 +109,7 @@ def exchange_of(
 # What generators receive and return.
 
 
-@dataclass(frozen=True)
+@dataclass
 class Answer:
     """Everything a generator may use: seeded generators per choice, the clock, and a rule's content."""
 
@@ -136,27 +137,27 @@ class Answer:
         return self.respond.content if self.respond else None
 
 
-@dataclass(frozen=True)
-class JSONReply:
+NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+class JSONReply(NamedTuple):
     body: Any
     status: int = 200
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = NO_HEADERS
 
 
-@dataclass(frozen=True)
-class StreamReply:
+class StreamReply(NamedTuple):
     """Chunk payloads in order; each is sent as one `data:` event, then `[DONE]`."""
 
     chunks: Iterable[Any]
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = NO_HEADERS
 
 
-@dataclass(frozen=True)
-class RawReply:
+class RawReply(NamedTuple):
     content: bytes
     media_type: str
     status: int = 200
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = NO_HEADERS
 
 
 Reply = JSONReply | StreamReply | RawReply

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from faker import Faker
 
@@ -52,9 +52,8 @@ class Source(Protocol):
     def now(self) -> int: ...
 
 
-@dataclass(frozen=True)
-class Limits:
-    """How the request shapes every choice."""
+class Limits(NamedTuple):
+    """How the request shapes every choice (a key of the draft memo: a tuple hashes and compares fast)."""
 
     max_tokens: int | None = None
     stops: tuple[str, ...] = ()
