@@ -133,7 +133,11 @@ def headers_too_large(limit: int) -> OpenAIError:
 
 
 def _param_name(loc: Sequence[int | str]) -> str | None:
-    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    # FastAPI's locations start with where the value came from; a field named `body` deeper down stays.
+    if loc and loc[0] in ("body", "query", "path", "header"):
+        loc = loc[1:]
+    # "[key]" marks a failing dict key, whose name is the part before it.
+    parts = [str(part) for part in loc if part != "[key]"]
     # Union members show up in the location (e.g. "str", "list[int]"): they are not fields.
     parts = [p for p in parts if not (p[:1].islower() and ("[" in p or p in _TYPE_NAMES))]
     return ".".join(parts) or None

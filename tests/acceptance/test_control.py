@@ -18,6 +18,11 @@ from fastapi import FastAPI
 from mockapi.pytest_plugin import Mockapi
 from tests.support import API_KEY, ServerProcess, error_of, sdk_client
 
+# JSON nested past what a rule may hold (64 levels): the serializers could not send it back.
+DEEP_JSON: object = 0
+for _ in range(70):
+    DEEP_JSON = [DEEP_JSON]
+
 RULE = {"id": "custom", "match": {"endpoint": "models", "model": "ada"}, "respond": {"error": "server_error"}}
 
 
@@ -58,6 +63,50 @@ def test_invalid_rule_is_400_naming_the_field(control: httpx.Client) -> None:
     assert response.status_code == 400 and "unknown error name 'teapot'" in str(error_of(response)["message"])
     response = control.post("/rules", json={"match": {"colour": "red"}})
     assert error_of(response)["param"] == "match.colour"
+
+
+@pytest.mark.parametrize(
+    ("rule", "param"),
+    [
+        ({"respond": {"headers": {"x-a": "b\r\nx-injected: 1"}}}, "respond.headers.x-a"),
+        ({"respond": {"headers": {"bad name:": "b"}}}, "respond.headers.bad name:"),
+        ({"respond": {"headers": {"x-a": "☃"}}}, "respond.headers.x-a"),
+        (
+            {"respond": {"error": {"status": 429, "headers": {"retry-after": "1\n"}}}},
+            "respond.error.headers.retry-after",
+        ),
+        ({"match": {"headers": {"x-tenant": "a\x00"}}}, "match.headers.x-tenant"),
+        ({"match": {"endpoint": "chat.completion"}}, "match.endpoint"),
+        ({"respond": {"status": 503}}, "respond.status"),
+        ({"respond": {"embedding": []}}, "respond.embedding"),
+        ({"match": {"endpoint": "chat.completions"}, "respond": {"embedding": [1.0]}}, "respond.embedding"),
+        ({"respond": {"delay_ms": 600_001}}, "respond.delay_ms"),
+        ({"respond": {"body": DEEP_JSON}}, "respond.body"),
+    ],
+)
+def test_rules_that_could_not_answer_are_400_and_not_added(
+    mockapi: Mockapi, control: httpx.Client, rule: dict[str, object], param: str
+) -> None:
+    response = control.post("/rules", json=rule)
+    assert response.status_code == 400, response.text
+    assert error_of(response)["param"] == param
+    assert [r for r in control.get("/rules").json()["data"] if r["source"] == "runtime"] == []
+    # Nothing was added: the next request answers as usual, with nothing injected.
+    raw = mockapi.openai_client().chat.completions.with_raw_response.create(
+        model="gpt-3.5-turbo", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert raw.status_code == 200 and "x-injected" not in raw.headers and raw.parse().choices
+
+
+def test_header_values_given_as_numbers_are_sent_as_text(mockapi: Mockapi, control: httpx.Client) -> None:
+    rule = {
+        "match": {"endpoint": "models"},
+        "times": 1,
+        "respond": {"error": "rate_limit_exceeded", "headers": {"retry-after": 0}},
+    }
+    assert control.post("/rules", json=rule).status_code == 201
+    assert mockapi.openai_client(max_retries=1).models.list().data  # retried at once, as retry-after says
+    assert [(e.status, e.fault) for e in mockapi.requests] == [(429, "error"), (200, None)]
 
 
 def test_journal_lists_filters_and_clears(mockapi: Mockapi, control: httpx.Client) -> None:
@@ -189,6 +238,11 @@ INVALID = [
     ([{"respond": {}}, {"match": {"regex": "("}}], "rule 1: field 'match.regex'"),
     ([{"respond": {"content": "a", "body": {}}}], "rule 0: field 'respond'"),
     ([{"times": 0}], "rule 0: field 'times'"),
+    ([{"id": "h", "respond": {"headers": {"x-a": "b\r\nc"}}}], "rule 0 (h): field 'respond.headers.x-a'"),
+    ([{}, {"id": "n", "respond": {"headers": {"bad name:": "b"}}}], "rule 1 (n): field 'respond.headers.bad name:'"),
+    ([{"match": {"endpoint": "chat.completion"}}], "rule 0: field 'match.endpoint'"),
+    ([{"match": {"endpoint": "models"}, "respond": {"content": "x"}}], "rule 0: field 'respond.content'"),
+    ([{"respond": {"ttft_ms": 10**9}}], "rule 0: field 'respond.ttft_ms'"),
     ({"not": "a list"}, "must hold a list of rules"),
 ]
 
