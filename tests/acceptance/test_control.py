@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import subprocess
 import sys
@@ -15,7 +16,10 @@ import pytest
 import yaml
 from fastapi import FastAPI
 
+from mockapi.app import create_app
 from mockapi.pytest_plugin import Mockapi
+from mockapi.routers import control as control_router
+from mockapi.settings import Settings
 from tests.support import API_KEY, ServerProcess, error_of, sdk_client
 
 # JSON nested past what a rule may hold (64 levels): the serializers could not send it back.
@@ -188,6 +192,27 @@ def test_control_token_protects_the_control_api(start_server: Callable[..., Serv
     assert allowed.status_code == 200 and allowed.json() == {"object": "list", "data": []}
     # The OpenAI routes keep their own auth, independent of the control token.
     assert sdk_client(process).models.retrieve("ada").id == "ada"
+
+
+async def test_control_token_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[tuple[bytes, bytes]] = []
+    original = hmac.compare_digest
+
+    def compare_digest(given: bytes, expected: bytes) -> bool:
+        compared.append((given, expected))
+        return original(given, expected)
+
+    monkeypatch.setattr(control_router.hmac, "compare_digest", compare_digest)
+    app = create_app(Settings(control_token="sécret-token"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mockapi") as http:
+        right = await http.get("/__mockapi/rules", headers={"Authorization": "Bearer sécret-token".encode()})
+        wrong = await http.get("/__mockapi/rules", headers={"Authorization": "Bearer sécret-tokeN".encode()})
+        # Bytes no text decodes: still a plain 401, never a 500.
+        odd = await http.get("/__mockapi/rules", headers={"Authorization": b"Bearer \xff\xfe"})
+    assert [r.status_code for r in (right, wrong, odd)] == [200, 401, 401]
+    assert error_of(odd)["code"] == "invalid_control_token"
+    assert compared[0] == ("sécret-token".encode(), "sécret-token".encode())
+    assert len(compared) == 3
 
 
 def test_no_control_removes_the_routes(start_server: Callable[..., ServerProcess]) -> None:
