@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import openai
+import orjson
 import pytest
 import yaml
 from fastapi import FastAPI
@@ -151,6 +152,23 @@ def test_journal_records_bodies_that_fail_validation_and_caps_long_ones(mockapi:
     assert entry.status == 400
     stored = entry.body["messages"]
     assert stored.startswith("x" * 2000) and len(stored) < 2100 and stored.endswith("[48000 more]")
+
+
+def test_journal_of_large_bodies_stays_small(mockapi: Mockapi, control: httpx.Client) -> None:
+    # Each string and list just within the per-string and per-list caps: 4 MB of JSON per request.
+    message = {"role": "user", "content": "x" * 2000, **{f"k{i}": "y" * 2000 for i in range(99)}}
+    body = orjson.dumps({"model": "gpt-3.5-turbo", "messages": [message] * 20})
+    headers = {"Authorization": f"Bearer {mockapi.api_key}", "Content-Type": "application/json"}
+    for _ in range(5):
+        response = httpx.post(mockapi.base_url + "/chat/completions", content=body, headers=headers, timeout=60)
+        assert response.status_code == 400  # journaled even so
+    listing = control.get("/requests")
+    entries = listing.json()["data"]
+    assert len(entries) == 5 and len(body) * 5 > 20_000_000
+    assert len(listing.content) < 5 * 20_000
+    assert all(entry["body"]["model"] == "gpt-3.5-turbo" for entry in entries)
+    assert "cut: the journal keeps 16384 bytes of a body" in listing.text
+    assert mockapi.state.journal.stored_bytes() < 5 * 20_000
 
 
 def test_reset_clears_rules_journal_and_counters(mockapi: Mockapi, control: httpx.Client) -> None:
