@@ -144,6 +144,18 @@ def test_journal_lists_filters_and_clears(mockapi: Mockapi, control: httpx.Clien
     assert len(mockapi.requests) == 0
 
 
+def test_journal_keeps_the_query_string(mockapi: Mockapi, control: httpx.Client) -> None:
+    client = mockapi.openai_client()
+    client.files.list(extra_query={"purpose": "fine-tune", "limit": 2})
+    client.models.list()
+    entries = control.get("/requests").json()["data"]
+    assert [(e["path"], e["query"]) for e in entries] == [
+        ("/v1/files", "purpose=fine-tune&limit=2"),
+        ("/v1/models", ""),
+    ]
+    assert mockapi.requests.filter(path="/v1/files")[0].query == "purpose=fine-tune&limit=2"
+
+
 def test_journal_records_bodies_that_fail_validation_and_caps_long_ones(mockapi: Mockapi) -> None:
     headers = {"Authorization": f"Bearer {mockapi.api_key}"}
     long_text = "x" * 50_000
