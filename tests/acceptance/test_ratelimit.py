@@ -142,3 +142,25 @@ def test_tpm_counts_the_reply_usage(tpm_server: ServerThread) -> None:
     assert refused.body["type"] == "tokens"  # type: ignore[index]
     assert "on tokens per min. Limit: 60 / min." in refused.body["message"]  # type: ignore[index]
     assert int(refused.response.headers["retry-after"]) >= 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pipeline.run returns a StreamReply before _count_usage: a streamed reply's tokens are never "
+    "counted toward tpm, only the estimate made before it (needs a change in pipeline.py/faults.py)",
+)
+def test_a_streamed_reply_counts_its_tokens_like_an_unstreamed_one(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"endpoint": "chat.completions"}, respond={"content": "one two three four five"})
+    messages = [{"role": "user", "content": "count my tokens please"}]
+
+    def remaining_tokens_after(key: str, stream: bool) -> int:
+        client = mockapi.openai_client(api_key=key)
+        reply = client.chat.completions.create(model="gpt-3.5-turbo", messages=messages, stream=stream)
+        if stream:
+            assert "".join(chunk.choices[0].delta.content or "" for chunk in reply) == "one two three four five"
+        # A request that uses no tokens shows what the key has used (the nominal 90,000 are counted down).
+        return int(client.models.with_raw_response.list().headers["x-ratelimit-remaining-tokens"])
+
+    unstreamed = remaining_tokens_after("sk-tpm-unstreamed-key-0001", stream=False)
+    assert unstreamed < 90_000 - 5
+    assert remaining_tokens_after("sk-tpm-streamed-key-00002", stream=True) == unstreamed
