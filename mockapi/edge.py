@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockapi import audio_files, errors
@@ -20,6 +21,7 @@ from mockapi.state import AppState
 OPENAI_VERSION = "2020-10-01"
 OPENAI_VERSION_BYTES = OPENAI_VERSION.encode()
 API_PREFIX = "/v1"
+CONTROL_PREFIX = "/__mockapi"
 # Served like pre-signed links: no key needed.
 PUBLIC_PREFIXES = ("/v1/images/files/",)
 # Room for the multipart boundaries, part headers and the purpose field around an uploaded file.
@@ -104,6 +106,8 @@ class Edge:
             await self._answer(scope, receive, send_with_headers, notes)
         except StreamCut:
             return  # answered incomplete on purpose: uvicorn closes the connection
+        except ClientDisconnect:
+            return  # no one is left to answer
         except Exception as exc:
             if status:  # the answer has begun: the connection is all that is left to close
                 raise
@@ -199,7 +203,8 @@ def _limited(receive: Receive, limit: int, too_large: TooLarge) -> Receive:
 
 class CorsForBrowsers:
     """Starlette's CORS middleware for requests that carry an Origin header (browsers, which need it);
-    SDKs and curl send none, and skip its per-response work."""
+    SDKs and curl send none, and skip its per-response work. The control API gets none: a web page must not
+    be able to read the journal or rewrite the rules."""
 
     def __init__(self, app: ASGIApp, allow_origins: Sequence[str], expose_headers: Sequence[str]) -> None:
         self.app = app
@@ -208,7 +213,11 @@ class CorsForBrowsers:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and any(name == b"origin" for name, _ in scope["headers"]):
+        if (
+            scope["type"] == "http"
+            and not scope["path"].startswith(CONTROL_PREFIX)
+            and any(name == b"origin" for name, _ in scope["headers"])
+        ):
             await self.cors(scope, receive, send)
         else:
             await self.app(scope, receive, send)

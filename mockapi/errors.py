@@ -144,8 +144,11 @@ def _is_union_member(part: int | str) -> bool:
 
 
 def _fields(loc: Sequence[int | str]) -> list[str]:
-    """The location as field names and indices: no request part, no union members."""
-    return [str(part) for part in loc if part not in _LOCATIONS and not _is_union_member(part)]
+    """The location as field names and indices: without the request part FastAPI puts first (a field named
+    `body` deeper down stays), the "[key]" that marks a failing dict key, or union members."""
+    if loc and loc[0] in _LOCATIONS:
+        loc = loc[1:]
+    return [str(part) for part in loc if part != "[key]" and not _is_union_member(part)]
 
 
 def _param_name(loc: Sequence[int | str]) -> str | None:

@@ -15,8 +15,9 @@ from typing import Any
 
 import orjson
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
-from starlette.types import Send
+from starlette.types import Receive, Send
 
 from mockapi import errors, sse
 from mockapi.fixtures import Respond
@@ -45,12 +46,33 @@ def chaos_error(respond: Respond, rng: random.Random) -> errors.OpenAIError | No
     return None
 
 
-async def delay(respond: Respond, rng: random.Random) -> None:
+async def wait(seconds: float, receive: Receive) -> None:
+    """Sleep, unless the client hangs up first: then ClientDisconnect, so no task outlives its client."""
+    if seconds <= 0:
+        return
+    sleeping = asyncio.ensure_future(asyncio.sleep(seconds))
+    listening = asyncio.ensure_future(_hang_up(receive))
+    try:
+        await asyncio.wait((sleeping, listening), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeping.cancel()
+        listening.cancel()
+    if not sleeping.done() or sleeping.cancelled():
+        raise ClientDisconnect
+
+
+async def _hang_up(receive: Receive) -> None:
+    """Returns when the client disconnects (the request's body, already read, is all else receive gives)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def delay(respond: Respond, rng: random.Random, receive: Receive) -> None:
     if respond.delay_ms or respond.jitter_ms:
-        await asyncio.sleep((respond.delay_ms + rng.uniform(0, respond.jitter_ms)) / 1000)
+        await wait((respond.delay_ms + rng.uniform(0, respond.jitter_ms)) / 1000, receive)
 
 
-async def generation_time(respond: Respond, body: Any) -> None:
+async def generation_time(respond: Respond, body: Any, receive: Receive) -> None:
     """A non-streamed answer takes as long as its stream would: ttft + completion tokens at the pace."""
     seconds = (respond.ttft_ms or 0) / 1000
     if respond.tokens_per_second and isinstance(body, Mapping):
@@ -58,8 +80,7 @@ async def generation_time(respond: Respond, body: Any) -> None:
         tokens = usage.get("completion_tokens") if isinstance(usage, Mapping) else None
         if isinstance(tokens, int):
             seconds += tokens / respond.tokens_per_second
-    if seconds:
-        await asyncio.sleep(seconds)
+    await wait(seconds, receive)
 
 
 def malformed(data: bytes) -> bytes:

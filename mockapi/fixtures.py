@@ -14,17 +14,38 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from mockapi import errors
 from mockapi.catalogue import CATALOGUE_FILES
-from mockapi.matching import Exchange, Match
+from mockapi.matching import Endpoint, Exchange, Headers, Match, ShallowJSON
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
 # Bounds: rules added at run time, and sessions whose counters are kept (least recently used leave first).
 MAX_RUNTIME_RULES = 10_000
 MAX_SESSIONS = 1_024
 MAX_SESSION_NAME = 200
+# Timing bounds: a rule cannot hold a request (or a stream's chunk) longer than ten minutes.
+MAX_DELAY_MS = 600_000
+MIN_TOKENS_PER_SECOND = 0.1
+
+# The endpoints each answer form can shape; `body`, `error` and the timing and faults apply anywhere.
+FORM_ENDPOINTS: dict[str, frozenset[Endpoint]] = {
+    "content": frozenset(
+        {
+            "completions",
+            "chat.completions",
+            "edits",
+            "images.generations",  # the painting is drawn from the content instead of the prompt
+            "images.edits",
+            "audio.transcriptions",
+            "audio.translations",
+        }
+    ),
+    "embedding": frozenset({"embeddings"}),
+    "transcript": frozenset({"audio.transcriptions", "audio.translations"}),
+}
 
 # Shortcuts for the real API's common errors: (status, type, code, message, extra headers).
 NAMED_ERRORS: dict[str, tuple[int, str, str | None, str, dict[str, str]]] = {
@@ -85,7 +106,7 @@ class ErrorSpec(BaseModel):
     message: str = "Injected error"
     param: str | None = None
     code: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: Headers = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -115,18 +136,18 @@ class Respond(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     content: str | None = None
-    body: Any = None
-    status: int = Field(200, ge=100, le=599)
-    headers: dict[str, str] = Field(default_factory=dict)
+    body: ShallowJSON = None
+    status: int = Field(200, ge=200, le=599)  # of `body` or `empty_response`; an error has its own
+    headers: Headers = Field(default_factory=dict)
     error: ErrorSpec | None = None
-    embedding: list[float] | None = None
+    embedding: list[FiniteFloat] | None = Field(None, min_length=1)
     transcript: str | None = None
     sequence: list[Respond] | None = Field(None, min_length=1)
     # Timing and faults.
-    delay_ms: float = Field(0, ge=0)
-    jitter_ms: float = Field(0, ge=0)
-    ttft_ms: float | None = Field(None, ge=0)
-    tokens_per_second: float | None = Field(None, gt=0)
+    delay_ms: float = Field(0, ge=0, le=MAX_DELAY_MS, allow_inf_nan=False)
+    jitter_ms: float = Field(0, ge=0, le=MAX_DELAY_MS, allow_inf_nan=False)
+    ttft_ms: float | None = Field(None, ge=0, le=MAX_DELAY_MS, allow_inf_nan=False)
+    tokens_per_second: float | None = Field(None, ge=MIN_TOKENS_PER_SECOND, allow_inf_nan=False)
     disconnect_after_chunks: int | None = Field(None, ge=0)
     malformed_json: bool = False
     empty_response: bool = False
@@ -143,7 +164,22 @@ class Respond(BaseModel):
             raise ValueError(f"give one of content, body, error, embedding, transcript, sequence; got {forms}")
         if any(step.sequence is not None for step in self.sequence or ()):
             raise ValueError("a sequence step cannot itself be a sequence")
+        if "status" in self.model_fields_set and self.body is None and not self.empty_response:
+            raise field_error(
+                ("status",),
+                "status applies to a `body` (or an `empty_response`); an error's status goes in `error.status`",
+                self.status,
+            )
         return self
+
+    def forms(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """(where, form name) of this answer's form and of each sequence step's."""
+        found: list[tuple[tuple[str | int, ...], str]] = [
+            ((name,), name) for name in FORM_ENDPOINTS if getattr(self, name) is not None
+        ]
+        for index, step in enumerate(self.sequence or ()):
+            found += [(("sequence", index, name), name) for name in FORM_ENDPOINTS if getattr(step, name) is not None]
+        return found
 
     def step(self, use: int) -> Respond:
         """The answer for the `use`-th (1-based) matching request: a sequence answers in order, its last
@@ -181,9 +217,33 @@ class Rule(BaseModel):
     match: Match = Field(default_factory=Match)
     respond: Respond = Field(default_factory=Respond)
 
+    @model_validator(mode="after")
+    def _forms_fit_the_endpoint(self) -> Rule:
+        """A form the matched endpoint cannot use would be silently ignored: refused instead."""
+        endpoint = self.match.endpoint
+        if endpoint is None:
+            return self
+        for where, form in self.respond.forms():
+            if endpoint not in FORM_ENDPOINTS[form]:
+                field = ".".join(map(str, ("respond", *where)))
+                fits = ", ".join(sorted(FORM_ENDPOINTS[form]))
+                raise field_error(
+                    ("respond", *where),
+                    f"{field} cannot apply to endpoint '{endpoint}' ({form} answers {fits} only)",
+                    getattr(self.respond, form) if len(where) == 1 else None,
+                )
+        return self
+
     def public(self) -> dict[str, Any]:
         """The rule as the control API lists it: only what was given, plus its id."""
         return {"id": self.id, **self.model_dump(mode="json", exclude_unset=True, exclude={"id"})}
+
+
+def field_error(loc: tuple[str | int, ...], message: str, value: Any) -> ValidationError:
+    """A validation failure located at `loc` (relative to the model validated), so the control API's `param`
+    and the rule file's message name the field rather than the whole rule."""
+    problem = PydanticCustomError("value_error", "{reason}", {"reason": message})
+    return ValidationError.from_exception_data("Rule", [{"type": problem, "loc": loc, "input": value}])
 
 
 class RuleFileError(Exception):
@@ -207,7 +267,7 @@ def load_rule_file(path: Path) -> list[Rule]:
             rules.append(rule if rule.id else rule.model_copy(update={"id": f"{path.stem}-{index}"}))
         except ValidationError as exc:
             problem = exc.errors(include_url=False)[0]
-            where = ".".join(str(part) for part in problem["loc"]) or "(rule)"
+            where = ".".join(str(part) for part in problem["loc"] if part != "[key]") or "(rule)"
             name = item.get("id") if isinstance(item, dict) else None
             label = f"rule {index}" + (f" ({name})" if name else "")
             raise RuleFileError(f"{path}: {label}: field '{where}': {problem['msg']}") from exc

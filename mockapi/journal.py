@@ -2,7 +2,8 @@
 
 The edge records one entry per /v1 request once the response is finished (it knows the status and the
 duration); the pipeline leaves the parsed body, the matched rule and any injected fault on the request's
-scope state. Bodies are summarised (long strings and lists cut) so memory stays flat under any load.
+scope state. Bodies are summarised (long strings and lists cut, the whole within BODY_BUDGET bytes of JSON)
+and large header blocks cut, so memory stays flat under any load.
 """
 
 from __future__ import annotations
@@ -16,15 +17,22 @@ import orjson
 
 from mockapi.errors import mask_key
 
-# How much of a body an entry keeps.
+# How much of a body an entry keeps: strings, lists and depth are capped, and so is the whole, by size.
 MAX_STRING = 2_000
 MAX_ITEMS = 100
 MAX_DEPTH = 12
+MAX_KEY = 200
+BODY_BUDGET = 16 * 1024  # bytes of JSON per entry, after summarising
+# Room the cut markers may take beyond what the summary counts (one per container cut, MAX_DEPTH at most).
+_MARKER_ROOM = 1024
 
-
-# Raw headers up to this many bytes are kept as received and masked when read; larger ones are masked
-# and cut at once, so an entry stays small.
-MAX_RAW_HEADER_BYTES = 8_192
+# Headers: a block up to this many bytes (names and values) is kept as received and masked when read; a
+# larger one is masked and cut at once, to this size, so an entry stays small.
+HEADER_BUDGET = 8 * 1024
+MAX_HEADER_VALUE = 1024
+# Kept whatever else is cut: the session filter reads one, the other shows who asked.
+_FIRST_HEADERS = (b"x-mockapi-session", b"authorization")
+CUT_HEADER = b"x-mockapi-journal-cut"
 RawHeaders = Sequence[tuple[bytes, bytes]]
 
 
@@ -43,6 +51,11 @@ class Entry(NamedTuple):
     duration_ms: float
     rule_id: str | None
     fault: str | None
+
+    @property
+    def stored_bytes(self) -> int:
+        headers = sum(len(name) + len(value) for name, value in self.raw_headers)
+        return len(self.body_json) + headers + len(self.path) + len(self.query)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -75,16 +88,38 @@ class Entry(NamedTuple):
 
 
 def body_json(body: Any, raw: bytes | None = None) -> bytes:
-    """What an entry keeps of a body: the request's own JSON when it is small, else a summary of it."""
+    """What an entry keeps of a body: the request's own JSON when it is small, else a summary of it
+    within BODY_BUDGET bytes."""
     if raw is not None and len(raw) <= MAX_STRING:
         return raw
-    return orjson.dumps(summarise(body), default=str)
+    data = orjson.dumps(summarise(body), default=str)
+    return data if len(data) <= BODY_BUDGET else _cut_whole(len(data))
+
+
+def _cut_whole(size: int) -> bytes:
+    return orjson.dumps({"...": f"[body of {size} bytes cut: the journal keeps {BODY_BUDGET} bytes]"})
 
 
 def compact_headers(raw: RawHeaders) -> RawHeaders:
-    if sum(len(value) for _, value in raw) <= MAX_RAW_HEADER_BYTES:
+    """The headers as received when small; else masked and cut to HEADER_BUDGET bytes, the session and
+    authorization headers first, with a marker saying how many were left out."""
+    if sum(len(name) + len(value) for name, value in raw) <= HEADER_BUDGET:
         return raw
-    return [(k.encode("latin-1"), summarise(v).encode("latin-1", "replace")) for k, v in masked_headers(raw).items()]
+    pairs = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in masked_headers(raw).items()]
+    pairs.sort(key=lambda pair: pair[0] not in _FIRST_HEADERS)  # stable: the rest keep their order
+    kept: list[tuple[bytes, bytes]] = []
+    left = HEADER_BUDGET - len(CUT_HEADER) - 40
+    for name, value in pairs:
+        name = name[:MAX_KEY]
+        if len(value) > MAX_HEADER_VALUE:
+            value = value[:MAX_HEADER_VALUE] + b"... [%d more]" % (len(value) - MAX_HEADER_VALUE)
+        if len(name) + len(value) > left:
+            break
+        kept.append((name, value))
+        left -= len(name) + len(value)
+    if len(kept) < len(pairs):
+        kept.append((CUT_HEADER, b"%d more headers" % (len(pairs) - len(kept))))
+    return kept
 
 
 def masked_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -100,26 +135,79 @@ def masked_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
-def summarise(value: Any, depth: int = 0) -> Any:
-    """A copy of a JSON-like value small enough to keep: strings, lists and depth are capped."""
+class _Budget:
+    """Bytes of JSON a summary may still take."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+
+def summarise(value: Any, budget: int = BODY_BUDGET - _MARKER_ROOM) -> Any:
+    """A copy of a JSON-like value small enough to keep: strings, lists and depth are capped, and once the
+    copy would take `budget` bytes of JSON the rest is cut, a marker saying so."""
+    return _summary(value, 0, _Budget(budget))
+
+
+def _summary(value: Any, depth: int, budget: _Budget) -> Any:
     if isinstance(value, str):
-        return value if len(value) <= MAX_STRING else f"{value[:MAX_STRING]}... [{len(value) - MAX_STRING} more]"
+        return _text(value, budget)
     if value is None or isinstance(value, bool | int | float):
+        budget.left -= len(orjson.dumps(value))
         return value
     if depth >= MAX_DEPTH:
+        budget.left -= 5
         return "..."
     if isinstance(value, Mapping):
-        items = list(value.items())
-        kept = {str(k): summarise(v, depth + 1) for k, v in items[:MAX_ITEMS]}
-        if len(items) > MAX_ITEMS:
-            kept["..."] = f"{len(items) - MAX_ITEMS} more keys"
-        return kept
+        return _mapping(value, depth, budget)
     if isinstance(value, list | tuple):
-        kept_list = [summarise(v, depth + 1) for v in value[:MAX_ITEMS]]
-        if len(value) > MAX_ITEMS:
-            kept_list.append(f"... [{len(value) - MAX_ITEMS} more items]")
-        return kept_list
-    return summarise(str(value), depth)
+        return _sequence(value, depth, budget)
+    return _text(str(value), budget)
+
+
+def _mapping(value: Mapping[Any, Any], depth: int, budget: _Budget) -> dict[str, Any]:
+    budget.left -= 2
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        if len(kept) >= MAX_ITEMS or budget.left <= 0:
+            kept["..."] = f"{len(value) - len(kept)} more keys" + ("" if len(kept) >= MAX_ITEMS else _BUDGET_NOTE)
+            break
+        name = str(key)[:MAX_KEY]
+        budget.left -= len(orjson.dumps(name)) + 2
+        kept[name] = _summary(item, depth + 1, budget)
+    return kept
+
+
+def _sequence(value: list[Any] | tuple[Any, ...], depth: int, budget: _Budget) -> list[Any]:
+    budget.left -= 2
+    kept: list[Any] = []
+    for item in value:
+        if len(kept) >= MAX_ITEMS or budget.left <= 0:
+            note = "" if len(kept) >= MAX_ITEMS else _BUDGET_NOTE
+            kept.append(f"... [{len(value) - len(kept)} more items{note}]")
+            break
+        budget.left -= 1
+        kept.append(_summary(item, depth + 1, budget))
+    return kept
+
+
+_BUDGET_NOTE = f"; cut: the journal keeps {BODY_BUDGET} bytes of a body"
+
+
+def _text(value: str, budget: _Budget) -> str:
+    """The string, cut to MAX_STRING characters and to what the budget has left, saying how much more."""
+    kept = value[:MAX_STRING]
+    size = len(orjson.dumps(kept))
+    while size > max(budget.left, 0) and kept:
+        kept = kept[: len(kept) * max(budget.left, 0) // size]
+        size = len(orjson.dumps(kept))
+    budget.left -= size
+    return kept if len(kept) == len(value) else f"{kept}... [{len(value) - len(kept)} more]"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_STRING else f"{text[:MAX_STRING]}... [{len(text) - MAX_STRING} more]"
 
 
 class Journal:
@@ -145,6 +233,9 @@ class Journal:
         if self.size == 0:
             return
         headers = compact_headers(raw_headers)
+        if len(body_json) > BODY_BUDGET:
+            body_json = _cut_whole(len(body_json))
+        path, query = _cut(path), _cut(query)
         with self._lock:
             entry = Entry(
                 self._next_id, time, method, path, query, headers, body_json, status, duration_ms, rule_id, fault
@@ -162,6 +253,11 @@ class Journal:
             and (session is None or entry.session == session)
             and (since_id is None or entry.id > since_id)
         ]
+
+    def stored_bytes(self) -> int:
+        """About how much the entries hold: their bodies, headers, paths and queries."""
+        with self._lock:
+            return sum(entry.stored_bytes for entry in self._entries)
 
     def clear(self) -> None:
         """Empties the ring; ids keep counting so a client's since-id stays meaningful."""

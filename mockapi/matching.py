@@ -6,9 +6,76 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+# The endpoint names the routers give their requests (what `match.endpoint` may name).
+Endpoint = Literal[
+    "models",
+    "completions",
+    "chat.completions",
+    "edits",
+    "images.generations",
+    "images.edits",
+    "images.variations",
+    "embeddings",
+    "audio.transcriptions",
+    "audio.translations",
+    "files",
+]
+Method = Literal["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
+
+# RFC 7230: a header name is a token; a value is visible latin-1 characters, spaces and tabs. Anything else
+# (CR/LF above all) would let a rule inject headers, or make the server fail to send the answer at all.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+
+def _header_name(name: str) -> str:
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"{name!r} is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+    return name
+
+
+def _scalar_text(value: Any) -> Any:
+    """Numbers and booleans as text: YAML reads `retry-after: 0` as the number 0."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _header_value(value: str) -> str:
+    if not _FIELD_VALUE.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid header value (latin-1 text without CR, LF, NUL or other control characters)"
+        )
+    return value
+
+
+# JSON a rule holds (a body to answer, a body subset to match) is sent back as JSON: it must stay well
+# within what the serializers accept (orjson stops at 255 levels).
+MAX_JSON_DEPTH = 64
+
+
+def _shallow(value: Any) -> Any:
+    """The value, if its lists and objects nest at most MAX_JSON_DEPTH levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return value
+
+
+ShallowJSON = Annotated[Any, AfterValidator(_shallow)]
+HeaderName = Annotated[str, AfterValidator(_header_name)]
+HeaderValue = Annotated[str, BeforeValidator(_scalar_text), AfterValidator(_header_value)]
+Headers = dict[HeaderName, HeaderValue]
 
 
 @dataclass(frozen=True)
@@ -66,19 +133,19 @@ class TextPattern(BaseModel):
 class Match(TextPattern):
     """Every key optional; all given must hold."""
 
-    endpoint: str | None = None
+    endpoint: Endpoint | None = None
     path: str | None = None
-    method: str | None = None
+    method: Annotated[Method, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)] | None = None
     model: str | None = None
     system: TextPattern | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-    body: dict[str, Any] | None = None
+    headers: Headers = Field(default_factory=dict)
+    body: Annotated[dict[str, Any], AfterValidator(_shallow)] | None = None
 
     def matches_exchange(self, exchange: Exchange) -> bool:
         return (
             (self.endpoint is None or self.endpoint == exchange.endpoint)
             and (self.path is None or self.path == exchange.path)
-            and (self.method is None or self.method.upper() == exchange.method)
+            and (self.method is None or self.method == exchange.method)
             and (self.model is None or self.model == exchange.model)
             and self.matches(exchange.text)
             and (self.system is None or self.system.matches(exchange.system))

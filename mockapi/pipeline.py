@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import random
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -20,6 +20,7 @@ import orjson
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
+from starlette.types import Receive
 
 from mockapi import errors, faults, tokens
 from mockapi.catalogue import ModelEntry, ModelKind
@@ -147,10 +148,12 @@ class JSONReply(NamedTuple):
 
 
 class StreamReply(NamedTuple):
-    """Chunk payloads in order; each is sent as one `data:` event, then `[DONE]`."""
+    """Chunk payloads in order; each is sent as one `data:` event, then `[DONE]`. `total_tokens` tells,
+    once every chunk is sent, what the stream used (prompt and completion), for the token limits."""
 
     chunks: Iterable[Any]
     headers: Mapping[str, str] = NO_HEADERS
+    total_tokens: Callable[[], int] | None = None
 
 
 class RawReply(NamedTuple):
@@ -189,7 +192,7 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
             notes["ratelimit"] = buckets[-1]
             _admit(state, notes, buckets[-1], estimate, who)
         respond = rule.respond.step(hit.use)
-        early = await _apply_faults(state, notes, respond, f"{hit.rule_id}|{session}|{hit.use}")
+        early = await _apply_faults(state, notes, respond, f"{hit.rule_id}|{session}|{hit.use}", request.receive)
         if early is not None:
             return early
 
@@ -202,13 +205,17 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
     if respond is not None:
         headers.update(respond.headers)
     if isinstance(reply, StreamReply):
-        return faults.event_stream(reply.chunks, respond, state.settings.stream_delay_ms, headers)
+        chunks = reply.chunks
+        if reply.total_tokens is not None:
+            total = reply.total_tokens
+            chunks = _then(chunks, lambda: _count_tokens(state, buckets, total(), estimate))
+        return faults.event_stream(chunks, respond, state.settings.stream_delay_ms, headers)
     if isinstance(reply, RawReply):
         cut = faults.raw_body(reply.content, reply.status, headers, reply.media_type, respond)
         return cut or Response(reply.content, reply.status, headers, reply.media_type)
     _count_usage(state, buckets, reply.body, estimate)
     if respond is not None:
-        await faults.generation_time(respond, reply.body)
+        await faults.generation_time(respond, reply.body, request.receive)
         faulty = faults.json_body(reply.body, reply.status, headers, respond)
         if faulty is not None:
             return faulty
@@ -257,13 +264,26 @@ def _count_usage(state: AppState, buckets: list[tuple[str, Limits]], body: Any, 
     """Replace the estimate by the reply's real `usage.total_tokens` when it has one."""
     usage = body.get("usage") if isinstance(body, dict) else None
     total = usage.get("total_tokens") if isinstance(usage, dict) else None
-    if isinstance(total, int) and total != estimate:
+    if isinstance(total, int):
+        _count_tokens(state, buckets, total, estimate)
+
+
+def _count_tokens(state: AppState, buckets: list[tuple[str, Limits]], total: int, estimate: int) -> None:
+    if total != estimate:
         now = state.seeding.monotonic()
         for key, _ in buckets:
             state.limiter.add_tokens(key, total - estimate, now)
 
 
-async def _apply_faults(state: AppState, notes: dict[str, Any], respond: Respond, draw: str) -> Response | None:
+def _then(items: Iterable[Any], done: Callable[[], None]) -> Iterator[Any]:
+    """The items, then `done()` once the last has been taken (not if the consumer stops early)."""
+    yield from items
+    done()
+
+
+async def _apply_faults(
+    state: AppState, notes: dict[str, Any], respond: Respond, draw: str, receive: Receive
+) -> Response | None:
     """Chaos, delays, and the forms answered without the generator (error, empty, body)."""
     rng = state.seeding.rng_for("faults", draw)
     chaos = faults.chaos_error(respond, rng)
@@ -271,7 +291,7 @@ async def _apply_faults(state: AppState, notes: dict[str, Any], respond: Respond
         notes["fault"] = "chaos"
         raise chaos
     notes["fault"] = faults.fault_name(respond)
-    await faults.delay(respond, rng)
+    await faults.delay(respond, rng, receive)
     if respond.error is not None:
         error = respond.error.to_error()
         error.headers = {**error.headers, **respond.headers}

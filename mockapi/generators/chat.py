@@ -29,6 +29,11 @@ def drafts(request: CreateChatCompletionRequest, answer: Source, max_tokens: int
     return [draft_for(answer, 0 if greedy else index, limits) for index in range(request.n or 1)]
 
 
+def completion_tokens(request: CreateChatCompletionRequest, answer: Source, max_tokens: int) -> int:
+    """Tokens of every choice, streamed or not."""
+    return sum(len(draft.tokens) for draft in drafts(request, answer, max_tokens))
+
+
 def chat_completion(
     request: CreateChatCompletionRequest, answer: Source, completion_id: str, prompt_tokens: int, max_tokens: int
 ) -> dict[str, Any]:

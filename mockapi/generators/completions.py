@@ -102,6 +102,11 @@ def prompt_tokens(request: CreateCompletionRequest, prompts: Sequence[PromptText
     return sum(len(prompt.ids) + suffix for prompt in prompts)
 
 
+def total_tokens(request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source) -> int:
+    """Prompt and completion tokens of the whole answer, streamed or not."""
+    return prompt_tokens(request, prompts) + generate(request, prompts, answer).completion_tokens
+
+
 def completion(
     request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source, completion_id: str
 ) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
 from mockapi.edge import API_PREFIX
-from mockapi.generators.chat import chat_chunks, chat_completion
+from mockapi.generators.chat import chat_chunks, chat_completion, completion_tokens
 from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, parse, read_json, run, state_of
 from mockapi.routing import DirectRoute
 from mockapi.schemas.chat import CreateChatCompletionRequest
@@ -39,7 +39,8 @@ async def create_chat_completion(request: Request) -> Response:
     def produce(answer: Answer) -> Reply:
         completion_id = answer.seeding.next_id("chatcmpl-", 29)
         if body.stream:
-            return StreamReply(chat_chunks(body, answer, completion_id, max_tokens))
+            chunks = chat_chunks(body, answer, completion_id, max_tokens)
+            return StreamReply(chunks, total_tokens=lambda: prompt_tokens + completion_tokens(body, answer, max_tokens))
         return JSONReply(chat_completion(body, answer, completion_id, prompt_tokens, max_tokens))
 
     seed = body.model_dump(exclude=SHAPING_KEYS)

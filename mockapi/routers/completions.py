@@ -8,7 +8,7 @@ from starlette.responses import Response
 from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
 from mockapi.edge import API_PREFIX
-from mockapi.generators.completions import completion, completion_chunks
+from mockapi.generators.completions import completion, completion_chunks, total_tokens
 from mockapi.pipeline import (
     Answer,
     JSONReply,
@@ -48,7 +48,8 @@ async def create_completion(request: Request) -> Response:
     def produce(answer: Answer) -> Reply:
         completion_id = answer.seeding.next_id("cmpl-", 29)
         if body.stream:
-            return StreamReply(completion_chunks(body, prompts, answer, completion_id))
+            chunks = completion_chunks(body, prompts, answer, completion_id)
+            return StreamReply(chunks, total_tokens=lambda: total_tokens(body, prompts, answer))
         return JSONReply(completion(body, prompts, answer, completion_id))
 
     seed = body.model_dump(exclude=SHAPING_KEYS)

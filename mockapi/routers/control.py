@@ -5,6 +5,7 @@ Protected by `--control-token` when given; absent altogether with `--no-control`
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,10 +13,11 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from mockapi import errors
+from mockapi.edge import CONTROL_PREFIX
 from mockapi.fixtures import Rule, RuleFileError
 from mockapi.pipeline import json_response, read_json, state_of
 
-PREFIX = "/__mockapi"
+PREFIX = CONTROL_PREFIX
 
 
 def require_token(request: Request) -> None:
@@ -23,7 +25,9 @@ def require_token(request: Request) -> None:
     if token is None:
         return
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or given.strip() != token:
+    # In constant time, on bytes: headers arrive as latin-1, and compare_digest refuses non-ASCII text.
+    matches = hmac.compare_digest(given.strip().encode("latin-1"), token.encode("utf-8"))
+    if scheme.lower() != "bearer" or not matches:
         raise errors.OpenAIError(
             401,
             "The control API needs `Authorization: Bearer <control token>` (the server's --control-token).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import subprocess
 import sys
@@ -12,12 +13,21 @@ from pathlib import Path
 
 import httpx
 import openai
+import orjson
 import pytest
 import yaml
 from fastapi import FastAPI
 
+from mockapi.app import create_app
 from mockapi.pytest_plugin import Mockapi
+from mockapi.routers import control as control_router
+from mockapi.settings import Settings
 from tests.support import API_KEY, ServerProcess, error_of, sdk_client
+
+# JSON nested past what a rule may hold (64 levels): the serializers could not send it back.
+DEEP_JSON: object = 0
+for _ in range(70):
+    DEEP_JSON = [DEEP_JSON]
 
 RULE = {"id": "custom", "match": {"endpoint": "models", "model": "ada"}, "respond": {"error": "server_error"}}
 
@@ -63,6 +73,50 @@ def test_invalid_rule_is_400_naming_the_field(control: httpx.Client) -> None:
     assert error_of(response)["message"] == "Additional properties are not allowed ('colour' was unexpected) - 'match'"
 
 
+@pytest.mark.parametrize(
+    ("rule", "param"),
+    [
+        ({"respond": {"headers": {"x-a": "b\r\nx-injected: 1"}}}, "respond.headers.x-a"),
+        ({"respond": {"headers": {"bad name:": "b"}}}, "respond.headers.bad name:"),
+        ({"respond": {"headers": {"x-a": "☃"}}}, "respond.headers.x-a"),
+        (
+            {"respond": {"error": {"status": 429, "headers": {"retry-after": "1\n"}}}},
+            "respond.error.headers.retry-after",
+        ),
+        ({"match": {"headers": {"x-tenant": "a\x00"}}}, "match.headers.x-tenant"),
+        ({"match": {"endpoint": "chat.completion"}}, "match.endpoint"),
+        ({"respond": {"status": 503}}, "respond.status"),
+        ({"respond": {"embedding": []}}, "respond.embedding"),
+        ({"match": {"endpoint": "chat.completions"}, "respond": {"embedding": [1.0]}}, "respond.embedding"),
+        ({"respond": {"delay_ms": 600_001}}, "respond.delay_ms"),
+        ({"respond": {"body": DEEP_JSON}}, "respond.body"),
+    ],
+)
+def test_rules_that_could_not_answer_are_400_and_not_added(
+    mockapi: Mockapi, control: httpx.Client, rule: dict[str, object], param: str
+) -> None:
+    response = control.post("/rules", json=rule)
+    assert response.status_code == 400, response.text
+    assert error_of(response)["param"] == param
+    assert [r for r in control.get("/rules").json()["data"] if r["source"] == "runtime"] == []
+    # Nothing was added: the next request answers as usual, with nothing injected.
+    raw = mockapi.openai_client().chat.completions.with_raw_response.create(
+        model="gpt-3.5-turbo", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert raw.status_code == 200 and "x-injected" not in raw.headers and raw.parse().choices
+
+
+def test_header_values_given_as_numbers_are_sent_as_text(mockapi: Mockapi, control: httpx.Client) -> None:
+    rule = {
+        "match": {"endpoint": "models"},
+        "times": 1,
+        "respond": {"error": "rate_limit_exceeded", "headers": {"retry-after": 0}},
+    }
+    assert control.post("/rules", json=rule).status_code == 201
+    assert mockapi.openai_client(max_retries=1).models.list().data  # retried at once, as retry-after says
+    assert [(e.status, e.fault) for e in mockapi.requests] == [(429, "error"), (200, None)]
+
+
 def test_journal_lists_filters_and_clears(mockapi: Mockapi, control: httpx.Client) -> None:
     client = mockapi.openai_client()
     client.models.retrieve("ada")
@@ -94,6 +148,18 @@ def test_journal_lists_filters_and_clears(mockapi: Mockapi, control: httpx.Clien
     assert len(mockapi.requests) == 0
 
 
+def test_journal_keeps_the_query_string(mockapi: Mockapi, control: httpx.Client) -> None:
+    client = mockapi.openai_client()
+    client.files.list(extra_query={"purpose": "fine-tune", "limit": 2})
+    client.models.list()
+    entries = control.get("/requests").json()["data"]
+    assert [(e["path"], e["query"]) for e in entries] == [
+        ("/v1/files", "purpose=fine-tune&limit=2"),
+        ("/v1/models", ""),
+    ]
+    assert mockapi.requests.filter(path="/v1/files")[0].query == "purpose=fine-tune&limit=2"
+
+
 def test_journal_records_bodies_that_fail_validation_and_caps_long_ones(mockapi: Mockapi) -> None:
     headers = {"Authorization": f"Bearer {mockapi.api_key}"}
     long_text = "x" * 50_000
@@ -102,6 +168,23 @@ def test_journal_records_bodies_that_fail_validation_and_caps_long_ones(mockapi:
     assert entry.status == 400
     stored = entry.body["messages"]
     assert stored.startswith("x" * 2000) and len(stored) < 2100 and stored.endswith("[48000 more]")
+
+
+def test_journal_of_large_bodies_stays_small(mockapi: Mockapi, control: httpx.Client) -> None:
+    # Each string and list just within the per-string and per-list caps: 4 MB of JSON per request.
+    message = {"role": "user", "content": "x" * 2000, **{f"k{i}": "y" * 2000 for i in range(99)}}
+    body = orjson.dumps({"model": "gpt-3.5-turbo", "messages": [message] * 20})
+    headers = {"Authorization": f"Bearer {mockapi.api_key}", "Content-Type": "application/json"}
+    for _ in range(5):
+        response = httpx.post(mockapi.base_url + "/chat/completions", content=body, headers=headers, timeout=60)
+        assert response.status_code == 400  # journaled even so
+    listing = control.get("/requests")
+    entries = listing.json()["data"]
+    assert len(entries) == 5 and len(body) * 5 > 20_000_000
+    assert len(listing.content) < 5 * 20_000
+    assert all(entry["body"]["model"] == "gpt-3.5-turbo" for entry in entries)
+    assert "cut: the journal keeps 16384 bytes of a body" in listing.text
+    assert mockapi.state.journal.stored_bytes() < 5 * 20_000
 
 
 def test_reset_clears_rules_journal_and_counters(mockapi: Mockapi, control: httpx.Client) -> None:
@@ -143,6 +226,27 @@ def test_control_token_protects_the_control_api(start_server: Callable[..., Serv
     assert allowed.status_code == 200 and allowed.json() == {"object": "list", "data": []}
     # The OpenAI routes keep their own auth, independent of the control token.
     assert sdk_client(process).models.retrieve("ada").id == "ada"
+
+
+async def test_control_token_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[tuple[bytes, bytes]] = []
+    original = hmac.compare_digest
+
+    def compare_digest(given: bytes, expected: bytes) -> bool:
+        compared.append((given, expected))
+        return original(given, expected)
+
+    monkeypatch.setattr(control_router.hmac, "compare_digest", compare_digest)
+    app = create_app(Settings(control_token="sécret-token"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mockapi") as http:
+        right = await http.get("/__mockapi/rules", headers={"Authorization": "Bearer sécret-token".encode()})
+        wrong = await http.get("/__mockapi/rules", headers={"Authorization": "Bearer sécret-tokeN".encode()})
+        # Bytes no text decodes: still a plain 401, never a 500.
+        odd = await http.get("/__mockapi/rules", headers={"Authorization": b"Bearer \xff\xfe"})
+    assert [r.status_code for r in (right, wrong, odd)] == [200, 401, 401]
+    assert error_of(odd)["code"] == "invalid_control_token"
+    assert compared[0] == ("sécret-token".encode(), "sécret-token".encode())
+    assert len(compared) == 3
 
 
 def test_no_control_removes_the_routes(start_server: Callable[..., ServerProcess]) -> None:
@@ -193,6 +297,11 @@ INVALID = [
     ([{"respond": {}}, {"match": {"regex": "("}}], "rule 1: field 'match.regex'"),
     ([{"respond": {"content": "a", "body": {}}}], "rule 0: field 'respond'"),
     ([{"times": 0}], "rule 0: field 'times'"),
+    ([{"id": "h", "respond": {"headers": {"x-a": "b\r\nc"}}}], "rule 0 (h): field 'respond.headers.x-a'"),
+    ([{}, {"id": "n", "respond": {"headers": {"bad name:": "b"}}}], "rule 1 (n): field 'respond.headers.bad name:'"),
+    ([{"match": {"endpoint": "chat.completion"}}], "rule 0: field 'match.endpoint'"),
+    ([{"match": {"endpoint": "models"}, "respond": {"content": "x"}}], "rule 0: field 'respond.content'"),
+    ([{"respond": {"ttft_ms": 10**9}}], "rule 0: field 'respond.ttft_ms'"),
     ({"not": "a list"}, "must hold a list of rules"),
 ]
 
@@ -248,3 +357,23 @@ def test_reset_clears_the_file_store_and_journals_uploads_described(mockapi: Moc
     assert len(client.files.list().data) == 1
     assert control.post("/reset").status_code == 200
     assert client.files.list().data == []
+
+
+def test_journal_time_is_when_the_request_came_even_with_fixed_time(
+    start_server: Callable[..., ServerProcess],
+) -> None:
+    process = start_server("--fixed-time", "1700000000")
+    before = time.time()
+    assert sdk_client(process).models.list().data
+    entry = httpx.get(process.url + "/__mockapi/requests").json()["data"][0]
+    assert before - 2 <= entry["time"] <= time.time() + 2
+
+
+def test_cors_opens_the_v1_routes_but_not_the_control_api(mockapi: Mockapi) -> None:
+    preflight = {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"}
+    v1 = httpx.options(mockapi.base_url + "/chat/completions", headers=preflight)
+    assert v1.headers["access-control-allow-origin"] == "*"
+    control_preflight = httpx.options(mockapi.url + "/__mockapi/reset", headers=preflight)
+    assert "access-control-allow-origin" not in control_preflight.headers
+    read = httpx.get(mockapi.url + "/__mockapi/requests", headers={"Origin": "https://elsewhere.example"})
+    assert "access-control-allow-origin" not in read.headers

@@ -3,9 +3,12 @@ that uses nothing but the installed package."""
 
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
 
 import httpx
+import openai
 import pytest
 
 from mockapi.pytest_plugin import Mockapi
@@ -45,8 +48,9 @@ async def test_async_client(mockapi: Mockapi) -> None:
     mockapi.add_rule(match={"endpoint": "models", "model": "ada"}, respond={"error": "overloaded"})
     client = mockapi.async_openai_client()
     assert (await client.models.retrieve("babbage")).id == "babbage"
-    with pytest.raises(Exception, match="overloaded"):
+    with pytest.raises(openai.InternalServerError, match="overloaded") as caught:
         await client.models.retrieve("ada")
+    assert caught.value.status_code == 503
     await client.close()
 
 
@@ -106,3 +110,23 @@ def test_pytester_suite_uses_only_the_installed_plugin(pytester: pytest.Pytester
         "-p", "no:cacheprovider", "-p", "no:asyncio", "-W", "error", "--strict-markers"
     )
     result.assert_outcomes(passed=3)
+
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def _readme_pytest_example() -> str:
+    """The README's pytest example, exactly as printed: the first python block after its heading."""
+    section = README.read_text().split("### Testing with pytest", 1)[1]
+    found = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert found is not None, "the README lost its pytest example"
+    return found.group(1)
+
+
+def test_the_readme_example_runs_as_printed(pytester: pytest.Pytester) -> None:
+    example = _readme_pytest_example()
+    assert len(example.strip().splitlines()) == 5  # the five-line test the README promises
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(test_readme=example)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:asyncio", "-W", "error")
+    result.assert_outcomes(passed=1)

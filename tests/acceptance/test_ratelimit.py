@@ -49,6 +49,18 @@ def test_rpm_refuses_the_sixth_request_then_recovers(start_server: Callable[...,
     assert recovered.status_code == 200 and recovered.headers["x-ratelimit-remaining-requests"] == "4"
 
 
+def test_reset_clears_the_rate_limit_windows(start_server: Callable[..., ServerProcess]) -> None:
+    process = start_server("--rpm", "3")  # the real one-minute window: only a reset lets the key in again
+    key = "sk-reset-window-key-3333"
+    assert [_get(process, key).status_code for _ in range(3)] == [200, 200, 200]
+    refused = _get(process, key)
+    assert refused.status_code == 429 and error_of(refused)["code"] == "rate_limit_exceeded"
+    assert httpx.post(process.url + "/__mockapi/reset").json() == {"reset": True}
+    again = _get(process, key)
+    assert again.status_code == 200
+    assert again.headers["x-ratelimit-remaining-requests"] == "2"  # the limit minus this one request
+
+
 def test_limit_headers_on_every_v1_response(mockapi: Mockapi) -> None:
     headers = {"Authorization": "Bearer sk-headers-key-000000"}
     with httpx.Client(base_url=mockapi.url, headers=headers) as http:
@@ -73,6 +85,32 @@ def test_rule_with_its_own_rpm(mockapi: Mockapi) -> None:
     assert client.models.retrieve("babbage").id == "babbage"  # other requests are not limited by the rule
     assert mockapi.requests.last_request.fault is None
     assert [e.fault for e in mockapi.requests][2] == "rate_limit"
+
+
+def test_rule_with_its_own_tpm(mockapi: Mockapi) -> None:
+    words = "one two three four five six seven eight nine ten"
+    mockapi.add_rule(id="tokens", match={"endpoint": "chat.completions"}, tpm=60, respond={"content": words})
+    client = mockapi.openai_client()
+    messages = [{"role": "user", "content": "count my tokens please"}]
+    first = client.chat.completions.with_raw_response.create(model="gpt-3.5-turbo", messages=messages)
+    usage = first.parse().usage
+    assert usage is not None and usage.completion_tokens == 10
+    assert first.headers["x-ratelimit-limit-tokens"] == "60"
+    assert int(first.headers["x-ratelimit-remaining-tokens"]) == 60 - usage.total_tokens
+    refused = None
+    for _ in range(5):
+        try:
+            client.chat.completions.create(model="gpt-3.5-turbo", messages=messages)
+        except openai.RateLimitError as exc:
+            refused = exc
+            break
+    assert refused is not None
+    assert refused.body["type"] == "tokens"  # type: ignore[index]
+    assert "on tokens per min. Limit: 60 / min." in refused.body["message"]  # type: ignore[index]
+    # Only what the rule answers counts against its limit.
+    other = client.models.with_raw_response.list()
+    assert other.status_code == 200 and other.headers["x-ratelimit-limit-tokens"] == "90000"
+    assert [e.fault for e in mockapi.requests].count("rate_limit") == 1
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +142,20 @@ def test_tpm_counts_the_reply_usage(tpm_server: ServerThread) -> None:
     assert refused.body["type"] == "tokens"  # type: ignore[index]
     assert "on tokens per min. Limit: 60 / min." in refused.body["message"]  # type: ignore[index]
     assert int(refused.response.headers["retry-after"]) >= 1
+
+
+def test_a_streamed_reply_counts_its_tokens_like_an_unstreamed_one(mockapi: Mockapi) -> None:
+    mockapi.add_rule(match={"endpoint": "chat.completions"}, respond={"content": "one two three four five"})
+    messages = [{"role": "user", "content": "count my tokens please"}]
+
+    def remaining_tokens_after(key: str, stream: bool) -> int:
+        client = mockapi.openai_client(api_key=key)
+        reply = client.chat.completions.create(model="gpt-3.5-turbo", messages=messages, stream=stream)
+        if stream:
+            assert "".join(chunk.choices[0].delta.content or "" for chunk in reply) == "one two three four five"
+        # A request that uses no tokens shows what the key has used (the nominal 90,000 are counted down).
+        return int(client.models.with_raw_response.list().headers["x-ratelimit-remaining-tokens"])
+
+    unstreamed = remaining_tokens_after("sk-tpm-unstreamed-key-0001", stream=False)
+    assert unstreamed < 90_000 - 5
+    assert remaining_tokens_after("sk-tpm-streamed-key-00002", stream=True) == unstreamed

@@ -13,7 +13,10 @@ import httpx
 import openai
 import pytest
 
-from mockapi.pytest_plugin import Mockapi
+from mockapi.app import create_app
+from mockapi.fixtures import Rule
+from mockapi.pytest_plugin import Mockapi, ServerThread
+from mockapi.settings import Settings
 from tests.fake_endpoints import PREFIX
 
 MODEL = "gpt-3.5-turbo"
@@ -121,3 +124,21 @@ def test_the_real_chat_endpoint_plugs_into_the_same_rules(mockapi: Mockapi) -> N
     assert [(e.path, e.fault) for e in mockapi.requests] == [("/v1/chat/completions", "disconnect")] + [
         ("/v1/chat/completions", "delay")
     ] * 3
+
+
+def test_a_delay_ends_when_the_client_hangs_up() -> None:
+    # A server of its own: the delayed request must not end up in another test's journal.
+    server = ServerThread(create_app(Settings(log_level="warning"))).start()
+    try:
+        state = server.state
+        state.rules.add(Rule.model_validate({"match": {"endpoint": "models"}, "respond": {"delay_ms": 3_000}}))
+        headers = {"Authorization": "Bearer sk-hang-up-key-000000"}
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(server.url + "/v1/models", headers=headers, timeout=0.3)
+        # An entry is journaled once the request's handling is over: at once when the delay is cancelled.
+        deadline = time.monotonic() + 1.5
+        while len(state.journal) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(state.journal) == 1
+    finally:
+        server.stop()

@@ -20,3 +20,12 @@ def own_server() -> Iterator[ServerProcess]:
     """A server for this module alone: what it is put through must not show in other tests' answers."""
     with ServerProcess(["--fixed-time", "1700000000", "--image-cache-size", "16"]) as process:
         yield process
+
+
+@pytest.fixture(scope="module")
+def control_server() -> Iterator[ServerProcess]:
+    """A server whose control API needs a token, for the fuzz of /__mockapi."""
+    from tests.hardening.routes_control import CONTROL_TOKEN
+
+    with ServerProcess(["--control-token", CONTROL_TOKEN, "--fixed-time", "1700000000"]) as process:
+        yield process

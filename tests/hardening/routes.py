@@ -1,7 +1,7 @@
-"""Every route the fuzz drives: how to draw its requests, and what a 2xx answer of it must look like.
+"""The /v1 routes the fuzz drives: how to draw their requests, and what a 2xx answer of each must look like.
 
-To fuzz a new route, add a `FuzzRoute` to `FUZZ_ROUTES` (after the files and control-API branches merge:
-`/v1/files` upload/list/retrieve/delete/content, and the `/__mockapi` routes with and without the token).
+The files routes are in routes_files.py, the control API's and /health in routes_control.py; the fuzz
+(test_fuzz_contract.py) drives the three lists. To fuzz a new route, add a `FuzzRoute` to one of them.
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ def sse_payloads(response: httpx.Response) -> list[Any]:
     return payloads
 
 
-def _spec_json(spec_path: str) -> Callable[[Sent, httpx.Response], None]:
+def spec_json(spec_path: str) -> Callable[[Sent, httpx.Response], None]:
     def check(sent: Sent, response: httpx.Response) -> None:
         assert response.headers["content-type"].startswith("application/json")
         spec.check(spec_path, "post" if sent["method"] == "POST" else "get", response.json())
@@ -367,6 +367,19 @@ class FuzzRoute:
     requests: Strategy
     # Checks a 2xx answer (raises AssertionError when it breaks the contract).
     check_ok: Callable[[Sent, httpx.Response], None]
+    # Checks any answer, before the generic checks: e.g. another owner's file is a 404.
+    check_any: Callable[[Sent, httpx.Response], None] | None = None
+    # Completes a drawn request from what earlier answers left (e.g. the ids of stored files).
+    prepare: Callable[[Sent], Sent] | None = None
+    # Which server it is sent to: "api", or "control" (one started with --control-token).
+    server: str = "api"
+    # Whether a 2xx is expected at least once in a run (a route only ever refused would say False).
+    answers_ok: bool = True
+
+
+def to_send(sent: Sent) -> Sent:
+    """The keyword arguments of `httpx.Client.request`: keys starting with "_" are the fuzz's own notes."""
+    return {key: value for key, value in sent.items() if not key.startswith("_")}
 
 
 MODEL_PATHS = st.one_of(
@@ -381,7 +394,7 @@ FUZZ_ROUTES: list[FuzzRoute] = [
     FuzzRoute(
         "completions", _json_request("/v1/completions", COMPLETION), _text_stream("/completions", "text_completion")
     ),
-    FuzzRoute("edits", _json_request("/v1/edits", EDIT), _spec_json("/edits")),
+    FuzzRoute("edits", _json_request("/v1/edits", EDIT), spec_json("/edits")),
     FuzzRoute("embeddings", _json_request("/v1/embeddings", EMBEDDING), _embeddings),
     FuzzRoute(
         "images.generations", _json_request("/v1/images/generations", IMAGE_GENERATION), _images("/images/generations")
@@ -406,9 +419,13 @@ FUZZ_ROUTES: list[FuzzRoute] = [
         _multipart("/v1/audio/translations", TRANSLATION_FORM),
         _audio("/audio/translations"),
     ),
-    FuzzRoute("models.list", _get(st.just("/v1/models")), _spec_json("/models")),
+    FuzzRoute("models.list", _get(st.just("/v1/models")), spec_json("/models")),
     FuzzRoute("models.retrieve", _get(MODEL_PATHS), _model_or_list),
-    FuzzRoute("images.files", _get(st.from_regex(r"/v1/images/files/[\w.-]{0,40}", fullmatch=True)), _image_file),
-    FuzzRoute("elsewhere", ELSEWHERE, _anything),
+    FuzzRoute(
+        "images.files",
+        _get(st.from_regex(r"/v1/images/files/[\w.-]{0,40}", fullmatch=True)),
+        _image_file,
+        answers_ok=False,  # links to images no request made: never served
+    ),
+    FuzzRoute("elsewhere", ELSEWHERE, _anything, answers_ok=False),
 ]
-ROUTES_BY_NAME = {route.name: route for route in FUZZ_ROUTES}

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from mockapi.journal import MAX_ITEMS, MAX_STRING, Journal, body_json, masked_headers, summarise
+import orjson
+
+from mockapi.journal import (
+    BODY_BUDGET,
+    HEADER_BUDGET,
+    MAX_ITEMS,
+    MAX_STRING,
+    Journal,
+    RawHeaders,
+    body_json,
+    compact_headers,
+    masked_headers,
+    summarise,
+)
 
 
 def _record(journal: Journal, path: str = "/v1/models", session: str | None = None, body: object = None) -> None:
@@ -61,3 +74,69 @@ def test_summarise_caps_strings_lists_and_depth() -> None:
 def test_authorization_is_masked() -> None:
     headers = masked_headers([(b"authorization", b"Bearer sk-abcdefgh12345678wxyz"), (b"x-other", b"v")])
     assert headers == {"authorization": "Bearer sk-abcde***********wxyz", "x-other": "v"}
+
+
+def _widest_body(items: int = MAX_ITEMS, text: int = MAX_STRING) -> dict[str, object]:
+    """A body each of whose strings and lists is just within the per-string and per-list caps: about 20 MB
+    of JSON that summarising by length alone keeps whole."""
+    message = {"role": "user", "content": "x" * text, **{f"k{i}": "y" * text for i in range(items - 1)}}
+    return {"model": "gpt-4", "messages": [message] * items}
+
+
+def test_bodies_are_kept_within_the_byte_budget() -> None:
+    body = _widest_body()
+    assert len(orjson.dumps(body)) > 19_000_000
+    stored = body_json(body, orjson.dumps(body))
+    assert len(stored) <= BODY_BUDGET
+    kept = orjson.loads(stored)
+    assert kept["model"] == "gpt-4" and kept["messages"][0]["content"] == "x" * MAX_STRING  # the start, whole
+    assert "cut: the journal keeps 16384 bytes of a body" in stored.decode()  # and a marker where it was cut
+
+
+def test_strings_and_keys_are_cut_by_size_too() -> None:
+    assert len(body_json({"a": ["☃" * MAX_STRING] * MAX_ITEMS})) <= BODY_BUDGET
+    assert len(body_json({"k" * 100_000: 1, "\x00" * 5000: "\x01" * 5000})) <= BODY_BUDGET
+    small = {"text": "short", "n": [1, 2, 3]}
+    assert orjson.loads(body_json(small)) == small
+
+
+def _large_headers(session: str) -> RawHeaders:
+    return [
+        (b"authorization", b"Bearer sk-secret-abcdefghijklmnop-9876"),
+        *[(b"x-filler-%d" % i, b"v" * 900) for i in range(60)],
+        (b"x-huge", b"h" * 40_000),
+        (b"x-mockapi-session", session.encode()),
+    ]
+
+
+def test_large_header_blocks_are_cut_keeping_session_and_masked_key() -> None:
+    raw = _large_headers("s7")
+    kept = compact_headers(raw)
+    assert sum(len(name) + len(value) for name, value in kept) <= HEADER_BUDGET
+    headers = masked_headers(kept)
+    assert headers["x-mockapi-session"] == "s7"
+    assert headers["authorization"] == "Bearer sk-secre*******************9876"
+    assert headers["x-mockapi-journal-cut"].endswith("more headers")
+    small = [(b"x-a", b"1")]
+    assert compact_headers(small) is small  # kept as received, masked when read
+
+
+def test_fifty_large_requests_stay_within_budget_times_entries() -> None:
+    journal = Journal(1000)
+    body = _widest_body()
+    raw = orjson.dumps(body)
+    for index in range(50):
+        journal.record(
+            time=0,
+            method="POST",
+            path="/v1/chat/completions",
+            query="q=" + "z" * 50_000,
+            raw_headers=_large_headers(f"s{index}"),
+            body_json=body_json(body, raw),
+            status=400,
+            duration_ms=1.0,
+        )
+    assert len(journal) == 50
+    per_entry = BODY_BUDGET + HEADER_BUDGET + 2 * (MAX_STRING + 100)  # body, headers, path and query
+    assert journal.stored_bytes() <= per_entry * 50
+    assert [e.session for e in journal.entries(session="s49")] == ["s49"]
