@@ -22,7 +22,7 @@ from mockapi import tokens
 from mockapi.matching import Endpoint
 from mockapi.pytest_plugin import Mockapi
 from mockapi.seeding import Seeding
-from tests.images_support import checkerboard, encode
+from tests.images_support import checkerboard, encode, with_transparent_square
 
 CHAT_MODEL = "gpt-3.5-turbo"
 COMPLETION_MODEL = "gpt-3.5-turbo-instruct"
@@ -40,7 +40,8 @@ def _wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
     return out.getvalue()
 
 
-PNG = encode(checkerboard(64, "RGBA"))
+# Its transparent corner is what an edit may paint.
+PNG = encode(with_transparent_square(checkerboard(64, "RGBA"), (0, 0, 16, 16)))
 WAV = _wav()
 
 # One valid request per endpoint, sent the way a user's code would, through the SDK.

@@ -127,10 +127,13 @@ def test_sigterm_mid_upload_stores_the_file_whole_with_data_dir(
     assert pieces_before_sigterm < CHUNKS // 2 < len(sent)  # most of the body went after SIGTERM
     assert process.process.wait(timeout=30) == 0
 
-    # Only the complete file is on disk: its content and its metadata, nothing temporary or partial.
-    files = data_dir / "files"
-    assert sorted(path.name for path in files.iterdir()) == [f"{stored['id']}.content", f"{stored['id']}.json"]
-    assert (files / f"{stored['id']}.content").read_bytes() == content
+    # Only the complete file is on disk: its content and its metadata, nothing temporary or partial (the
+    # rest is the store's own bookkeeping: its lock and id sequence).
+    on_disk = [path for path in data_dir.rglob("*") if path.is_file()]
+    assert not [path for path in on_disk if path.name.endswith(".tmp")]
+    stored_files = {path.name: path for path in on_disk if path.name.startswith("file-")}
+    assert sorted(stored_files) == [f"{stored['id']}.content", f"{stored['id']}.json"]
+    assert stored_files[f"{stored['id']}.content"].read_bytes() == content
 
     again = start_server("--data-dir", str(data_dir))
     with httpx.Client(base_url=again.base_url, headers=HEADERS, timeout=30) as client:
