@@ -293,7 +293,8 @@ class DirectoryFileStore(FileStore):
             _copy_exactly(source, out.write, size)
             out.flush()
             os.fsync(out.fileno())
-            os.replace(temp, content)
+            with self._locked():  # a reservation's scan must never see the file between its two names
+                os.replace(temp, content)
             self._sync_directory(content.parent)
             metadata = orjson.dumps(asdict(stored))
             self._write_atomically(self._path(owner, stored.id, self.META), metadata)
