@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-if TYPE_CHECKING:  # numpy and Faker load on first use, keeping start-up fast
-    import numpy as np
+if TYPE_CHECKING:  # Faker loads on first use, keeping start-up fast
     from faker import Faker
 
 ALPHANUMERIC = string.ascii_letters + string.digits
@@ -56,16 +55,17 @@ class Seeding:
         """A generator private to one answer (or one choice of it)."""
         return random.Random(self.digest(route, body, index))
 
-    def np_rng_for(self, route: str, body: Any, index: int = 0) -> np.random.Generator:
-        import numpy as np
-
-        return np.random.default_rng(int.from_bytes(self.digest(route, body, index), "little"))
+    def random_bytes(self, route: str, body: Any, size: int, index: int = 0) -> bytes:
+        """`size` seeded random bytes (SHAKE-256 of the digest): bulk randomness, e.g. a vector's components."""
+        return hashlib.shake_256(self.digest(route, body, index)).digest(size)
 
     @cached_property
     def _faker(self) -> Faker:
         from faker import Faker
 
-        return Faker("en_US")
+        # Only the provider of the words and sentences generators draw (lorem): the others, never called,
+        # would hold a few megabytes of word lists and modules.
+        return Faker("en_US", providers=["faker.providers.lorem"])
 
     def faker(self, rng: random.Random) -> Faker:
         """The shared Faker, reseeded from `rng`; use it before the next await."""

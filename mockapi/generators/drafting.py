@@ -12,15 +12,15 @@ from __future__ import annotations
 import codecs
 import math
 import random
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from faker import Faker
 
 from mockapi import tokens
+from mockapi.caches import BoundedCache
 from mockapi.generators.penalties import WORD, apply_penalties, split_word
 from mockapi.seeding import Seeding
 
@@ -76,7 +76,14 @@ class Draft:
     text: str
     tokens: tuple[int, ...]
     finish_reason: str
-    scores: tuple[TokenScore, ...]
+    # What the scores are drawn from: they are worked out only when asked for (logprobs, best_of), as
+    # most answers never show them.
+    score_seed: int
+    banned: frozenset[int] = frozenset()
+
+    @cached_property
+    def scores(self) -> tuple[TokenScore, ...]:
+        return _scores(self.tokens, self.score_seed, self.banned)
 
     @property
     def total_logprob(self) -> float:
@@ -89,24 +96,17 @@ def _alternative_pool() -> tuple[int, ...]:
 
 
 # The same request always makes the same drafts, and test suites and load tests repeat requests: the
-# latest drafts are remembered, bounded by count and by length (a rule's content may be long).
-_MEMO_SIZE = 1024
-_MEMO_MAX_TOKENS = 2048
-_memo: OrderedDict[tuple[Any, ...], Draft] = OrderedDict()
+# latest drafts are remembered, bounded by count and by the tokens they hold (a rule's content may be long).
+_memo = BoundedCache(budget=131_072, max_items=1024)
 
 
 def draft_for(answer: Source, index: int, limits: Limits, lead: str = "") -> Draft:
     """Choice `index`'s draft: the rule's content, else Faker sentences after `lead`, shaped by `limits`."""
     key = (answer.digest(index), answer.content, limits, lead)
-    draft = _memo.get(key)
-    if draft is not None:
-        _memo.move_to_end(key)
-        return draft
-    draft = _make_draft(answer, index, limits, lead)
-    if len(draft.tokens) <= _MEMO_MAX_TOKENS:
-        _memo[key] = draft
-        if len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
+    draft: Draft | None = _memo.get(key)
+    if draft is None:
+        draft = _make_draft(answer, index, limits, lead)
+        _memo.put(key, draft, len(draft.tokens))
     return draft
 
 
@@ -176,11 +176,11 @@ def shape(source: str, limits: Limits, rng: random.Random) -> Draft:
     if stop_at is not None:
         text = source[:stop_at]
         ids = tokens.encode(text)
-        return Draft(text, ids, "stop", score(ids, rng, limits.banned))
+        return Draft(text, ids, "stop", rng.getrandbits(64), limits.banned)
     if truncated:
         ids = ids[:limit]
-        return Draft(within, ids, "length", score(ids, rng, limits.banned))
-    return Draft(source, ids, "stop", score(ids, rng, limits.banned))
+        return Draft(within, ids, "length", rng.getrandbits(64), limits.banned)
+    return Draft(source, ids, "stop", rng.getrandbits(64), limits.banned)
 
 
 def _forced(limits: Limits, rng: random.Random) -> Draft:
@@ -199,7 +199,7 @@ def _forced(limits: Limits, rng: random.Random) -> Draft:
     stop_at = _first_stop(text, limits.stops)
     if stop_at is not None:
         text, ids, finish_reason = text[:stop_at], list(tokens.encode(text[:stop_at])), "stop"
-    return Draft(text, tuple(ids), finish_reason, score(ids, rng, limits.banned))
+    return Draft(text, tuple(ids), finish_reason, rng.getrandbits(64), limits.banned)
 
 
 def _first_stop(text: str, stops: Sequence[str]) -> int | None:
@@ -210,7 +210,11 @@ def _first_stop(text: str, stops: Sequence[str]) -> int | None:
 def score(ids: Sequence[int], rng: random.Random, banned: frozenset[int] = frozenset()) -> tuple[TokenScore, ...]:
     """A logprob and alternatives per token. Each token draws the same amount of randomness, so a
     shorter cut of the same text scores its tokens the same."""
-    scorer = random.Random(rng.getrandbits(64))
+    return _scores(ids, rng.getrandbits(64), banned)
+
+
+def _scores(ids: Sequence[int], seed: int, banned: frozenset[int]) -> tuple[TokenScore, ...]:
+    scorer = random.Random(seed)
     pool = _alternative_pool()
     scores = []
     for token in ids:

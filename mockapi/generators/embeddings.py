@@ -15,8 +15,7 @@ from __future__ import annotations
 import base64
 import itertools
 import re
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from mockapi.caches import BoundedCache
 from mockapi.seeding import Seeding
 
 Vector = npt.NDArray[np.float32]
@@ -58,41 +58,10 @@ class MeasuredInput:
     tokens: int
 
 
-class _BoundedCache:
-    """An LRU map holding at most `max_bytes` of values (each value's size is given when stored)."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
-
-    def get(self, key: Hashable) -> Any:
-        item = self._items.get(key)
-        if item is None:
-            return None
-        self._items.move_to_end(key)
-        return item[0]
-
-    def put(self, key: Hashable, value: Any, size: int) -> None:
-        if size > self.max_bytes:
-            return
-        old = self._items.pop(key, None)
-        if old is not None:
-            self.bytes -= old[1]
-        self._items[key] = (value, size)
-        self.bytes += size
-        while self.bytes > self.max_bytes:
-            _, (_, evicted) = self._items.popitem(last=False)
-            self.bytes -= evicted
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 # Per-feature random vectors, and the serialised embedding of recently seen texts (re-embedding the same
 # texts is common in test suites, and serialising 1536 floats is the costliest step of a request).
-_feature_vectors = _BoundedCache(CACHE_BYTES)
-_wire_forms = _BoundedCache(CACHE_BYTES)
+_feature_vectors = BoundedCache(CACHE_BYTES)
+_wire_forms = BoundedCache(CACHE_BYTES)
 
 
 def _normal_form(word: str) -> str:
@@ -119,8 +88,9 @@ def _feature_vector(seeding: Seeding, model: str, size: int, feature: str) -> Ve
     key = (seeding.seed, model, size, feature)
     vector: Vector | None = _feature_vectors.get(key)
     if vector is None:
-        rng = seeding.np_rng_for("embeddings-feature", [model, feature])
-        vector = rng.standard_normal(size, dtype=np.float32)
+        # Independent components, uniform in [-1, 1): zero-mean, so unrelated features are near-orthogonal.
+        raw = seeding.random_bytes("embeddings-feature", [model, feature], 4 * size)
+        vector = np.frombuffer(raw, dtype="<i4").astype(np.float32) / np.float32(2**31)
         vector.flags.writeable = False
         # The feature (a word, which may be long) is held in the key: it counts against the budget too.
         _feature_vectors.put(key, vector, vector.nbytes + len(feature))

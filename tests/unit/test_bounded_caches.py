@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from mockapi import tokens
-from mockapi.generators import embeddings
+from mockapi.caches import BoundedCache
+from mockapi.generators import drafting, embeddings
+from mockapi.generators.drafting import Limits
+from mockapi.pipeline import Answer
 from mockapi.seeding import Seeding
 
 
@@ -26,9 +29,9 @@ def test_tokens_cache_is_bounded_in_entries_and_length() -> None:
 def test_a_long_feature_counts_against_the_feature_cache_budget() -> None:
     cache = embeddings._feature_vectors
     word = "x" * 200_000
-    before = cache.bytes
+    before = cache.used
     vector = embeddings._feature_vector(Seeding(7), "test-model", 8, word)
-    assert cache.bytes == before + vector.nbytes + len(word)
+    assert cache.used == before + vector.nbytes + len(word)
 
 
 def test_feature_and_wire_caches_stay_under_their_budget() -> None:
@@ -36,6 +39,38 @@ def test_feature_and_wire_caches_stay_under_their_budget() -> None:
     # Each text a new long word: without the key in the budget, entries would be counted at 6 KiB each.
     for i in range(400):
         embeddings.text_embedding(seeding, "test-model", 1536, 1536, f"w{i}" + "y" * 50_000, "float")
-    assert embeddings._feature_vectors.bytes <= embeddings.CACHE_BYTES
-    assert embeddings._wire_forms.bytes <= embeddings.CACHE_BYTES
-    assert sum(size for _, size in embeddings._feature_vectors._items.values()) == embeddings._feature_vectors.bytes
+    assert embeddings._feature_vectors.used <= embeddings.CACHE_BYTES
+    assert embeddings._wire_forms.used <= embeddings.CACHE_BYTES
+    assert sum(size for _, size in embeddings._feature_vectors._items.values()) == embeddings._feature_vectors.used
+
+
+def test_the_cache_evicts_the_least_recently_used_beyond_its_budget() -> None:
+    cache = BoundedCache(budget=100)
+    cache.put("a", 1, 40)
+    cache.put("b", 2, 40)
+    assert cache.get("a") == 1  # "b" is now the least recently used
+    cache.put("c", 3, 40)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    assert cache.used == 80 and len(cache) == 2
+
+
+def test_the_cache_keeps_within_its_budget_and_its_count() -> None:
+    cache = BoundedCache(budget=100, max_items=3)
+    for key in range(10):
+        cache.put(key, str(key), 30)
+    assert len(cache) == 3 and cache.used == 90
+    assert [cache.get(key) for key in (6, 7, 8, 9)] == [None, "7", "8", "9"]
+    cache.put("huge", "x", 101)  # larger than the whole budget: not kept
+    assert cache.get("huge") is None and cache.used == 90
+    cache.put(7, "seven", 70)  # replacing a value counts its new size, evicting the oldest to fit
+    assert cache.get(7) == "seven" and cache.used <= 100
+
+
+def test_remembered_drafts_stay_under_their_token_budget() -> None:
+    seeding = Seeding(13)
+    for i in range(1_500):
+        answer = Answer(seeding, "chat.completions", {"i": i})
+        drafting.draft_for(answer, 0, Limits())
+    memo = drafting._memo
+    assert 0 < memo.used <= memo.budget and len(memo) == memo.max_items
+    assert memo.used == sum(len(draft.tokens) for draft, _ in memo._items.values())

@@ -107,18 +107,6 @@ def test_fixed_vector_answers_every_input_and_is_shortened_only_on_request() -> 
     assert body["data"][0]["embedding"] == [1.0]
 
 
-def test_bounded_cache_evicts_least_recently_used_beyond_its_byte_budget() -> None:
-    cache = gen._BoundedCache(max_bytes=100)
-    cache.put("a", 1, 40)
-    cache.put("b", 2, 40)
-    assert cache.get("a") == 1  # "b" is now the least recently used
-    cache.put("c", 3, 40)
-    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
-    assert cache.bytes == 80 and len(cache) == 2
-    cache.put("huge", 4, 101)
-    assert cache.get("huge") is None and len(cache) == 2
-
-
 # The request checks.
 
 
