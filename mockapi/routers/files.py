@@ -138,7 +138,8 @@ def _page(store: FileStore, owner: str, params: ListFilesParams) -> dict[str, An
 
 
 @router.get("/files/{file_id}")
-async def retrieve_file(request: Request, file_id: str) -> Response:
+async def retrieve_file(request: Request) -> Response:
+    file_id = request.path_params["file_id"]
     store = _store(request)
     owner = caller_of(request).owner
 
@@ -152,9 +153,10 @@ async def retrieve_file(request: Request, file_id: str) -> Response:
 
 
 @router.get("/files/{file_id}/content")
-async def download_file(request: Request, file_id: str) -> Response:
+async def download_file(request: Request) -> Response:
     """The exact bytes uploaded, whatever the Accept header asks for (the SDK sends application/binary),
     streamed in chunks: a download holds one chunk in memory, not the file."""
+    file_id = request.path_params["file_id"]
     store = _store(request)
     owner = caller_of(request).owner
     opened: list[BinaryIO] = []
@@ -196,7 +198,8 @@ async def _chunks(stream: BinaryIO) -> AsyncIterator[bytes]:
 
 
 @router.delete("/files/{file_id}")
-async def delete_file(request: Request, file_id: str) -> Response:
+async def delete_file(request: Request) -> Response:
+    file_id = request.path_params["file_id"]
     store = _store(request)
     owner = caller_of(request).owner
 

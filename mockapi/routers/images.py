@@ -105,7 +105,8 @@ async def create_image_variation(request: Request) -> Response:
 @router.get("/images/files/{name}", name="image_file")
 # HEAD too, as for any stored object link (link checkers, `curl -I`).
 @router.head("/images/files/{name}", name="image_file_head")
-async def image_file(request: Request, name: str) -> Response:
+async def image_file(request: Request) -> Response:
+    name = request.path_params["name"]
     image_id, _, extension = name.rpartition(".")
     # In a worker thread: the store may be a directory that several processes share.
     data = await asyncio.to_thread(state_of(request).images.get, image_id) if extension == "png" else None

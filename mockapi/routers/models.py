@@ -24,7 +24,8 @@ async def list_models(request: Request) -> Response:
 
 
 @router.get("/models/{model:path}")
-async def retrieve_model(request: Request, model: str) -> Response:
+async def retrieve_model(request: Request) -> Response:
+    model = request.path_params["model"]
     catalogue = state_of(request).catalogue
 
     def produce(_: Answer) -> JSONReply:
