@@ -70,10 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.mockapi = state
     app.router.route_class = DirectRoute
-    for router in RESOURCE_ROUTERS:
-        # Copied flat rather than `include_router`ed: FastAPI matches an included router as one more
-        # level, a few microseconds per router on every request; these routes already carry /v1.
-        app.router.routes.extend(router.routes)
+    # Copied flat rather than `include_router`ed (FastAPI matches an included router as one more level, a few
+    # microseconds per router on every request; these routes already carry /v1), and ahead of the docs
+    # routes FastAPI has added: routes are tried in order, and these are the ones requests come for.
+    resource_routes = [route for router in RESOURCE_ROUTERS for route in router.routes]
+    app.router.routes[:0] = resource_routes
     if settings.control:
         app.router.routes.extend(control.router.routes)
 

@@ -6,7 +6,7 @@ Pure ASGI (not BaseHTTPMiddleware) so streams pass through unbuffered and the ho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from starlette.middleware.cors import CORSMiddleware
@@ -43,24 +43,31 @@ class Caller(NamedTuple):
         return f"org:{self.organization}" if self.organization else f"key:{self.api_key}"
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
+# The request headers the edge reads.
+_READ = frozenset({b"authorization", b"openai-organization", b"content-length"})
 
 
-def authenticate(scope: Scope, state: AppState) -> Caller:
+def _scan_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[int, dict[bytes, str]]:
+    """In one pass: the header block's size (names and values) and the first value of each header read."""
+    size = 0
+    found: dict[bytes, str] = {}
+    for name, value in raw:
+        size += len(name) + len(value)
+        if name in _READ and name not in found:
+            found[name] = value.decode("latin-1")
+    return size, found
+
+
+def authenticate(headers: Mapping[bytes, str], state: AppState) -> Caller:
     """The caller of a /v1 request, or the real API's 401."""
-    authorization = _header(scope, b"authorization") or ""
-    scheme, _, key = authorization.partition(" ")
+    scheme, _, key = headers.get(b"authorization", "").partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise errors.missing_api_key()
     allowed = state.settings.api_keys
     if allowed and key not in allowed:
         raise errors.invalid_api_key(key)
-    return Caller(api_key=key, organization=_header(scope, b"openai-organization"))
+    return Caller(api_key=key, organization=headers.get(b"openai-organization"))
 
 
 class Edge:
@@ -78,8 +85,10 @@ class Edge:
         seeding = self.state.seeding
         started = seeding.monotonic()
         request_id = seeding.request_id().encode()
-        organization = _header(scope, b"openai-organization")
+        header_bytes, headers = _scan_headers(scope["headers"])
+        organization = headers.get(b"openai-organization")
         notes: dict[str, Any] = scope.setdefault("state", {})
+        notes["header_bytes"] = header_bytes
         status = 0
 
         async def send_with_headers(message: Message) -> None:
@@ -103,7 +112,7 @@ class Edge:
 
         path: str = scope["path"]
         try:
-            await self._answer(scope, receive, send_with_headers, notes)
+            await self._answer(scope, receive, send_with_headers, notes, headers)
         except StreamCut:
             return  # answered incomplete on purpose: uvicorn closes the connection
         except ClientDisconnect:
@@ -117,17 +126,19 @@ class Edge:
             if path.startswith(API_PREFIX) and scope["method"] != "OPTIONS":
                 self._journal(scope, notes, status or None, seeding.monotonic() - started)
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, notes: dict[str, Any]) -> None:
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, notes: dict[str, Any], headers: Mapping[bytes, str]
+    ) -> None:
         settings = self.state.settings
         # Before auth: an oversized header block is refused whatever it carries.
-        if sum(len(name) + len(value) for name, value in scope["headers"]) > settings.max_header_bytes:
+        if notes["header_bytes"] > settings.max_header_bytes:
             raise errors.headers_too_large(settings.max_header_bytes)
         path: str = scope["path"]
         if path.startswith(API_PREFIX) and scope["method"] != "OPTIONS" and not path.startswith(PUBLIC_PREFIXES):
-            notes["caller"] = authenticate(scope, self.state)
+            notes["caller"] = authenticate(headers, self.state)
         limit = body_limit(self.state, scope)
         too_large = _too_large_error(path, limit)
-        declared = _header(scope, b"content-length")
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise too_large(int(declared))
         await self.app(scope, _limited(receive, limit, too_large), send)
@@ -155,6 +166,7 @@ class Edge:
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
             raw_headers=scope["headers"],
+            header_bytes=notes["header_bytes"],
             body_json=body_json(notes.get("journal_body"), notes.get("journal_raw")),
             status=status,
             duration_ms=round(seconds * 1000, 3),
@@ -213,11 +225,11 @@ class CorsForBrowsers:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and not scope["path"].startswith(CONTROL_PREFIX)
-            and any(name == b"origin" for name, _ in scope["headers"])
-        ):
+        if scope["type"] == "http" and not scope["path"].startswith(CONTROL_PREFIX) and _from_browser(scope):
             await self.cors(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+def _from_browser(scope: Scope) -> bool:
+    return b"origin" in dict(scope["headers"])  # built in C: cheaper than a loop in Python

@@ -335,7 +335,7 @@ class DirectoryFileStore(FileStore):
             # Metadata first: a crash in between leaves an orphan content file, which the next start removes.
             remembered = self.root / self.DELETED / (file_id + self.META)
             os.replace(self._path(owner, file_id, self.META), remembered)
-            now = Seeding.wall_clock()
+            now = Seeding.wall_time()
             os.utime(remembered, (now, now))  # when deleted: the oldest deletions are forgotten first
             self._path(owner, file_id, self.CONTENT).unlink(missing_ok=True)
             _remove_if_empty(self._folder(owner))

@@ -139,7 +139,7 @@ class DirectoryImageStore(ImageStore):
         max_entries: int = 256,
         max_bytes: int = 256 * 1024 * 1024,
         ttl_seconds: float = 3600,
-        clock: Callable[[], float] = Seeding.wall_clock,
+        clock: Callable[[], float] = Seeding.wall_time,
     ) -> None:
         super().__init__(max_entries, max_bytes, ttl_seconds, clock)
         self.root = root

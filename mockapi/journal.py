@@ -105,10 +105,13 @@ def _cut_whole(size: int) -> bytes:
     return orjson.dumps({"...": f"[body of {size} bytes cut: the journal keeps {BODY_BUDGET} bytes]"})
 
 
-def compact_headers(raw: RawHeaders) -> RawHeaders:
-    """The headers as received when small; else masked and cut to HEADER_BUDGET bytes, the session and
-    authorization headers first, with a marker saying how many were left out."""
-    if sum(len(name) + len(value) for name, value in raw) <= HEADER_BUDGET:
+def compact_headers(raw: RawHeaders, size: int | None = None) -> RawHeaders:
+    """The headers as received when small (`size` bytes, counted here if not given); else masked and cut to
+    HEADER_BUDGET bytes, the session and authorization headers first, with a marker saying how many were
+    left out."""
+    if size is None:
+        size = sum(len(name) + len(value) for name, value in raw)
+    if size <= HEADER_BUDGET:
         return raw
     pairs = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in masked_headers(raw).items()]
     pairs.sort(key=lambda pair: pair[0] not in _FIRST_HEADERS)  # stable: the rest keep their order
@@ -247,10 +250,12 @@ class Journal:
         duration_ms: float,
         rule_id: str | None = None,
         fault: str | None = None,
+        header_bytes: int | None = None,
     ) -> None:
+        """`header_bytes`, the size of `raw_headers` when the caller has counted it already."""
         if self.size == 0:
             return
-        headers = pack_headers(compact_headers(raw_headers))
+        headers = pack_headers(compact_headers(raw_headers, header_bytes))
         if len(body_json) > BODY_BUDGET:
             body_json = _cut_whole(len(body_json))
         path, query = _cut(path), _cut(query)

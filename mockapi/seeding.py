@@ -85,20 +85,12 @@ class Seeding:
         """Unix seconds for `created` fields."""
         return self.fixed_time if self.fixed_time is not None else int(time.time())
 
-    @staticmethod
-    def wall_time() -> float:
-        """When something really happened (journal entries), whatever --fixed-time says."""
-        return time.time()
-
-    @staticmethod
-    def monotonic() -> float:
-        """For durations (processing time, rate windows), never for values in bodies."""
-        return time.monotonic()
-
-    @staticmethod
-    def wall_clock() -> float:
-        """Unix seconds, for deadlines that several processes must agree on (shared stores' file times)."""
-        return time.time()
+    # The clocks themselves (called on every request: no wrapper around them).
+    # Unix seconds when something really happened, whatever --fixed-time says: journal entries, and
+    # deadlines several processes must agree on (shared stores' file times).
+    wall_time = staticmethod(time.time)
+    # For durations (processing time, rate windows), never for values in bodies.
+    monotonic = staticmethod(time.monotonic)
 
     @staticmethod
     def answer_id(prefix: str, rng: random.Random, length: int = 29) -> str:
