@@ -1,4 +1,4 @@
-"""A bounded LRU cache: what generators remember of recent answers, within a budget."""
+"""What the server keeps for long: a bounded LRU cache, and bytes that take only their own size."""
 
 from __future__ import annotations
 
@@ -42,3 +42,10 @@ class BoundedCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def kept_bytes(data: bytes) -> bytes:
+    """A copy of `data` taking its own size: orjson hands back its whole working buffer (4 KiB and more,
+    whatever the output's length), so serialised bytes that are kept (journal entries, cached answers)
+    would each hold several times their size."""
+    return memoryview(data).tobytes()

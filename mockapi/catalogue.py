@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from mockapi import errors
+from mockapi.caches import kept_bytes
 from mockapi.seeding import Seeding
 
 ModelKind = Literal["chat", "completion", "edit", "embedding", "audio", "image"]
@@ -45,8 +46,8 @@ class Catalogue:
             self._entries[entry.id] = entry
         # The public objects are built and serialised once: listing models is the hottest read-only route.
         objects = {mid: _model_object(entry, seeding) for mid, entry in self._entries.items()}
-        self._objects = {mid: orjson.Fragment(orjson.dumps(obj)) for mid, obj in objects.items()}
-        self._list_body = orjson.Fragment(orjson.dumps({"object": "list", "data": list(objects.values())}))
+        self._objects = {mid: orjson.Fragment(kept_bytes(orjson.dumps(obj))) for mid, obj in objects.items()}
+        self._list_body = orjson.Fragment(kept_bytes(orjson.dumps({"object": "list", "data": list(objects.values())})))
 
     @classmethod
     def load(cls, directories: Iterable[Path], seeding: Seeding) -> Catalogue:

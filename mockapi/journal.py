@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from mockapi.caches import kept_bytes
 from mockapi.errors import mask_key
 
 # How much of a body an entry keeps: strings, lists and depth are capped, and so is the whole, by size.
@@ -97,12 +98,17 @@ def body_json(body: Any, raw: bytes | None = None) -> bytes:
     within BODY_BUDGET bytes."""
     if raw is not None and len(raw) <= MAX_STRING:
         return raw
+    if not body:
+        return EMPTY_BODY
     data = orjson.dumps(summarise(body), default=str)
-    return data if len(data) <= BODY_BUDGET else _cut_whole(len(data))
+    return kept_bytes(data) if len(data) <= BODY_BUDGET else _cut_whole(len(data))
+
+
+EMPTY_BODY = b"{}"
 
 
 def _cut_whole(size: int) -> bytes:
-    return orjson.dumps({"...": f"[body of {size} bytes cut: the journal keeps {BODY_BUDGET} bytes]"})
+    return kept_bytes(orjson.dumps({"...": f"[body of {size} bytes cut: the journal keeps {BODY_BUDGET} bytes]"}))
 
 
 def compact_headers(raw: RawHeaders, size: int | None = None) -> RawHeaders:

@@ -10,9 +10,7 @@ import random
 import re
 import zlib
 from collections.abc import Sequence
-from typing import Any
-
-from faker import Faker
+from typing import TYPE_CHECKING, Any
 
 from mockapi import tokens
 from mockapi.schemas.audio import (
@@ -23,6 +21,9 @@ from mockapi.schemas.audio import (
     TranscriptionSegment,
     TranscriptionWord,
 )
+
+if TYPE_CHECKING:  # Faker loads with the first answer that needs it, not at start-up
+    from faker import Faker
 
 # A calm speaking pace: 150 words a minute.
 WORDS_PER_SECOND = 2.5

@@ -15,14 +15,15 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any, NamedTuple, Protocol
-
-from faker import Faker
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from mockapi import tokens
 from mockapi.caches import BoundedCache
 from mockapi.generators.penalties import WORD, apply_penalties, split_word
 from mockapi.seeding import Seeding
+
+if TYPE_CHECKING:  # Faker loads with the first answer that needs it, not at start-up
+    from faker import Faker
 
 ALTERNATIVES = 5  # the most `logprobs` may ask for
 # The likeliest token always holds at least this share of the probability mass (see `score`).

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
-from typing import Any
-
-from faker import Faker
+from typing import TYPE_CHECKING, Any
 
 from mockapi import tokens
 from mockapi.generators.drafting import Source, faker_sentences, is_greedy
 from mockapi.schemas.edits import CreateEditRequest
+
+if TYPE_CHECKING:  # Faker loads with the first answer that needs it, not at start-up
+    from faker import Faker
 
 
 def edited(text: str, faker: Faker, rng: random.Random) -> str:

@@ -16,14 +16,14 @@ import base64
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
-from mockapi.caches import BoundedCache
+from mockapi.caches import BoundedCache, kept_bytes
+from mockapi.schemas.embeddings import MeasuredInput
 from mockapi.seeding import Seeding
 
 Vector = npt.NDArray[np.float32]
@@ -48,14 +48,6 @@ _STOP_WORD_LIST = """
     will with within without would yet you your yours yourself yourselves
 """
 STOP_WORDS = frozenset(_STOP_WORD_LIST.split())
-
-
-@dataclass(frozen=True)
-class MeasuredInput:
-    """One input as the generator needs it: its text (token ids decoded) and its true token count."""
-
-    text: str
-    tokens: int
 
 
 # Per-feature random vectors, and the serialised embedding of recently seen texts (re-embedding the same
@@ -134,7 +126,9 @@ def text_embedding(
     key = (seeding.seed, model, native_dimensions, size, encoding_format, text)
     wire: orjson.Fragment | None = _wire_forms.get(key)
     if wire is None:
-        serialised = encode(shorten(text_vector(seeding, model, native_dimensions, text), size), encoding_format)
+        serialised = kept_bytes(
+            encode(shorten(text_vector(seeding, model, native_dimensions, text), size), encoding_format)
+        )
         wire = orjson.Fragment(serialised)
         _wire_forms.put(key, wire, len(serialised) + len(text))
     return wire

@@ -9,15 +9,14 @@ Each takes a `random.Random` private to one image (one index of one request).
 from __future__ import annotations
 
 import io
+import math
 import random
 import textwrap
 from functools import lru_cache
 from itertools import permutations
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-if TYPE_CHECKING:  # Pillow loads on the first image made, keeping it out of start-up time and memory
+if TYPE_CHECKING:  # Pillow and numpy load on the first image made, keeping them out of start-up time
     from PIL import Image, ImageDraw, ImageFont
 
 Colour = tuple[int, int, int]
@@ -44,7 +43,7 @@ def encode_png(image: Image.Image) -> bytes:
 def paint(caption: str, size: tuple[int, int], rng: random.Random) -> Image.Image:
     """A gradient between two seeded colours, seeded shapes, and the caption in a banner."""
     width, height = size
-    image = _gradient(size, _colour(rng), _colour(rng), rng.uniform(0, 2 * np.pi))
+    image = _gradient(size, _colour(rng), _colour(rng), rng.uniform(0, 2 * math.pi))
     from PIL import ImageDraw
 
     draw = ImageDraw.Draw(image)
@@ -75,6 +74,7 @@ def edit(
 
 def vary(source: Image.Image, size: tuple[int, int], rng: random.Random) -> Image.Image:
     """`source` at `size` with its channels reordered, rolled, perhaps mirrored, and tinted."""
+    import numpy as np
     from PIL import Image
 
     width, height = size
@@ -93,6 +93,7 @@ def _colour(rng: random.Random) -> Colour:
 
 
 def _gradient(size: tuple[int, int], start: Colour, end: Colour, angle: float) -> Image.Image:
+    import numpy as np
     from PIL import Image
 
     width, height = size

@@ -20,8 +20,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from faker import Faker
+if TYPE_CHECKING:  # Faker loads with the first answer that needs it, not at start-up
+    from faker import Faker
+
 
 WORD = re.compile(r"\s*\S+|\s+")
 _FRESH_WORD_ATTEMPTS = 12

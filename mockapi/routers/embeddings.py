@@ -8,7 +8,6 @@ from starlette.responses import Response
 from mockapi import errors
 from mockapi.catalogue import ModelEntry
 from mockapi.edge import API_PREFIX
-from mockapi.generators import embeddings
 from mockapi.pipeline import Answer, JSONReply, exchange_of, parse, read_json, run, state_of
 from mockapi.routing import DirectRoute
 from mockapi.schemas.embeddings import CreateEmbeddingRequest, measure_inputs
@@ -49,6 +48,8 @@ async def create_embedding(request: Request) -> Response:
     exchange = exchange_of(request, "embeddings", raw, model=body.model, text=inputs[0].text)
 
     def produce(answer: Answer) -> JSONReply:
+        from mockapi.generators import embeddings  # numpy loads with the first embeddings request
+
         fixed = answer.respond.embedding if answer.respond else None
         return JSONReply(
             embeddings.create_embedding_response(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -24,7 +25,6 @@ from pydantic import (
 )
 
 from mockapi import errors, tokens
-from mockapi.generators.embeddings import MeasuredInput
 
 MAX_INPUTS = 2048
 DEFAULT_CONTEXT_WINDOW = 8191
@@ -111,6 +111,14 @@ def context_length_exceeded(limit: int, requested: int) -> errors.OpenAIError:
         f"({requested} in your prompt; 0 for the completion). Please reduce your prompt; or completion length.",
         "input",
     )
+
+
+@dataclass(frozen=True)
+class MeasuredInput:
+    """One input as the generator needs it: its text (token ids decoded) and its true token count."""
+
+    text: str
+    tokens: int
 
 
 def measure_inputs(request: CreateEmbeddingRequest, context_window: int | None) -> list[MeasuredInput]:
