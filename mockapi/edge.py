@@ -88,6 +88,7 @@ class Edge:
         header_bytes, headers = _scan_headers(scope["headers"])
         organization = headers.get(b"openai-organization")
         notes: dict[str, Any] = scope.setdefault("state", {})
+        notes["app_state"] = self.state  # for the endpoints: cheaper to reach than app.state
         notes["header_bytes"] = header_bytes
         status = 0
 

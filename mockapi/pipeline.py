@@ -35,7 +35,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def state_of(request: Request) -> AppState:
-    state: AppState = request.app.state.mockapi
+    state: AppState = request.scope["state"]["app_state"]  # left there by the edge
     return state
 
 
@@ -121,7 +121,8 @@ class Answer:
 
     @cached_property
     def _seed_bytes(self) -> bytes:
-        return canonical(self.seed_body)
+        """The seed body as stable bytes (a router may hand them over ready-made)."""
+        return self.seed_body if isinstance(self.seed_body, bytes) else canonical(self.seed_body)
 
     def rng(self, index: int = 0) -> random.Random:
         return self.seeding.rng_for(self.route, self._seed_bytes, index)

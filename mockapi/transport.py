@@ -28,7 +28,7 @@ class OpenAIShapedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol (its default), with the parser's 400 in OpenAI's shape."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(CoalescedWrites(transport))  # type: ignore[arg-type]
+        super().connection_made(CoalescedWrites(transport, self.loop))  # type: ignore[arg-type]
 
     def send_400_response(self, msg: str) -> None:
         self.transport.write(unparseable_request())
@@ -44,15 +44,16 @@ class CoalescedWrites:
 
     HELD_BYTES = 64 * 1024
 
-    def __init__(self, transport: asyncio.Transport) -> None:
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
+        self._loop = loop
         self._held: list[bytes] = []
         self._held_bytes = 0
 
-    def write(self, data: bytes | bytearray | memoryview) -> None:
+    def write(self, data: bytes) -> None:
         if not self._held:
-            asyncio.get_running_loop().call_soon(self.flush)
-        self._held.append(bytes(data))
+            self._loop.call_soon(self.flush)
+        self._held.append(data)
         self._held_bytes += len(data)
         if self._held_bytes >= self.HELD_BYTES:
             self.flush()

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mockapi.generators.drafting import Draft, Limits, Source, draft_for, is_greedy, pieces
+from mockapi.generators.drafting import NO_TOKENS, Draft, Limits, Source, draft_for, is_greedy, pieces
 from mockapi.generators.streaming import interleave
 from mockapi.schemas.chat import CreateChatCompletionRequest
 from mockapi.schemas.sampling import banned_tokens, forced_tokens, stop_sequences
 
 
 def limits_of(request: CreateChatCompletionRequest, max_tokens: int) -> Limits:
+    if request.stop is None and request.logit_bias is None:  # the usual request: nothing to work out
+        return Limits(max_tokens, (), NO_TOKENS, (), request.presence_penalty or 0.0, request.frequency_penalty or 0.0)
     return Limits(
         max_tokens=max_tokens,
         stops=stop_sequences(request.stop),

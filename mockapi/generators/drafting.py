@@ -53,12 +53,15 @@ class Source(Protocol):
     def now(self) -> int: ...
 
 
+NO_TOKENS: frozenset[int] = frozenset()
+
+
 class Limits(NamedTuple):
     """How the request shapes every choice (a key of the draft memo: a tuple hashes and compares fast)."""
 
     max_tokens: int | None = None
     stops: tuple[str, ...] = ()
-    banned: frozenset[int] = frozenset()
+    banned: frozenset[int] = NO_TOKENS
     forced: tuple[int, ...] = ()
     # Generated text only (see penalties.py).
     presence_penalty: float = 0.0

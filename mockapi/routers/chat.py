@@ -43,7 +43,7 @@ async def create_chat_completion(request: Request) -> Response:
             return StreamReply(chunks, total_tokens=lambda: prompt_tokens + completion_tokens(body, answer, max_tokens))
         return JSONReply(chat_completion(body, answer, completion_id, prompt_tokens, max_tokens))
 
-    seed = body.model_dump(exclude=SHAPING_KEYS)
+    seed = body.model_dump_json(exclude=SHAPING_KEYS).encode()  # deterministic: fields in declared order
     return await run(request, exchange, produce, seed_body=seed)
 
 

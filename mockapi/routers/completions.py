@@ -52,7 +52,7 @@ async def create_completion(request: Request) -> Response:
             return StreamReply(chunks, total_tokens=lambda: total_tokens(body, prompts, answer))
         return JSONReply(completion(body, prompts, answer, completion_id))
 
-    seed = body.model_dump(exclude=SHAPING_KEYS)
+    seed = body.model_dump_json(exclude=SHAPING_KEYS).encode()  # deterministic: fields in declared order
     return await run(request, exchange, produce, seed_body=seed)
 
 

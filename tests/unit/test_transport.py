@@ -28,7 +28,7 @@ class RecordingTransport:
 
 async def test_writes_of_one_turn_leave_together_at_its_end() -> None:
     inner = RecordingTransport()
-    transport = CoalescedWrites(inner)  # type: ignore[arg-type]
+    transport = CoalescedWrites(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
     transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
     transport.write(b'{"ok": true}')
     assert inner.writes == []
@@ -41,7 +41,7 @@ async def test_writes_of_one_turn_leave_together_at_its_end() -> None:
 
 async def test_a_large_body_is_never_gathered_whole() -> None:
     inner = RecordingTransport()
-    transport = CoalescedWrites(inner)  # type: ignore[arg-type]
+    transport = CoalescedWrites(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
     piece = b"x" * (CoalescedWrites.HELD_BYTES // 4)
     for _ in range(9):
         transport.write(piece)
@@ -53,7 +53,7 @@ async def test_a_large_body_is_never_gathered_whole() -> None:
 
 async def test_close_sends_what_is_held_first_and_the_rest_is_the_transports() -> None:
     inner = RecordingTransport()
-    transport = CoalescedWrites(inner)  # type: ignore[arg-type]
+    transport = CoalescedWrites(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
     transport.write(b"last words")
     transport.close()
     assert inner.writes == [b"last words"] and inner.closed
