@@ -169,6 +169,36 @@ def raw_body(
     return _body(data, status, headers, media_type, respond)
 
 
+def streamed_body(
+    chunks: AsyncIterator[bytes],
+    length: int,
+    status: int,
+    headers: Mapping[str, str],
+    media_type: str,
+    respond: Respond | None,
+) -> StreamingResponse:
+    """`length` bytes sent as they come; with `disconnect_after_chunks`, their first half and then a closed
+    connection."""
+    headers = {**headers, "content-length": str(length)}
+    if respond is None or respond.disconnect_after_chunks is None:
+        return StreamingResponse(chunks, status, headers, media_type)
+    return FaultyResponse(_first(chunks, length // 2), False, status, headers, media_type)
+
+
+async def _first(chunks: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
+    """The first `size` bytes of `chunks`."""
+    try:
+        async for chunk in chunks:
+            if size <= 0:
+                break
+            yield chunk[:size]
+            size -= len(chunk)
+    finally:
+        closing = getattr(chunks, "aclose", None)
+        if closing is not None:
+            await closing()
+
+
 def _body(data: bytes, status: int, headers: Mapping[str, str], media_type: str, respond: Respond) -> FaultyResponse:
     """The bytes, or with `disconnect_after_chunks` their first half and then a closed connection."""
     cut = respond.disconnect_after_chunks is not None

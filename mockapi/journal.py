@@ -8,6 +8,7 @@ and large header blocks cut, so memory stays flat under any load.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -264,7 +265,8 @@ class Journal:
         headers = pack_headers(compact_headers(raw_headers, header_bytes))
         if len(body_json) > BODY_BUDGET:
             body_json = _cut_whole(len(body_json))
-        path, query = _cut(path), _cut(query)
+        # Interned: a thousand entries for one route share its path rather than each keeping a copy.
+        path, query = sys.intern(_cut(path)), _cut(query)
         with self._lock:
             entry = Entry(
                 self._next_id, time, method, path, query, headers, body_json, status, duration_ms, rule_id, fault

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import random
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -164,7 +164,17 @@ class RawReply(NamedTuple):
     headers: Mapping[str, str] = NO_HEADERS
 
 
-Reply = JSONReply | StreamReply | RawReply
+class StreamedReply(NamedTuple):
+    """A body of `length` bytes sent as `chunks` come (a stored file), never held whole."""
+
+    chunks: AsyncIterator[bytes]
+    length: int
+    media_type: str
+    status: int = 200
+    headers: Mapping[str, str] = NO_HEADERS
+
+
+Reply = JSONReply | StreamReply | RawReply | StreamedReply
 # Generators are pure and synchronous; a producer may be async when it must wait (e.g. disk I/O).
 Produce = Callable[[Answer], Reply | Awaitable[Reply]]
 
@@ -214,6 +224,8 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
     if isinstance(reply, RawReply):
         cut = faults.raw_body(reply.content, reply.status, headers, reply.media_type, respond)
         return cut or Response(reply.content, reply.status, headers, reply.media_type)
+    if isinstance(reply, StreamedReply):
+        return faults.streamed_body(reply.chunks, reply.length, reply.status, headers, reply.media_type, respond)
     _count_usage(state, buckets, reply.body, estimate)
     if respond is not None:
         await faults.generation_time(respond, reply.body, request.receive)

@@ -14,14 +14,24 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from mockapi import errors
 from mockapi.edge import API_PREFIX
 from mockapi.files_store import CHUNK_BYTES, FileNotFound, FileStore, FileTooLarge, StorageFull
 from mockapi.generators.files import deleted_object, file_object, fine_tune_problem, list_page
 from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, caller_of, exchange_of, parse, run, state_of
+from mockapi.pipeline import (
+    Answer,
+    JSONReply,
+    Reply,
+    StreamedReply,
+    caller_of,
+    exchange_of,
+    parse,
+    run,
+    state_of,
+)
 from mockapi.routing import DirectRoute
 from mockapi.schemas.files import CreateFileRequest, ListFilesParams
 
@@ -159,34 +169,15 @@ async def download_file(request: Request) -> Response:
     file_id = request.path_params["file_id"]
     store = _store(request)
     owner = caller_of(request).owner
-    opened: list[BinaryIO] = []
 
-    async def produce(answer: Answer) -> Reply:
+    async def produce(_: Answer) -> Reply:
         try:
             stored, stream = await run_in_threadpool(store.open_content, owner, file_id)
         except FileNotFound as exc:
             raise errors.file_not_found(file_id) from exc
-        if answer.respond is not None and answer.respond.disconnect_after_chunks is not None:
-            with stream:  # a rule cuts this download short: the pipeline cuts bytes it is given
-                return RawReply(await run_in_threadpool(stream.read), OCTET_STREAM)
-        opened.append(stream)
-        # The pipeline answers with headers and an empty body; the body is streamed in below.
-        return RawReply(b"", OCTET_STREAM, headers={"content-length": str(stored.bytes)})
+        return StreamedReply(_chunks(stream), stored.bytes, OCTET_STREAM)
 
-    try:
-        response = await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)
-    except BaseException:
-        for stream in opened:
-            stream.close()
-        raise
-    return _streamed(response, opened[0]) if opened else response
-
-
-def _streamed(answered: Response, stream: BinaryIO) -> Response:
-    """The pipeline's answer (status and headers, content-length included) with `stream` as its body."""
-    response = StreamingResponse(_chunks(stream), answered.status_code)
-    response.raw_headers = answered.raw_headers
-    return response
+    return await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)
 
 
 async def _chunks(stream: BinaryIO) -> AsyncIterator[bytes]:
