@@ -37,6 +37,20 @@ def require_token(request: Request) -> None:
         )
 
 
+def require_one_worker(request: Request) -> None:
+    """Worker processes each keep their own rules, journal and counters, and a request reaches one of them:
+    answered, the control API would act on one worker at random. It says so instead."""
+    workers = state_of(request).settings.workers
+    if workers > 1:
+        raise errors.OpenAIError(
+            409,
+            f"The control API needs a single worker process: with --workers {workers} each worker keeps its own "
+            "rules, journal and rate-limit windows, and a request reaches only one of them. Serve with "
+            "--workers 1 (the default) to use it.",
+            code="control_needs_one_worker",
+        )
+
+
 class ControlRoute(DirectRoute):
     """A route of the control API: the token is checked before the endpoint runs."""
 
@@ -44,6 +58,7 @@ class ControlRoute(DirectRoute):
         @functools.wraps(endpoint)  # documented as the endpoint itself
         async def guarded(request: Request) -> Response:
             require_token(request)
+            require_one_worker(request)
             return await endpoint(request)
 
         super().__init__(path, guarded, **kwargs)
