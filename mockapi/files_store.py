@@ -16,13 +16,14 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import orjson
 
+from mockapi.locking import exclusive_lock
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
 
@@ -395,15 +396,9 @@ class DirectoryFileStore(FileStore):
 
     # Writing.
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        """The store's exclusive lock, across threads and processes (each holder opens its own descriptor)."""
-        fd = os.open(self.root / self.LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        """The store's exclusive lock, across threads and processes."""
+        return exclusive_lock(self.root / self.LOCK)
 
     def _reserve(
         self, owner: str, filename: str, purpose: str, created_at: int, size: int

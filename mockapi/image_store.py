@@ -7,17 +7,17 @@ processes share one directory store, so a link made by one is served by every ot
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mockapi.locking import exclusive_lock
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
 
@@ -219,14 +219,8 @@ class DirectoryImageStore(ImageStore):
                 images.append(_StoredImage(Path(entry.path), stat.st_size, stat.st_mtime))
         return images
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        fd = os.open(self.root / self.LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+    def _locked(self) -> AbstractContextManager[None]:
+        return exclusive_lock(self.root / self.LOCK)
 
 
 def open_image_store(settings: Settings) -> ImageStore:

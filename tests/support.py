@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import wave
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -91,3 +93,14 @@ def error_of(response: httpx.Response) -> dict[str, object]:
 
 def sdk_client(process: ServerProcess, key: str = API_KEY, **kwargs: object) -> openai.OpenAI:
     return openai.OpenAI(base_url=process.base_url, api_key=key, max_retries=0, **kwargs)
+
+
+def silent_wav(seconds: float, rate: int = 8000) -> bytes:
+    """A mono 16-bit WAV of `seconds` of silence: audio whose duration the server can read."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"\0\0" * int(seconds * rate))
+    return out.getvalue()

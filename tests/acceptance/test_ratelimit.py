@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import openai
@@ -87,6 +88,18 @@ def test_rule_with_its_own_rpm(mockapi: Mockapi) -> None:
     assert [e.fault for e in mockapi.requests][2] == "rate_limit"
 
 
+def _refused_for_tokens(client: openai.OpenAI, messages: list[Any], tries: int) -> openai.RateLimitError:
+    """Chat requests until one is refused (within `tries`), with the real message of a 60-token limit."""
+    for _ in range(tries):
+        try:
+            client.chat.completions.create(model="gpt-3.5-turbo", messages=messages)
+        except openai.RateLimitError as exc:
+            assert exc.body["type"] == "tokens"  # type: ignore[index]
+            assert "on tokens per min. Limit: 60 / min." in exc.body["message"]  # type: ignore[index]
+            return exc
+    raise AssertionError(f"no request of {tries} was refused")
+
+
 def test_rule_with_its_own_tpm(mockapi: Mockapi) -> None:
     words = "one two three four five six seven eight nine ten"
     mockapi.add_rule(id="tokens", match={"endpoint": "chat.completions"}, tpm=60, respond={"content": words})
@@ -97,16 +110,7 @@ def test_rule_with_its_own_tpm(mockapi: Mockapi) -> None:
     assert usage is not None and usage.completion_tokens == 10
     assert first.headers["x-ratelimit-limit-tokens"] == "60"
     assert int(first.headers["x-ratelimit-remaining-tokens"]) == 60 - usage.total_tokens
-    refused = None
-    for _ in range(5):
-        try:
-            client.chat.completions.create(model="gpt-3.5-turbo", messages=messages)
-        except openai.RateLimitError as exc:
-            refused = exc
-            break
-    assert refused is not None
-    assert refused.body["type"] == "tokens"  # type: ignore[index]
-    assert "on tokens per min. Limit: 60 / min." in refused.body["message"]  # type: ignore[index]
+    _refused_for_tokens(client, messages, tries=5)
     # Only what the rule answers counts against its limit.
     other = client.models.with_raw_response.list()
     assert other.status_code == 200 and other.headers["x-ratelimit-limit-tokens"] == "90000"
@@ -131,16 +135,7 @@ def test_tpm_counts_the_reply_usage(tpm_server: ServerThread) -> None:
     assert int(first.headers["x-ratelimit-remaining-tokens"]) == 60 - usage.total_tokens
     second = client.chat.completions.with_raw_response.create(model="gpt-3.5-turbo", messages=messages)
     assert int(second.headers["x-ratelimit-remaining-tokens"]) == 60 - 2 * usage.total_tokens
-    refused = None
-    for _ in range(10):
-        try:
-            client.chat.completions.create(model="gpt-3.5-turbo", messages=messages)
-        except openai.RateLimitError as exc:
-            refused = exc
-            break
-    assert refused is not None
-    assert refused.body["type"] == "tokens"  # type: ignore[index]
-    assert "on tokens per min. Limit: 60 / min." in refused.body["message"]  # type: ignore[index]
+    refused = _refused_for_tokens(client, messages, tries=10)
     assert int(refused.response.headers["retry-after"]) >= 1
 
 

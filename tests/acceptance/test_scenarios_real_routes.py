@@ -8,9 +8,7 @@ test asserts an upper bound on time.
 
 from __future__ import annotations
 
-import io
 import time
-import wave
 from collections.abc import Callable
 from typing import Any, get_args
 
@@ -23,6 +21,7 @@ from mockapi.matching import Endpoint
 from mockapi.pytest_plugin import Mockapi
 from mockapi.seeding import Seeding
 from tests.images_support import checkerboard, encode, with_transparent_square
+from tests.support import silent_wav
 
 CHAT_MODEL = "gpt-3.5-turbo"
 COMPLETION_MODEL = "gpt-3.5-turbo-instruct"
@@ -30,19 +29,9 @@ EDIT_MODEL = "text-davinci-edit-001"
 ANSWER = "Matched by the rule."
 
 
-def _wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(b"\0\0" * int(seconds * rate))
-    return out.getvalue()
-
-
 # Its transparent corner is what an edit may paint.
 PNG = encode(with_transparent_square(checkerboard(64, "RGBA"), (0, 0, 16, 16)))
-WAV = _wav()
+WAV = silent_wav(0.5)
 
 # One valid request per endpoint, sent the way a user's code would, through the SDK.
 ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {

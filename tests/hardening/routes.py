@@ -10,7 +10,6 @@ import base64
 import io
 import json
 import struct
-import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,7 @@ from mockapi.schemas.embeddings import CreateEmbeddingRequest
 from mockapi.settings import builtin_fixtures_dir
 from tests.contract import spec
 from tests.hardening.strategies import TEXT, Strategy, from_model, requests, weighted
-from tests.support import API_KEY
+from tests.support import API_KEY, silent_wav
 
 # What one drawn request is: keyword arguments of `httpx.Client.request` (method and url included).
 Sent = dict[str, Any]
@@ -137,16 +136,6 @@ def _png(mode: str, width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def _wav(seconds: float, rate: int = 8000) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(b"\0\0" * int(seconds * rate))
-    return out.getvalue()
-
-
 # A PNG whose header claims a huge image: refused before decoding.
 _HUGE_PNG = _png("RGBA", 8, 8)[:16] + struct.pack(">II", 100_000, 100_000) + _png("RGBA", 8, 8)[24:]
 
@@ -164,7 +153,9 @@ PNGS: Strategy = st.sampled_from(
         b"GIF89a",
     ]
 )
-AUDIO: Strategy = st.sampled_from([_wav(0.5), _wav(0.05), _wav(1.0)[:60], bytes(4000), b"", b"RIFF\0\0\0\0WAVE"])
+AUDIO: Strategy = st.sampled_from(
+    [silent_wav(0.5), silent_wav(0.05), silent_wav(1.0)[:60], bytes(4000), b"", b"RIFF\0\0\0\0WAVE"]
+)
 FILENAMES: Strategy = st.sampled_from(
     ["a.png", "a.mp3", "a.wav", "clip.ogg", "a", "", "../../etc/passwd.wav", "C:\\clips\\a.mp3", "a\x00b.mp3", "é.webm"]
 )
@@ -204,7 +195,7 @@ def _parts(draw: st.DrawFn, form: Form) -> Sent:
 
 GOOD_FILENAMES = st.sampled_from(["a.wav", "a.png", "../../etc/passwd.wav", "C:\\clips\\a.mp3", "é.webm"])
 GOOD_PNG = st.just(_png("RGBA", 16, 16))
-GOOD_AUDIO = st.sampled_from([_wav(0.5), bytes(4000)])
+GOOD_AUDIO = st.sampled_from([silent_wav(0.5), bytes(4000)])
 
 AUDIO_FIELDS = {
     "model": st.sampled_from([entry.id for entry in CATALOGUE if entry.kind == "audio"]),

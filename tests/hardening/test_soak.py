@@ -9,8 +9,6 @@ links) is pushed to its bound early on, and must stay there. The image cache is 
 from __future__ import annotations
 
 import asyncio
-import io
-import wave
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,7 +17,7 @@ import httpx
 import pytest
 
 from tests.hardening.figures import report
-from tests.support import API_KEY, ServerProcess
+from tests.support import API_KEY, ServerProcess, silent_wav
 
 TOTAL = 20_000
 WARM_UP = 2_000
@@ -41,17 +39,7 @@ def _words(i: int, n: int = 5) -> str:
     return " ".join(f"w{i}x{k}" for k in range(n))
 
 
-def _wav() -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes(bytes(8000))
-    return out.getvalue()
-
-
-WAV = _wav()
+WAV = silent_wav(0.5)
 
 
 async def _post(client: httpx.AsyncClient, path: str, body: object) -> int:
