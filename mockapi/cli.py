@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from mockapi.fixtures import RuleFileError
-from mockapi.memory import release_free_memory, trim_after_full_collections
+from mockapi.memory import fix_allocator_thresholds, release_free_memory, trim_after_full_collections
 from mockapi.settings import LogLevel, Settings, export_for_workers, settings_for_worker
 
 LOG_LEVELS = get_args(LogLevel)
@@ -123,12 +123,15 @@ def worker_app() -> FastAPI:
     """Factory for uvicorn's worker processes."""
     from mockapi.app import create_app
 
-    return create_app(settings_for_worker().model_copy(update={"id_salt": f"-worker-{os.getpid()}"}))
+    app = create_app(settings_for_worker().model_copy(update={"id_salt": f"-worker-{os.getpid()}"}))
+    settle_heap()
+    return app
 
 
 def settle_heap() -> None:
     """Move everything built at start-up out of the garbage collector's sight (`gc.freeze`): those
     objects live as long as the process, and scanning them on every full collection stalls requests."""
+    fix_allocator_thresholds()
     release_free_memory()
     gc.freeze()
     trim_after_full_collections()

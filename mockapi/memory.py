@@ -13,13 +13,35 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+# glibc's mallopt parameters, and the values a long-running server wants: with them set, glibc no longer
+# raises its thresholds after the first large block is freed (it would then keep up to twice the largest
+# block ever freed, several megabytes once the tokenizer has loaded, before returning any heap top).
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+TRIM_THRESHOLD_BYTES = 1024 * 1024  # free heap top beyond this goes back to the system at once
+MMAP_THRESHOLD_BYTES = 128 * 1024  # larger blocks (response buffers) get pages of their own, freed whole
+
 
 @lru_cache(maxsize=1)
-def _malloc_trim() -> Callable[[int], int] | None:
-    with contextlib.suppress(OSError, AttributeError):
-        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
-        return trim
+def _libc() -> ctypes.CDLL | None:
+    with contextlib.suppress(OSError):
+        return ctypes.CDLL("libc.so.6")
     return None
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    libc = _libc()
+    trim: Callable[[int], int] | None = getattr(libc, "malloc_trim", None)
+    return trim
+
+
+def fix_allocator_thresholds() -> None:
+    """Fixed trim and mmap thresholds for glibc's allocator (where the C library offers them)."""
+    libc = _libc()
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is not None:
+        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 def trim() -> None:
