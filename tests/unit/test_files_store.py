@@ -16,9 +16,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from mockapi import files_store
+from mockapi import files_directory, files_store
+from mockapi.files_directory import DirectoryFileStore
 from mockapi.files_store import (
-    DirectoryFileStore,
     FileNotFound,
     FileStore,
     FileTooLarge,
@@ -221,7 +221,7 @@ def test_directory_store_names_paths_after_ids_never_filenames(tmp_path: Path) -
 CRASHING_WRITER = """
 import io, os, sys
 from pathlib import Path
-from mockapi.files_store import DirectoryFileStore
+from mockapi.files_directory import DirectoryFileStore
 
 moment = sys.argv[2]
 
@@ -271,6 +271,7 @@ def test_a_deleted_files_position_is_remembered_for_a_while(
     make_store: StoreFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(files_store, "REMEMBERED_DELETIONS", 3)
+    monkeypatch.setattr(files_directory, "REMEMBERED_DELETIONS", 3)
     store = make_store()
     made = [add(store, "org-a", b"x", f"{n}.bin", created_at=n) for n in range(6)]
     positions = [store.position("org-a", file_id) for file_id in made]
@@ -331,7 +332,8 @@ def test_directory_stores_on_one_root_share_files_quotas_and_deletes(tmp_path: P
 UPLOADING_PROCESS = """
 import io, sys, time
 from pathlib import Path
-from mockapi.files_store import DirectoryFileStore, Limits, StorageFull
+from mockapi.files_directory import DirectoryFileStore
+from mockapi.files_store import Limits, StorageFull
 
 root, name = Path(sys.argv[1]), sys.argv[2]
 store = DirectoryFileStore(root, Limits(per_owner_bytes=10_000), lambda: next(ids))
@@ -373,7 +375,7 @@ def test_processes_sharing_a_root_never_overshoot_the_quota(tmp_path: Path) -> N
 WAITING_UPLOAD = """
 import io, sys, time
 from pathlib import Path
-from mockapi.files_store import DirectoryFileStore
+from mockapi.files_directory import DirectoryFileStore
 
 root = Path(sys.argv[1])
 
