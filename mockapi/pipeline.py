@@ -9,6 +9,7 @@ Routers validate with `parse`, check models with `require_model`, then hand `run
 from __future__ import annotations
 
 import inspect
+import reprlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -70,7 +71,8 @@ async def read_json(request: Request) -> dict[str, Any]:
     except orjson.JSONDecodeError as exc:
         raise errors.invalid_json() from exc
     if not isinstance(body, dict):
-        raise errors.invalid_param(f"{raw[:40]!r} is not of type 'object'", None)
+        # As jsonschema words it: the value itself (cut short: a body may be large).
+        raise errors.invalid_param(f"{reprlib.repr(body)} is not of type 'object'", None)
     notes = request.scope.setdefault("state", {})
     notes["journal_body"] = body  # journaled even if validation fails
     notes["journal_raw"] = raw

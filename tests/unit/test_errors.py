@@ -122,7 +122,12 @@ async def test_malformed_json_is_400_saying_it_could_not_parse() -> None:
 async def test_non_object_json_is_400() -> None:
     response = await _post(b"[1, 2]")
     assert response.status_code == 400
-    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert response.json()["error"] == {
+        "message": "[1, 2] is not of type 'object'",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
 
 
 async def test_valid_body_passes() -> None:
