@@ -9,8 +9,8 @@ Routers validate with `parse`, check models with `require_model`, then hand `run
 from __future__ import annotations
 
 import inspect
-import reprlib
 import random
+import reprlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
