@@ -1,5 +1,9 @@
-"""The answer to a request uvicorn's HTTP parser rejects (a bad request line, a control character in a
-header...), in OpenAI's error shape: uvicorn itself writes plain text, before any app code runs."""
+"""mockapi's HTTP protocol: uvicorn's httptools protocol with two changes.
+
+- The answer to a request its parser rejects (a bad request line, a control character in a header...) is in
+  OpenAI's error shape, with OpenAI's headers: uvicorn itself writes plain text, before any app code runs.
+- Writes made in one turn of the event loop leave in one send (CoalescedWrites).
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,32 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockapi import errors
+from mockapi.edge import OPENAI_VERSION_BYTES
+from mockapi.state import AppState
 
 
-def unparseable_request() -> bytes:
+def unparseable_request(request_id: str | None = None) -> bytes:
     """A complete HTTP/1.1 400 in OpenAI's shape; the connection is closed after it."""
     body = orjson.dumps(errors.OpenAIError(400, "Invalid HTTP request received.").body())
     head = (
         b"HTTP/1.1 400 Bad Request\r\n"
         b"content-type: application/json\r\n"
         b"content-length: " + str(len(body)).encode("ascii") + b"\r\n"
-        b"connection: close\r\n\r\n"
+        b"openai-version: " + OPENAI_VERSION_BYTES + b"\r\n"
     )
-    return head + body
+    if request_id is not None:
+        head += b"x-request-id: " + request_id.encode("ascii") + b"\r\n"
+    return head + b"connection: close\r\n\r\n" + body
+
+
+def _app_state(app: Any) -> AppState | None:
+    """The AppState of the app uvicorn serves, found through the middlewares uvicorn wraps it in."""
+    for _ in range(8):
+        state = getattr(getattr(app, "state", None), "mockapi", None)
+        if isinstance(state, AppState):
+            return state
+        app = getattr(app, "app", None)
+    return None
 
 
 class OpenAIShapedHttpTools(HttpToolsProtocol):
@@ -31,7 +49,8 @@ class OpenAIShapedHttpTools(HttpToolsProtocol):
         super().connection_made(CoalescedWrites(transport, self.loop))  # type: ignore[arg-type]
 
     def send_400_response(self, msg: str) -> None:
-        self.transport.write(unparseable_request())
+        state = _app_state(self.app)
+        self.transport.write(unparseable_request(state.seeding.request_id() if state else None))
         self.transport.close()
 
 

@@ -194,7 +194,10 @@ def test_the_header_limit_is_a_setting(start_server: object) -> None:
     ids=["control character in a header", "space in the path", "TLS hello", "negative length"],
 )
 def test_what_the_http_parser_rejects_is_a_400_in_openai_shape(own_server: ServerProcess, head: bytes) -> None:
-    error = _error(raw_http.exchange(own_server.port, head), 400)
+    response = raw_http.exchange(own_server.port, head)
+    assert response.headers["openai-version"] == "2020-10-01"
+    assert response.headers["x-request-id"].startswith("req_") and len(response.headers["x-request-id"]) == 36
+    error = _error(response, 400)
     assert error == {
         "message": "Invalid HTTP request received.",
         "type": "invalid_request_error",
