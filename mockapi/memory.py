@@ -19,7 +19,9 @@ from typing import Any
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 TRIM_THRESHOLD_BYTES = 1024 * 1024  # free heap top beyond this goes back to the system at once
-MMAP_THRESHOLD_BYTES = 128 * 1024  # larger blocks (response buffers) get pages of their own, freed whole
+# Larger blocks get pages of their own, unmapped when freed; smaller ones come from the heap. Above the
+# 256 KiB buffer asyncio reads every socket into, which would otherwise cost a map and an unmap per read.
+MMAP_THRESHOLD_BYTES = 512 * 1024
 
 
 @lru_cache(maxsize=1)
