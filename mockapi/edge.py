@@ -1,5 +1,6 @@
-"""The transport edge, as a pure ASGI middleware: auth, caller identity, OpenAI's response headers
-(x-ratelimit-* included), and the request journal (recorded once the response is done).
+"""The transport edge, as a pure ASGI middleware: size limits, auth and caller identity, OpenAI's response
+headers (x-ratelimit-* included), every failure answered in OpenAI's error shape, and the request journal
+(recorded once the response is done).
 
 Pure ASGI (not BaseHTTPMiddleware) so streams pass through unbuffered and the hot path stays short.
 """
