@@ -77,8 +77,16 @@ class Settings(BaseModel):
 
     @property
     def fixture_dirs(self) -> tuple[Path, ...]:
-        """Built-in fixtures first, then the user's directories in the order given."""
-        return (builtin_fixtures_dir(), *self.fixtures)
+        """Built-in fixtures first, then the user's directories in the order given; a directory named twice
+        (the built-in one among them) is read once."""
+        seen: set[Path] = set()
+        ordered = []
+        for directory in (builtin_fixtures_dir(), *self.fixtures):
+            key = directory.resolve()
+            if key not in seen:
+                seen.add(key)
+                ordered.append(directory)
+        return tuple(ordered)
 
     @property
     def shared_store_dir(self) -> Path | None:

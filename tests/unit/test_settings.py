@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from mockapi.settings import Settings
+from mockapi.cli import main
+from mockapi.settings import Settings, builtin_fixtures_dir
 
 
 def test_variables_apply_and_flags_win() -> None:
@@ -29,3 +32,13 @@ def test_a_bad_flag_keeps_the_field_name() -> None:
     with pytest.raises(ValidationError) as caught:
         Settings.load({"log_level": "bogus"}, environ={})
     assert "\nlog_level\n" in str(caught.value) and "MOCKAPI_" not in str(caught.value)
+
+
+def test_a_fixtures_directory_named_twice_is_read_once(tmp_path: Path) -> None:
+    settings = Settings(fixtures=(builtin_fixtures_dir(), tmp_path, tmp_path / "."))
+    assert settings.fixture_dirs == (builtin_fixtures_dir(), tmp_path)
+
+
+def test_check_fixtures_accepts_the_built_in_directory(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-fixtures", str(builtin_fixtures_dir())]) == 0
+    assert capsys.readouterr().out.startswith("ok: ")
