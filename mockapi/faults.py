@@ -53,11 +53,11 @@ async def wait(seconds: float, receive: Receive) -> None:
     sleeping = asyncio.ensure_future(asyncio.sleep(seconds))
     listening = asyncio.ensure_future(_hang_up(receive))
     try:
-        await asyncio.wait((sleeping, listening), return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait((sleeping, listening), return_when=asyncio.FIRST_COMPLETED)
     finally:
         sleeping.cancel()
         listening.cancel()
-    if not sleeping.done() or sleeping.cancelled():
+    if sleeping not in done:
         raise ClientDisconnect
 
 

@@ -5,42 +5,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mockapi.generators.drafting import NO_TOKENS, Draft, Limits, Source, draft_for, is_greedy, pieces
+from mockapi.generators.drafting import Draft, Source, draft_for, is_greedy, limits_for, pieces
 from mockapi.generators.streaming import interleave
 from mockapi.schemas.chat import CreateChatCompletionRequest
-from mockapi.schemas.sampling import banned_tokens, forced_tokens, stop_sequences
-
-
-def limits_of(request: CreateChatCompletionRequest, max_tokens: int) -> Limits:
-    if request.stop is None and request.logit_bias is None:  # the usual request: nothing to work out
-        return Limits(max_tokens, (), NO_TOKENS, (), request.presence_penalty or 0.0, request.frequency_penalty or 0.0)
-    return Limits(
-        max_tokens=max_tokens,
-        stops=stop_sequences(request.stop),
-        banned=banned_tokens(request.logit_bias),
-        forced=forced_tokens(request.logit_bias),
-        presence_penalty=request.presence_penalty or 0.0,
-        frequency_penalty=request.frequency_penalty or 0.0,
-    )
 
 
 def drafts(request: CreateChatCompletionRequest, answer: Source, max_tokens: int) -> list[Draft]:
     """One draft per choice; a greedy model (temperature 0, or a narrow top_p) makes every choice the same."""
-    limits = limits_of(request, max_tokens)
+    limits = limits_for(
+        max_tokens, request.stop, request.logit_bias, request.presence_penalty, request.frequency_penalty
+    )
     greedy = is_greedy(request.temperature, request.top_p)
     return [draft_for(answer, 0 if greedy else index, limits) for index in range(request.n or 1)]
 
 
 def completion_tokens(request: CreateChatCompletionRequest, answer: Source, max_tokens: int) -> int:
     """Tokens of every choice, streamed or not."""
-    return sum(len(draft.tokens) for draft in drafts(request, answer, max_tokens))
+    return _tokens_of(drafts(request, answer, max_tokens))
+
+
+def _tokens_of(made: list[Draft]) -> int:
+    return sum(len(draft.tokens) for draft in made)
 
 
 def chat_completion(
     request: CreateChatCompletionRequest, answer: Source, completion_id: str, prompt_tokens: int, max_tokens: int
 ) -> dict[str, Any]:
     made = drafts(request, answer, max_tokens)
-    generated = sum(len(draft.tokens) for draft in made)
+    generated = _tokens_of(made)
     return {
         "id": completion_id,
         "object": "chat.completion",

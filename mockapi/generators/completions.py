@@ -14,18 +14,17 @@ from typing import Any
 from mockapi import tokens
 from mockapi.generators.drafting import (
     Draft,
-    Limits,
     Source,
     TokenScore,
     draft_for,
     is_greedy,
+    limits_for,
     logprobs_object,
     pieces,
     score,
 )
 from mockapi.generators.streaming import interleave
 from mockapi.schemas.completions import CreateCompletionRequest, PromptText
-from mockapi.schemas.sampling import banned_tokens, forced_tokens, stop_sequences
 
 OBJECT = "text_completion"
 
@@ -39,17 +38,6 @@ class Choice:
     echo_scores: tuple[TokenScore | None, ...] | None
 
 
-def limits_of(request: CreateCompletionRequest) -> Limits:
-    return Limits(
-        max_tokens=request.max_tokens if request.max_tokens is not None else 16,
-        stops=stop_sequences(request.stop),
-        banned=banned_tokens(request.logit_bias),
-        forced=forced_tokens(request.logit_bias),
-        presence_penalty=request.presence_penalty or 0.0,
-        frequency_penalty=request.frequency_penalty or 0.0,
-    )
-
-
 @dataclass(frozen=True)
 class Generation:
     choices: list[Choice]
@@ -58,7 +46,10 @@ class Generation:
 
 
 def generate(request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source) -> Generation:
-    limits = limits_of(request)
+    max_tokens = request.max_tokens if request.max_tokens is not None else 16
+    limits = limits_for(
+        max_tokens, request.stop, request.logit_bias, request.presence_penalty, request.frequency_penalty
+    )
     n, candidates = request.choices_per_prompt, request.candidates_per_prompt
     result: list[Choice] = []
     generated = 0

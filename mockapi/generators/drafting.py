@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from mockapi import tokens
 from mockapi.caches import BoundedCache
 from mockapi.generators.penalties import WORD, apply_penalties, split_word
+from mockapi.schemas.sampling import banned_tokens, forced_tokens, stop_sequences
 from mockapi.seeding import Seeding
 
 if TYPE_CHECKING:  # Faker loads with the first answer that needs it, not at start-up
@@ -68,6 +69,21 @@ class Limits(NamedTuple):
     frequency_penalty: float = 0.0
 
 
+def limits_for(
+    max_tokens: int | None,
+    stop: str | list[str] | None,
+    logit_bias: dict[str, float] | None,
+    presence_penalty: float | None,
+    frequency_penalty: float | None,
+) -> Limits:
+    """How a request's parameters shape every choice (a request without stop or logit_bias, the usual one,
+    has nothing to work out)."""
+    penalties = (presence_penalty or 0.0, frequency_penalty or 0.0)
+    if stop is None and logit_bias is None:
+        return Limits(max_tokens, (), NO_TOKENS, (), *penalties)
+    return Limits(max_tokens, stop_sequences(stop), banned_tokens(logit_bias), forced_tokens(logit_bias), *penalties)
+
+
 @dataclass(frozen=True)
 class TokenScore:
     logprob: float
@@ -83,7 +99,7 @@ class Draft:
     # What the scores are drawn from: they are worked out only when asked for (logprobs, best_of), as
     # most answers never show them.
     score_seed: int
-    banned: frozenset[int] = frozenset()
+    banned: frozenset[int] = NO_TOKENS
 
     @cached_property
     def scores(self) -> tuple[TokenScore, ...]:
