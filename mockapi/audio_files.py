@@ -124,6 +124,4 @@ def audio_too_short() -> errors.OpenAIError:
 
 
 def content_too_large(size: int) -> errors.OpenAIError:
-    return errors.OpenAIError(
-        413, f"Maximum content size limit ({MAX_AUDIO_BYTES}) exceeded ({size} bytes read)", type="server_error"
-    )
+    return errors.audio_too_large(MAX_AUDIO_BYTES, size)

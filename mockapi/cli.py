@@ -7,89 +7,74 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import FrameType
-from typing import Any, get_args
+from types import FrameType, UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from fastapi import FastAPI
 from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 
 from mockapi.fixtures import RuleFileError
 from mockapi.memory import fix_allocator_thresholds, release_free_memory, trim_after_full_collections
-from mockapi.settings import LogLevel, Settings, export_for_workers, settings_for_worker
-
-LOG_LEVELS = get_args(LogLevel)
+from mockapi.settings import Settings, env_name, export_for_workers, settings_for_worker
 
 
 def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
-    """Every flag defaults to None so that MOCKAPI_* variables (read by Settings.load) apply."""
-    parser.add_argument("--host", help="interface to bind (MOCKAPI_HOST; default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to bind (MOCKAPI_PORT; default 8000)")
-    parser.add_argument(
-        "--fixtures",
-        type=Path,
-        action="append",
-        help="extra fixtures directory, repeatable (MOCKAPI_FIXTURES)",
-    )
-    parser.add_argument("--seed", type=int, help="seed of every generated value (MOCKAPI_SEED; default 0)")
-    parser.add_argument(
-        "--api-key", dest="api_keys", action="append", help="accepted API key, repeatable (MOCKAPI_API_KEYS)"
-    )
-    parser.add_argument("--log-level", choices=LOG_LEVELS, help="(MOCKAPI_LOG_LEVEL; default info)")
-    parser.add_argument(
-        "--cors-origins",
-        action="append",
-        help="allowed browser origin, repeatable (MOCKAPI_CORS_ORIGINS; default *)",
-    )
-    parser.add_argument("--workers", type=int, help="worker processes (MOCKAPI_WORKERS; default 1)")
-    parser.add_argument(
-        "--stream-delay-ms",
-        type=float,
-        help="delay between stream chunks (MOCKAPI_STREAM_DELAY_MS; default 0)",
-    )
-    parser.add_argument("--fixed-time", type=int, help="epoch seconds for every `created` (MOCKAPI_FIXED_TIME)")
-    parser.add_argument("--max-body-bytes", type=int, help="largest request body accepted (MOCKAPI_MAX_BODY_BYTES)")
-    parser.add_argument(
-        "--no-control", dest="control", action="store_const", const=False, help="serve no /__mockapi control API"
-    )
-    parser.add_argument("--control-token", help="bearer token the control API requires (MOCKAPI_CONTROL_TOKEN)")
-    parser.add_argument("--journal-size", type=int, help="requests kept in the journal (MOCKAPI_JOURNAL_SIZE; 1000)")
-    parser.add_argument("--rpm", type=int, help="requests per minute allowed per API key (MOCKAPI_RPM)")
-    parser.add_argument("--tpm", type=int, help="tokens per minute allowed per API key (MOCKAPI_TPM)")
-    parser.add_argument("--rate-window-seconds", type=float, help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--max-header-bytes", type=int, help="largest header block accepted (MOCKAPI_MAX_HEADER_BYTES; default 64 KiB)"
-    )
-    parser.add_argument(
-        "--image-url-ttl-seconds",
-        type=float,
-        help="lifetime of served image URLs (MOCKAPI_IMAGE_URL_TTL_SECONDS; default 3600)",
-    )
-    parser.add_argument(
-        "--image-cache-size", type=int, help="most images held for URLs (MOCKAPI_IMAGE_CACHE_SIZE; default 256)"
-    )
-    parser.add_argument(
-        "--image-cache-bytes",
-        type=int,
-        help="most bytes of images held for URLs (MOCKAPI_IMAGE_CACHE_BYTES; default 256 MiB)",
-    )
-    parser.add_argument(
-        "--data-dir", type=Path, help="keep uploaded files in this directory (MOCKAPI_DATA_DIR; default: memory)"
-    )
-    parser.add_argument(
-        "--org-storage-bytes",
-        type=int,
-        help="stored file bytes allowed per organization (MOCKAPI_ORG_STORAGE_BYTES; default 1000000000)",
-    )
-    parser.add_argument(
-        "--max-file-bytes", type=int, help="largest uploaded file (MOCKAPI_MAX_FILE_BYTES; default 512000000)"
-    )
-    parser.add_argument(
-        "--total-storage-bytes",
-        type=int,
-        help="stored file bytes allowed in all (MOCKAPI_TOTAL_STORAGE_BYTES; default 4000000000)",
-    )
+    """A flag per setting, made from its field and the field's CLI metadata (see settings.py). Every flag
+    defaults to None so that MOCKAPI_* variables (read by Settings.load) apply."""
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("flag") is not False:
+            flag, options = _flag(name, field, extra)
+            parser.add_argument(flag, **options)
+
+
+def _flag(name: str, field: FieldInfo, extra: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The flag's spelling and its add_argument options; its help ends with its variable and default."""
+    flag = str(extra.get("flag") or "--" + name.replace("_", "-"))
+    kind, args = _value_type(field.annotation)
+    description = field.description
+    if kind is bool:
+        # The flag turns the default over: --no-control for a setting that is on.
+        flag = "--no-" + flag[2:] if field.default else flag
+        description = f"turns {'off' if field.default else 'on'} {description}"
+    shown = f"{description} ({env_name(name)}{_shown_default(field.default)})"
+    options: dict[str, Any] = {"dest": name, "help": argparse.SUPPRESS if extra.get("hidden") else shown}
+    metavar = flag[2:].upper().replace("-", "_")
+    if kind is bool:
+        options.update(action="store_const", const=not field.default)
+    elif kind is tuple:
+        options.update(action="append", type=args[0], metavar=metavar)
+    elif kind is Literal:
+        options.update(choices=args)
+    else:
+        options.update(type=kind, metavar=metavar)
+    return flag, options
+
+
+def _value_type(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
+    """What argparse parses a field's value as: (bool | tuple | Literal | a type, its arguments)."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType):
+        (inner,) = (arg for arg in args if arg is not type(None))
+        return _value_type(inner)
+    if origin is tuple:
+        return tuple, args[:1]
+    if origin is Literal:
+        return Literal, args
+    return annotation, ()
+
+
+def _shown_default(default: Any) -> str:
+    if default is None or default == ():
+        return ""
+    if isinstance(default, tuple):
+        default = ",".join(map(str, default))
+    elif isinstance(default, bool):
+        default = "on" if default else "off"
+    return f"; default {default}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,11 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {
-        name: getattr(args, name) for name in Settings.model_fields if getattr(args, name, None) is not None
-    }
-    return Settings.load(overrides)
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings of `serve` or `routes`: the environment (os.environ unless given), then the flags given."""
+    return Settings.load({name: getattr(args, name, None) for name in Settings.model_fields}, environ)
 
 
 def _exit_0_on_sigterm() -> None:
@@ -189,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check-fixtures":
             return check_fixtures(args.directories)
-        settings = _settings(args)
+        settings = settings_from(args)
         return serve(settings) if args.command == "serve" else print_routes(settings)
     except (RuleFileError, ValidationError) as exc:
         print(f"mockapi: {exc}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""One error type, OpenAI's, and the handlers that render every failure in its shape.
+"""One error type, OpenAI's, and the catalogue of every error the server answers, one named constructor each
+(nothing else in the package builds an OpenAIError); any other failure is mapped to one of them.
 
 Every error body is `{"error": {"message", "type", "param", "code"}}` with all four keys.
 """
@@ -6,6 +7,7 @@ Every error body is `{"error": {"message", "type", "param", "code"}}` with all f
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from mockapi.errors_validation import reported_failure
 
 log = logging.getLogger("mockapi")
 
@@ -133,124 +137,122 @@ def headers_too_large(limit: int) -> OpenAIError:
     return OpenAIError(431, f"Request header fields too large. The maximum size is {limit} bytes.")
 
 
-# Pydantic validation failures, phrased as the real API (jsonschema) phrases them.
-
-_LOCATIONS = ("body", "query", "path", "header")
-
-
-def _is_union_member(part: int | str) -> bool:
-    """Union members show up in a location (e.g. "str", "list[int]"); they are not fields."""
-    return isinstance(part, str) and part[:1].islower() and ("[" in part or part in _TYPE_NAMES)
+def invalid_http_request() -> OpenAIError:
+    """The answer to a request the HTTP parser rejects (a bad request line, a control character in a header)."""
+    return OpenAIError(400, "Invalid HTTP request received.")
 
 
-def _fields(loc: Sequence[int | str]) -> list[str]:
-    """The location as field names and indices: without the request part FastAPI puts first (a field named
-    `body` deeper down stays), the "[key]" that marks a failing dict key, or union members."""
-    if loc and loc[0] in _LOCATIONS:
-        loc = loc[1:]
-    return [str(part) for part in loc if part != "[key]" and not _is_union_member(part)]
+def overloaded() -> OpenAIError:
+    return OpenAIError(
+        503,
+        "That model is currently overloaded with other requests. You can retry your request, or contact us "
+        "through our help center at help.openai.com if the error persists.",
+        type="server_error",
+    )
 
 
-def _param_name(loc: Sequence[int | str]) -> str | None:
-    return ".".join(_fields(loc)) or None
+def insufficient_quota() -> OpenAIError:
+    return OpenAIError(
+        429,
+        "You exceeded your current quota, please check your plan and billing details.",
+        type="insufficient_quota",
+        code="insufficient_quota",
+    )
 
 
-_TYPE_NAMES = {"str", "int", "float", "bool", "list", "dict", "function-after", "function-before"}
-
-_TYPE_WORDS = {
-    "string_type": "string",
-    "int_type": "integer",
-    "int_parsing": "integer",
-    "int_from_float": "integer",
-    "float_type": "number",
-    "float_parsing": "number",
-    "bool_type": "boolean",
-    "bool_parsing": "boolean",
-    "list_type": "array",
-    "dict_type": "object",
-    "model_type": "object",
-    "model_attributes_type": "object",
-}
+# Rate limits.
 
 
-def _describe(error: Mapping[str, Any], param: str | None) -> str:
-    kind = error["type"]
-    value = error.get("input")
-    ctx = error.get("ctx") or {}
-    name = param or "body"
-    if kind == "missing":
-        return f"'{name}' is a required property"
-    if kind == "extra_forbidden":
-        return f"Unrecognized request argument supplied: {name}"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"{value!r} is less than the minimum of {ctx.get('ge', ctx.get('gt'))} - '{name}'"
-    if kind in ("less_than_equal", "less_than"):
-        return f"{value!r} is greater than the maximum of {ctx.get('le', ctx.get('lt'))} - '{name}'"
-    if kind in _TYPE_WORDS:
-        return f"{value!r} is not of type '{_TYPE_WORDS[kind]}' - '{name}'"
-    if kind in ("literal_error", "enum"):
-        return f"{value!r} is not one of [{ctx.get('expected', '')}] - '{name}'"
-    if kind in ("too_short", "string_too_short"):
-        return f"{value!r} is too short - '{name}'"
-    if kind in ("too_long", "string_too_long"):
-        return f"{value!r} is too long - '{name}'"
-    if kind == "value_error":
-        return str(ctx.get("error", error.get("msg", "Invalid value")))
-    return f"{error.get('msg', 'Invalid value')} - '{name}'"
+def duration(seconds: float) -> str:
+    """A wait as the real API writes it, in its headers and its messages: 17ms, 8.64s, 6m0s."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    if seconds < 60:
+        return f"{round(seconds, 2):g}s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m{rest}s"
 
 
-def _unexpected_properties(extras: Sequence[Mapping[str, Any]]) -> OpenAIError:
-    """Unknown keys of a nested object, all of that object's at once, as jsonschema words it."""
-    parent = tuple(extras[0]["loc"][:-1])
-    names = sorted(str(e["loc"][-1]) for e in extras if tuple(e["loc"][:-1]) == parent)
-    verb = "was" if len(names) == 1 else "were"
-    where = _param_name(parent)
-    listed = ", ".join(repr(name) for name in names)
-    return invalid_param(f"Additional properties are not allowed ({listed} {verb} unexpected) - '{where}'", where)
+def rate_limit_reached(
+    kind: str, limit: int, used: int, wait: float, who: str, *, help_center: bool = True
+) -> OpenAIError:
+    """The 429 of a full window of `kind` ("requests" or "tokens"); `who` is "default-gpt-3.5-turbo in
+    organization org-...". The limiter's refusal also points to the help center and gives the wait in
+    milliseconds, which the SDK prefers; the rule shortcut leaves both out, so that a rule's own
+    `retry-after` header sets the client's wait."""
+    if kind == "requests":
+        detail = f"on requests per min. Limit: {limit} / min. Please try again in {duration(wait)}."
+    else:
+        detail = f"on tokens per min. Limit: {limit} / min. Current: {used} / min."
+    message = f"Rate limit reached for {who} {detail}"
+    headers = {"retry-after": str(max(1, math.ceil(wait)))}
+    if help_center:
+        message += " Contact us through our help center at help.openai.com if you continue to have issues."
+        headers["retry-after-ms"] = str(max(1, round(wait * 1000)))
+    return OpenAIError(429, message, type=kind, code="rate_limit_exceeded", headers=headers)
 
 
-def _union_choice(first: Mapping[str, Any], errors: Sequence[Mapping[str, Any]]) -> OpenAIError | None:
-    """When `first` failed a union, the most specific member's failure, as jsonschema's best_match picks
-    it: the deepest, then one whose value had the member's type (a too-long list over "not a string").
-    Two equally good members: the value fits none of them."""
-    loc = list(first["loc"])
-    at = next((i for i, part in enumerate(loc) if _is_union_member(part)), None)
-    if at is None:
-        return None
-    prefix = loc[:at]
-    members = [e for e in errors if list(e["loc"][:at]) == prefix and _is_union_member(e["loc"][at])]
-
-    def relevance(error: Mapping[str, Any]) -> tuple[int, bool]:
-        depth = len(_fields(error["loc"][at + 1 :]))
-        return -depth, error["type"] in _TYPE_WORDS
-
-    ranked = sorted(members, key=relevance)
-    param = _param_name(prefix)
-    whole = next((e for e in members if len(e["loc"]) == at + 1), None)
-    if len(ranked) > 1 and relevance(ranked[0]) == relevance(ranked[1]) and whole is not None:
-        return invalid_param(f"{whole['input']!r} is not valid under any of the given schemas - '{param}'", param)
-    return _from_error(ranked[0])
+# Resources: a model of another kind, a stored object that is gone, an upload over its limit.
 
 
-def _from_error(error: Mapping[str, Any]) -> OpenAIError:
-    if error["type"] == "value_error" and isinstance((error.get("ctx") or {}).get("error"), OpenAIError):
-        return error["ctx"]["error"]  # type: ignore[no-any-return]
-    param = _param_name(error.get("loc", ()))
-    return invalid_param(_describe(error, param), param)
+def not_an_embedding_model() -> OpenAIError:
+    return OpenAIError(403, "You are not allowed to generate embeddings from this model", param="model")
+
+
+def image_not_found(name: str) -> OpenAIError:
+    """A served image link that never existed or has expired."""
+    return OpenAIError(404, f"The image '{name}' does not exist or its link has expired.")
+
+
+def file_too_large(size: int, limit: int) -> OpenAIError:
+    return OpenAIError(413, f"File is too large: {size} bytes. The maximum file size is {limit} bytes.", param="file")
+
+
+def audio_too_large(limit: int, size: int) -> OpenAIError:
+    return OpenAIError(413, f"Maximum content size limit ({limit}) exceeded ({size} bytes read)", type="server_error")
+
+
+# The control API's own errors, and the errors that fixture rules answer.
+
+
+def control_token_required() -> OpenAIError:
+    return OpenAIError(
+        401,
+        "The control API needs `Authorization: Bearer <control token>` (the server's --control-token).",
+        code="invalid_control_token",
+    )
+
+
+def control_needs_one_worker(workers: int) -> OpenAIError:
+    return OpenAIError(
+        409,
+        f"The control API needs a single worker process: with --workers {workers} each worker keeps its own "
+        "rules, journal and rate-limit windows, and a request reaches only one of them. Serve with "
+        "--workers 1 (the default) to use it.",
+        code="control_needs_one_worker",
+    )
+
+
+def rule_not_found(rule_id: str) -> OpenAIError:
+    return OpenAIError(404, f"No runtime rule with id '{rule_id}'", param="id", code="rule_not_found")
+
+
+def rule_error(
+    status: int, message: str, type: str, param: str | None, code: str | None, headers: Mapping[str, str]
+) -> OpenAIError:
+    """The error a fixture rule answers, as the rule gives it (a named shortcut expands to one of the above)."""
+    return OpenAIError(status, message, type, param, code, headers)
+
+
+# Validation failures: worded as the real API (jsonschema) words them, answered as a 400 naming the field.
 
 
 def from_validation_errors(errors: Sequence[Mapping[str, Any]]) -> OpenAIError:
     """One failure, named as the real API names it; `param` is its dotted path."""
-    if not errors:
-        return OpenAIError(400, "Invalid request")
-    # An unknown top-level argument is refused before the schema is checked; then unknown nested keys.
-    extras = [e for e in errors if e["type"] == "extra_forbidden"]
-    top = [e for e in extras if len(_fields(e["loc"])) == 1]
-    if top:
-        return _from_error(top[0])
-    if extras:
-        return _unexpected_properties(extras)
-    return _union_choice(errors[0], errors) or _from_error(errors[0])
+    failure = reported_failure(errors)
+    if isinstance(failure.cause, OpenAIError):
+        return failure.cause
+    return invalid_param(failure.message, failure.param)
 
 
 def from_pydantic(exc: ValidationError) -> OpenAIError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,54 +47,17 @@ FORM_ENDPOINTS: dict[str, frozenset[Endpoint]] = {
     "transcript": frozenset({"audio.transcriptions", "audio.translations"}),
 }
 
-# Shortcuts for the real API's common errors: (status, type, code, message, extra headers).
-NAMED_ERRORS: dict[str, tuple[int, str, str | None, str, dict[str, str]]] = {
-    "rate_limit_exceeded": (
-        429,
-        "requests",
-        "rate_limit_exceeded",
-        "Rate limit reached for default-gpt-3.5-turbo in organization org-mockapi on requests per min. "
-        "Limit: 3 / min. Please try again in 20s.",
-        {"retry-after": "20"},
+# Shortcuts for the real API's common errors (`error: rate_limit_exceeded` in a rule), with example values.
+NAMED_ERRORS: dict[str, Callable[[], errors.OpenAIError]] = {
+    "rate_limit_exceeded": lambda: errors.rate_limit_reached(
+        "requests", 3, 3, 20, "default-gpt-3.5-turbo in organization org-mockapi", help_center=False
     ),
-    "insufficient_quota": (
-        429,
-        "insufficient_quota",
-        "insufficient_quota",
-        "You exceeded your current quota, please check your plan and billing details.",
-        {},
-    ),
-    "server_error": (
-        500,
-        "server_error",
-        None,
-        "The server had an error while processing your request. Sorry about that!",
-        {},
-    ),
-    "overloaded": (
-        503,
-        "server_error",
-        None,
-        "That model is currently overloaded with other requests. You can retry your request, or contact us "
-        "through our help center at help.openai.com if the error persists.",
-        {},
-    ),
-    "context_length_exceeded": (
-        400,
-        "invalid_request_error",
-        "context_length_exceeded",
-        "This model's maximum context length is 4097 tokens, however you requested 5000 tokens "
-        "(4984 in your prompt; 16 for the completion). Please reduce your prompt; or completion length.",
-        {},
-    ),
-    "invalid_api_key": (
-        401,
-        "invalid_request_error",
-        "invalid_api_key",
-        "Incorrect API key provided: sk-mock*****************1234. You can find your API key at "
-        "https://platform.openai.com/account/api-keys.",
-        {},
-    ),
+    "insufficient_quota": errors.insufficient_quota,
+    "server_error": errors.server_error,
+    "overloaded": errors.overloaded,
+    "context_length_exceeded": lambda: errors.completion_too_long(4097, 4984, 16),
+    # Already masked, as the real message shows a key.
+    "invalid_api_key": lambda: errors.invalid_api_key("sk-mock*****************1234"),
 }
 
 
@@ -114,12 +77,12 @@ class ErrorSpec(BaseModel):
         if isinstance(value, str):
             if value not in NAMED_ERRORS:
                 raise ValueError(f"unknown error name {value!r}; known: {', '.join(NAMED_ERRORS)}")
-            status, type_, code, message, headers = NAMED_ERRORS[value]
-            return {"status": status, "type": type_, "code": code, "message": message, "headers": headers}
+            error = NAMED_ERRORS[value]()
+            return {**error.body()["error"], "status": error.status, "headers": error.headers}
         return value
 
     def to_error(self) -> errors.OpenAIError:
-        return errors.OpenAIError(self.status, self.message, self.type, self.param, self.code, self.headers)
+        return errors.rule_error(self.status, self.message, self.type, self.param, self.code, self.headers)
 
 
 class Chaos(BaseModel):

@@ -7,12 +7,12 @@ shown in the headers (and counted down) but never enforced.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from mockapi import errors
+from mockapi.errors import duration
 
 SLOTS = 60
 MAX_KEYS = 4_096
@@ -147,27 +147,5 @@ class RateLimiter:
             self._windows.clear()
 
 
-def duration(seconds: float) -> str:
-    """As the real headers write it: 17ms, 8.64s, 6m0s."""
-    if seconds < 1:
-        return f"{round(seconds * 1000)}ms"
-    if seconds < 60:
-        return f"{round(seconds, 2):g}s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}m{rest}s"
-
-
 def _refusal(kind: str, limit: int, used: int, wait: float, who: str) -> errors.OpenAIError:
-    retry_after = max(1, math.ceil(wait))
-    if kind == "requests":
-        detail = f"on requests per min. Limit: {limit} / min. Please try again in {duration(wait)}."
-    else:
-        detail = f"on tokens per min. Limit: {limit} / min. Current: {used} / min."
-    return errors.OpenAIError(
-        429,
-        f"Rate limit reached for {who} {detail} "
-        "Contact us through our help center at help.openai.com if you continue to have issues.",
-        type=kind,
-        code="rate_limit_exceeded",
-        headers={"retry-after": str(retry_after), "retry-after-ms": str(max(1, round(wait * 1000)))},
-    )
+    return errors.rate_limit_reached(kind, limit, used, wait, who)

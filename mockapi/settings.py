@@ -1,6 +1,7 @@
 """One Settings object, built from MOCKAPI_* environment variables and CLI flags.
 
-This is the only module that reads the environment.
+This is the only module that reads the environment. A setting is one field: its description is the flag's
+help (cli.py builds the flags from the fields), `MOCKAPI_` + its name in capitals is its variable.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ import atexit
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "MOCKAPI_"
 
@@ -23,57 +26,101 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
 
 
+def _split_on(separator: str) -> Callable[[Any], Any]:
+    """A validator that reads a text (a variable's value) as a list; a list or tuple passes as it is."""
+
+    def split(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return tuple(item.strip() for item in value.split(separator) if item.strip())
+
+    return split
+
+
+# A list in one variable: comma-separated, or os.pathsep-separated for paths (which may hold commas).
+TextList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split_on(","))]
+PathList = Annotated[tuple[Path, ...], NoDecode, BeforeValidator(_split_on(os.pathsep))]
+
+
 def builtin_fixtures_dir() -> Path:
     """The fixtures shipped with the package (wheel), else the checkout's `fixtures/`."""
     packaged = PACKAGE_DIR / "_fixtures"
     return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "fixtures"
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
 
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
-    fixtures: tuple[Path, ...] = ()
-    seed: int = 0
-    api_keys: tuple[str, ...] = ()
-    log_level: LogLevel = "info"
-    cors_origins: tuple[str, ...] = ("*",)
-    workers: int = Field(1, ge=1)
-    # Streaming pacing: delay between SSE chunks, to simulate a real model's speed.
-    stream_delay_ms: float = Field(0, ge=0)
-    # A fixed epoch for every `created` timestamp; None means the wall clock.
-    fixed_time: int | None = None
-    # Largest request body accepted, enforced while reading (25 MB audio + multipart overhead).
-    # Set per worker process (not a flag): keeps request and object ids unique across workers.
-    id_salt: str = ""
-    max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
-    # Largest header block accepted (names and values), as front proxies cap it; more is a 431.
-    max_header_bytes: int = Field(64 * 1024, ge=1024)
-    # Served image URLs (response_format=url): how long a link lives (the real API's hour) and how many
-    # images, and bytes, the in-memory cache holds before evicting the oldest.
-    image_url_ttl_seconds: float = Field(3600, gt=0)
-    image_cache_size: int = Field(256, ge=1)
-    image_cache_bytes: int = Field(256 * 1024 * 1024, ge=1)
-    # Files: None keeps them in memory; a directory keeps them across restarts.
-    data_dir: Path | None = None
-    # Set for worker processes (not a flag) when there is no data_dir: the temporary directory where all of
-    # them keep files and served images, so that each sees what another stored (see export_for_workers).
-    shared_dir: Path | None = None
+
+# Per-field CLI metadata (json_schema_extra): "flag" spells a flag other than --<field-name>, or is False for
+# a field set by the program itself; "hidden" keeps a flag out of --help.
+NOT_A_FLAG: dict[str, Any] = {"flag": False}
+
+
+class Settings(BaseSettings):
+    """`Settings(...)` is exactly its arguments; `Settings.load()` adds the environment and the flags."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    host: str = Field("127.0.0.1", description="interface to bind")
+    port: int = Field(8000, ge=0, le=65535, description="port to bind, 0 for any free one")
+    fixtures: PathList = Field((), description="extra fixtures directory, repeatable")
+    seed: int = Field(0, description="seed of every generated value")
+    api_keys: TextList = Field(
+        (),
+        description="accepted API key, repeatable; with none, any key is accepted",
+        json_schema_extra={"flag": "--api-key"},
+    )
+    log_level: LogLevel = Field("info", description="log level; debug and trace log every request")
+    cors_origins: TextList = Field(("*",), description="allowed browser origin, repeatable")
+    workers: int = Field(1, ge=1, description="worker processes")
+    # Simulates a real model's speed.
+    stream_delay_ms: float = Field(0, ge=0, description="delay between stream chunks")
+    fixed_time: int | None = Field(None, description="epoch seconds for every `created`; without it, the wall clock")
+    # Set per worker process: keeps request and object ids unique across workers.
+    id_salt: str = Field("", description="suffix of every id, per worker process", json_schema_extra=NOT_A_FLAG)
+    # 25 MB audio + multipart overhead; enforced while reading.
+    max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="largest request body accepted")
+    # As front proxies cap it.
+    max_header_bytes: int = Field(64 * 1024, ge=1024, description="largest header block accepted; more is a 431")
+    # The real API's hour.
+    image_url_ttl_seconds: float = Field(3600, gt=0, description="lifetime of served image URLs")
+    image_cache_size: int = Field(256, ge=1, description="most images held for URLs, the oldest leaving first")
+    image_cache_bytes: int = Field(256 * 1024 * 1024, ge=1, description="most bytes of images held for URLs")
+    data_dir: Path | None = Field(None, description="keep uploaded files in this directory; without it, in memory")
+    # Without a data_dir, the temporary directory where all workers keep files and served images, so that each
+    # sees what another stored (see export_for_workers).
+    shared_dir: Path | None = Field(
+        None, description="the stores' directory shared by worker processes", json_schema_extra=NOT_A_FLAG
+    )
     # The reference: "the size of all the files uploaded by one organization can be up to 1 GB".
-    org_storage_bytes: int = Field(1_000_000_000, ge=1)
-    # Largest single file; uploads up to this size pass the body limit above.
-    max_file_bytes: int = Field(512_000_000, ge=1)
-    # All organizations together: bounds the memory (or disk) the file store may take.
-    total_storage_bytes: int = Field(4_000_000_000, ge=1)
-    # Scenarios: the control API under /__mockapi, the request journal, rate limits.
-    control: bool = True
-    control_token: str | None = None
-    journal_size: int = Field(1000, ge=0)
-    rpm: int | None = Field(None, ge=1)
-    tpm: int | None = Field(None, ge=1)
-    # Length of the rate-limit window; 60 as on the real API (shorter in tests).
-    rate_window_seconds: float = Field(60, gt=0)
+    org_storage_bytes: int = Field(1_000_000_000, ge=1, description="stored file bytes allowed per organization")
+    # Uploads up to this size pass the body limit.
+    max_file_bytes: int = Field(512_000_000, ge=1, description="largest uploaded file")
+    # Bounds the memory (or disk) the file store may take.
+    total_storage_bytes: int = Field(4_000_000_000, ge=1, description="stored file bytes allowed in all")
+    control: bool = Field(True, description="the /__mockapi control API")
+    control_token: str | None = Field(None, description="bearer token the control API requires")
+    journal_size: int = Field(1000, ge=0, description="requests kept in the journal; 0 keeps none")
+    rpm: int | None = Field(None, ge=1, description="requests per minute allowed per API key")
+    tpm: int | None = Field(None, ge=1, description="tokens per minute allowed per API key")
+    # 60 as on the real API; shorter in tests.
+    rate_window_seconds: float = Field(
+        60, gt=0, description="length of the rate-limit window", json_schema_extra={"hidden": True}
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the arguments: a MOCKAPI_* variable of the shell running the tests must not reach the settings
+        they build. `load` is where the environment is read."""
+        return (init_settings,)
 
     @property
     def fixture_dirs(self) -> tuple[Path, ...]:
@@ -95,51 +142,44 @@ class Settings(BaseModel):
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-        """Environment first, then explicit overrides (CLI flags) that are not None."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        from_env: set[str] = set()
-        for name, field in cls.model_fields.items():
-            raw = env.get(ENV_PREFIX + name.upper())
-            if raw is not None:
-                values[name] = _parse_env(raw, field.annotation)
-                from_env.add(name)
-        for name, value in (overrides or {}).items():
-            if value is not None:
-                values[name] = value
-                from_env.discard(name)
+        """The environment (os.environ unless given), then explicit overrides (CLI flags) that are not None.
+        A bad value is reported at its variable (`MOCKAPI_LOG_LEVEL`) when it came from the environment."""
+        from_env = _Environment(cls, os.environ if environ is None else environ)()
+        flags = {name: value for name, value in (overrides or {}).items() if value is not None}
         try:
-            return cls.model_validate(values)
+            return cls(**{**from_env, **flags})
         except ValidationError as exc:
-            raise _located_in_env(exc, from_env) from None
+            raise _located(exc, {name: env_name(name) for name in from_env if name not in flags}) from None
 
 
-def _located_in_env(exc: ValidationError, from_env: set[str]) -> ValidationError:
-    """The same errors, each value that came from the environment located at its variable
-    (`MOCKAPI_LOG_LEVEL` rather than `log_level`), so the message says what to fix."""
+class _Environment(EnvSettingsSource):
+    """The MOCKAPI_* variables of one mapping; an empty one leaves an optional setting unset."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name.lower(): value for name, value in self._environ.items()}
+
+    def prepare_field_value(self, field_name: str, field: FieldInfo, value: Any, value_is_complex: bool) -> Any:
+        if value == "" and field.default is None:
+            return None  # skipped: the default, None
+        return super().prepare_field_value(field_name, field, value, value_is_complex)
+
+
+def _located(exc: ValidationError, variables: Mapping[str, str]) -> ValidationError:
+    """The same errors, each value that came from the environment located at its variable."""
     located: list[Any] = []
     for error in exc.errors(include_url=False):
         loc = error["loc"]
-        if loc and loc[0] in from_env:
-            loc = (ENV_PREFIX + str(loc[0]).upper(), *loc[1:])
+        if loc and loc[0] in variables:
+            loc = (variables[str(loc[0])], *loc[1:])
         detail = {"type": error["type"], "loc": loc, "input": error["input"]}
         if "ctx" in error:
             detail["ctx"] = error["ctx"]
         located.append(detail)
     return ValidationError.from_exception_data(exc.title, located)
-
-
-def _parse_env(raw: str, annotation: Any) -> Any:
-    """Tuples come from comma-separated lists (os.pathsep for paths); booleans from 1/true/yes."""
-    text = str(annotation)
-    if text.startswith("tuple"):
-        sep = os.pathsep if "Path" in text else ","
-        return tuple(item.strip() for item in raw.split(sep) if item.strip())
-    if annotation is bool:
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if raw == "" and "None" in text:
-        return None
-    return raw
 
 
 # Worker processes started by uvicorn rebuild the app from this variable.

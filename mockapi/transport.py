@@ -20,7 +20,7 @@ from mockapi.state import AppState
 
 def unparseable_request(request_id: str | None = None) -> bytes:
     """A complete HTTP/1.1 400 in OpenAI's shape; the connection is closed after it."""
-    body = orjson.dumps(errors.OpenAIError(400, "Invalid HTTP request received.").body())
+    body = orjson.dumps(errors.invalid_http_request().body())
     head = (
         b"HTTP/1.1 400 Bad Request\r\n"
         b"content-type: application/json\r\n"

@@ -30,11 +30,7 @@ def require_token(request: Request) -> None:
     # In constant time, on bytes: headers arrive as latin-1, and compare_digest refuses non-ASCII text.
     matches = hmac.compare_digest(given.strip().encode("latin-1"), token.encode("utf-8"))
     if scheme.lower() != "bearer" or not matches:
-        raise errors.OpenAIError(
-            401,
-            "The control API needs `Authorization: Bearer <control token>` (the server's --control-token).",
-            code="invalid_control_token",
-        )
+        raise errors.control_token_required()
 
 
 def require_one_worker(request: Request) -> None:
@@ -42,13 +38,7 @@ def require_one_worker(request: Request) -> None:
     answered, the control API would act on one worker at random. It says so instead."""
     workers = state_of(request).settings.workers
     if workers > 1:
-        raise errors.OpenAIError(
-            409,
-            f"The control API needs a single worker process: with --workers {workers} each worker keeps its own "
-            "rules, journal and rate-limit windows, and a request reaches only one of them. Serve with "
-            "--workers 1 (the default) to use it.",
-            code="control_needs_one_worker",
-        )
+        raise errors.control_needs_one_worker(workers)
 
 
 class ControlRoute(DirectRoute):
@@ -104,7 +94,7 @@ async def list_rules(request: Request) -> Response:
 async def delete_rule(request: Request) -> Response:
     rule_id = request.path_params["rule_id"]
     if not state_of(request).rules.delete(rule_id):
-        raise errors.OpenAIError(404, f"No runtime rule with id '{rule_id}'", param="id", code="rule_not_found")
+        raise errors.rule_not_found(rule_id)
     return json_response({"id": rule_id, "deleted": True})
 
 

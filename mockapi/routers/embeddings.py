@@ -24,7 +24,7 @@ def _embedding_model(request: Request, model_id: str) -> ModelEntry:
     """The catalogue entry; 404 for an unknown model, the real API's 403 for a model of another kind."""
     entry = state_of(request).catalogue.get(model_id)
     if entry.kind != "embedding":
-        raise errors.OpenAIError(403, "You are not allowed to generate embeddings from this model", param="model")
+        raise errors.not_an_embedding_model()
     return entry
 
 

@@ -85,7 +85,7 @@ async def _create_file(request: Request, form: FormData) -> Response:
     try:
         store.check_size(size)
     except FileTooLarge as exc:
-        raise errors.OpenAIError(413, str(exc), param="file") from exc
+        raise errors.file_too_large(size, store.limits.per_file_bytes) from exc
     # The content decides, not the name: openai 0.28 names every upload "file".
     digest, problem = await run_in_threadpool(_inspect, upload.file, body.purpose)
     if problem is not None:

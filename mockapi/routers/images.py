@@ -111,7 +111,7 @@ async def image_file(request: Request) -> Response:
     # In a worker thread: the store may be a directory that several processes share.
     data = await asyncio.to_thread(state_of(request).images.get, image_id) if extension == "png" else None
     if data is None:
-        raise errors.OpenAIError(404, f"The image '{name}' does not exist or its link has expired.")
+        raise errors.image_not_found(name)
     return Response(data, media_type="image/png")
 
 

@@ -133,13 +133,18 @@ SDK_ERRORS = {
 
 @pytest.mark.parametrize("name", list(NAMED_ERRORS))
 def test_named_error_shortcuts(mockapi: Mockapi, name: str) -> None:
-    status, type_, code, message, headers = NAMED_ERRORS[name]
+    expected = NAMED_ERRORS[name]()
     mockapi.add_rule(match={"endpoint": "models"}, respond={"error": name})
     with pytest.raises(SDK_ERRORS[name]) as caught:
         mockapi.openai_client().models.list()
-    assert caught.value.status_code == status
-    assert caught.value.body == {"message": message, "type": type_, "param": None, "code": code}
-    for header, value in headers.items():
+    assert caught.value.status_code == expected.status
+    assert caught.value.body == {
+        "message": expected.message,
+        "type": expected.type,
+        "param": None,
+        "code": expected.code,
+    }
+    for header, value in expected.headers.items():
         assert caught.value.response.headers[header] == value
 
 

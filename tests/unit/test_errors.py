@@ -3,6 +3,7 @@ edge in OpenAI's shape with OpenAI's headers (in-process app)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -164,3 +165,29 @@ async def test_unexpected_exception_is_500_without_traceback(caplog: pytest.LogC
 def test_mask_key_keeps_only_the_ends() -> None:
     assert errors.mask_key("sk-abcdefgh12345678wxyz") == "sk-abcde***********wxyz"
     assert errors.mask_key("short") == "sho***"
+
+
+def test_every_error_the_package_answers_comes_from_the_catalogue() -> None:
+    package = Path(errors.__file__).parent
+    constructed = {
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        if path != package / "errors.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "OpenAIError(" in line
+    }
+    assert constructed == set(), "build errors with a named constructor of mockapi/errors.py"
+    assert "OpenAIError(" in Path(errors.__file__).read_text(encoding="utf-8")
+
+
+def test_rate_limit_refusals_say_when_to_retry() -> None:
+    requests = errors.rate_limit_reached("requests", 5, 5, 8.64, "default-ada in organization org-x")
+    assert requests.message == (
+        "Rate limit reached for default-ada in organization org-x on requests per min. Limit: 5 / min. Please try "
+        "again in 8.64s. Contact us through our help center at help.openai.com if you continue to have issues."
+    )
+    assert (requests.status, requests.type, requests.code) == (429, "requests", "rate_limit_exceeded")
+    assert requests.headers == {"retry-after": "9", "retry-after-ms": "8640"}
+    tokens = errors.rate_limit_reached("tokens", 60, 50, 0.2, "default-ada in organization org-x")
+    assert "on tokens per min. Limit: 60 / min. Current: 50 / min. Contact us" in tokens.message
+    assert tokens.type == "tokens" and tokens.headers == {"retry-after": "1", "retry-after-ms": "200"}

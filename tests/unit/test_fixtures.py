@@ -248,3 +248,87 @@ def test_json_nested_too_deep_to_send_back_is_refused() -> None:
     assert _refusal({"respond": {"sequence": [{"body": {"a": _nested(300)}}]}})[0] == "respond.sequence.0.body"
     kept = Rule.model_validate({"respond": {"body": _nested(63)}, "match": {"body": {"a": _nested(62)}}})
     assert kept.public()["respond"]["body"] == _nested(63)
+
+
+# The named error shortcuts: each the catalogue's constructor with the example values, answered as these bodies.
+NAMED_BODIES: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = {
+    "rate_limit_exceeded": (
+        429,
+        {
+            "message": "Rate limit reached for default-gpt-3.5-turbo in organization org-mockapi on requests per "
+            "min. Limit: 3 / min. Please try again in 20s.",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        },
+        {"retry-after": "20"},
+    ),
+    "insufficient_quota": (
+        429,
+        {
+            "message": "You exceeded your current quota, please check your plan and billing details.",
+            "type": "insufficient_quota",
+            "param": None,
+            "code": "insufficient_quota",
+        },
+        {},
+    ),
+    "server_error": (
+        500,
+        {
+            "message": "The server had an error while processing your request. Sorry about that!",
+            "type": "server_error",
+            "param": None,
+            "code": None,
+        },
+        {},
+    ),
+    "overloaded": (
+        503,
+        {
+            "message": "That model is currently overloaded with other requests. You can retry your request, or "
+            "contact us through our help center at help.openai.com if the error persists.",
+            "type": "server_error",
+            "param": None,
+            "code": None,
+        },
+        {},
+    ),
+    "context_length_exceeded": (
+        400,
+        {
+            "message": "This model's maximum context length is 4097 tokens, however you requested 5000 tokens "
+            "(4984 in your prompt; 16 for the completion). Please reduce your prompt; or completion length.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "context_length_exceeded",
+        },
+        {},
+    ),
+    "invalid_api_key": (
+        401,
+        {
+            "message": "Incorrect API key provided: sk-mock*****************1234. You can find your API key at "
+            "https://platform.openai.com/account/api-keys.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        },
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(NAMED_BODIES))
+def test_a_named_error_is_the_catalogue_error_with_example_values(name: str) -> None:
+    status, body, headers = NAMED_BODIES[name]
+    error = fixtures.NAMED_ERRORS[name]()
+    assert (error.status, error.body(), error.headers) == (status, {"error": body}, headers)
+    answered = Rule.model_validate({"respond": {"error": name}}).respond.error
+    assert answered is not None
+    again = answered.to_error()
+    assert (again.status, again.body(), again.headers) == (status, {"error": body}, headers)
+
+
+def test_every_named_error_has_its_expected_body() -> None:
+    assert set(fixtures.NAMED_ERRORS) == set(NAMED_BODIES)
