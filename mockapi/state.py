@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from mockapi.catalogue import Catalogue
-from mockapi.files_store import FileStore, open_file_store
-from mockapi.fixtures import RuleBook, load_rules
-from mockapi.image_store import ImageStore, open_image_store
+from mockapi.files_directory import DirectoryFileStore
+from mockapi.files_store import FileStore, MemoryFileStore
+from mockapi.files_store import Limits as FileLimits
+from mockapi.fixtures import load_rules
+from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.journal import Journal
 from mockapi.ratelimit import Limits, RateLimiter
+from mockapi.rulebook import RuleBook
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
+
+
+def open_image_store(settings: Settings) -> ImageStore:
+    """In memory, unless worker processes must share the images (then in their shared directory)."""
+    bounds = (settings.image_cache_size, settings.image_cache_bytes, settings.image_url_ttl_seconds)
+    shared = settings.shared_store_dir
+    if shared is None:
+        return MemoryImageStore(*bounds)
+    return DirectoryImageStore(shared / "images", *bounds)
+
+
+def open_file_store(settings: Settings, new_id: Callable[[], str]) -> FileStore:
+    """In memory, unless files must outlive the process (--data-dir) or be shared by its workers."""
+    limits = FileLimits(settings.max_file_bytes, settings.org_storage_bytes, settings.total_storage_bytes)
+    root = settings.data_dir or settings.shared_store_dir
+    if root is None:
+        return MemoryFileStore(limits, new_id)
+    return DirectoryFileStore(root / "files", limits, new_id)
 
 
 @dataclass
