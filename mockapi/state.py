@@ -11,6 +11,7 @@ from mockapi.files_directory import DirectoryFileStore
 from mockapi.files_store import FileStore, MemoryFileStore
 from mockapi.files_store import Limits as FileLimits
 from mockapi.fixtures import load_rules
+from mockapi.generators.drafting import DraftMemo
 from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.journal import Journal
 from mockapi.ratelimit import Limits, RateLimiter
@@ -45,6 +46,8 @@ class AppState:
     rules: RuleBook = field(default_factory=lambda: RuleBook([]))
     journal: Journal = field(default_factory=lambda: Journal(1000))
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(60))
+    # The latest drafts of generated text, which repeated requests reuse.
+    drafts: DraftMemo = field(default_factory=DraftMemo)
     images: ImageStore = field(init=False)
     files: FileStore = field(init=False)
 
@@ -84,11 +87,12 @@ class AppState:
 
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it: runtime rules, sequence
-        counters and `times` budgets, the journal, rate-limit windows, stored images and files, the seeded
-        id sequence."""
+        counters and `times` budgets, the journal, rate-limit windows, stored images and files, remembered
+        drafts, the seeded id sequence."""
         self.rules.reset()
         self.journal.clear()
         self.limiter.clear()
         self.images.clear()
         self.files.clear()
+        self.drafts.clear()
         self.reseed(self.settings.seed)
