@@ -68,9 +68,10 @@ class ServerThread:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app, log_level="warning", access_log=False, ws="none", lifespan="off", server_header=False
-        )
+        from mockapi.serving import uvicorn_options
+
+        # The transport and loop of `mockapi serve`; no websockets or lifespan, which the app does not use.
+        config = uvicorn.Config(self.app, **uvicorn_options(self.state.settings), ws="none", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [sock]}, name="mockapi-server", daemon=True
