@@ -18,6 +18,8 @@ from mockapi import errors
 from mockapi.catalogue import CATALOGUE_FILES
 from mockapi.matching import Endpoint, Headers, Match, ShallowJSON
 
+__all__ = ["Chaos", "ErrorSpec", "Respond", "Rule", "RuleFileError", "load_rule_file", "load_rules"]
+
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
 # Timing bounds: a rule cannot hold a request (or a stream's chunk) longer than ten minutes.
 MAX_DELAY_MS = 600_000

@@ -31,6 +31,17 @@ if TYPE_CHECKING:  # imported lazily: loading the plugin must stay cheap for sui
     from mockapi.settings import Settings
     from mockapi.state import AppState
 
+__all__ = [
+    "API_KEY",
+    "Mockapi",
+    "RequestLog",
+    "ServerThread",
+    "mockapi",
+    "mockapi_app",
+    "mockapi_server",
+    "mockapi_settings",
+]
+
 API_KEY = "sk-mockapi-test-0000000000000000"
 MARKER = "mockapi"
 

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+__all__ = ["Settings"]
+
 ENV_PREFIX = "MOCKAPI_"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
