@@ -14,6 +14,8 @@ from mockapi.routing import DirectRoute
 from mockapi.settings import Settings
 from mockapi.state import AppState
 
+__all__ = ["create_app"]
+
 # The most requested first: routes are matched in order.
 RESOURCE_ROUTERS: list[APIRouter] = [
     chat.router,

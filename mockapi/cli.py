@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 
 from mockapi.fixtures import RuleFileError
 from mockapi.memory import fix_allocator_thresholds, release_free_memory, trim_after_full_collections
+from mockapi.serving import uvicorn_options
 from mockapi.settings import Settings, env_name, export_for_workers, settings_for_worker
 
 
@@ -128,19 +129,7 @@ def serve(settings: Settings) -> int:
     app = create_app(settings)  # also validates fixtures before binding
     settle_heap()
     _exit_0_on_sigterm()
-    options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": settings.log_level,
-        "access_log": settings.log_level in ("debug", "trace"),
-        "timeout_graceful_shutdown": 10,
-        "server_header": False,
-        # The standard loop, not uvloop: the same throughput here, and under 64 busy connections uvloop left
-        # about 1% of requests waiting 100-200 ms (p99) where asyncio's stays near the median (bench/RESULTS.md).
-        "loop": "asyncio",
-        # Even a request the HTTP parser rejects is answered in OpenAI's error shape.
-        "http": "mockapi.transport:OpenAIShapedHttpTools",
-    }
+    options = {"host": settings.host, "port": settings.port, **uvicorn_options(settings)}
     if settings.workers > 1:
         export_for_workers(settings)
         uvicorn.run("mockapi.cli:worker_app", factory=True, workers=settings.workers, **options)

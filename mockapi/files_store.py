@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from mockapi.settings import Settings
-
 # Ids come from the seeded sequence: "file-" + 24 alphanumerics. Only such names are ever paths on disk.
 FILE_ID = re.compile(r"file-[A-Za-z0-9]{1,64}")
 CHUNK_BYTES = 1024 * 1024
@@ -258,14 +256,3 @@ def counter_ids() -> Callable[[], str]:
             return f"file-{count:024d}"
 
     return new_id
-
-
-def open_file_store(settings: Settings, new_id: Callable[[], str]) -> FileStore:
-    """In memory, unless files must outlive the process (--data-dir) or be shared by its workers."""
-    limits = Limits(settings.max_file_bytes, settings.org_storage_bytes, settings.total_storage_bytes)
-    root = settings.data_dir or settings.shared_store_dir
-    if root is None:
-        return MemoryFileStore(limits, new_id)
-    from mockapi.files_directory import DirectoryFileStore  # it builds on this module
-
-    return DirectoryFileStore(root / "files", limits, new_id)

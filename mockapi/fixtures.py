@@ -6,10 +6,7 @@ The highest-priority first matching rule wins (ties: load order); otherwise the 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +16,11 @@ from pydantic_core import PydanticCustomError
 
 from mockapi import errors
 from mockapi.catalogue import CATALOGUE_FILES
-from mockapi.matching import Endpoint, Exchange, Headers, Match, ShallowJSON
+from mockapi.matching import Endpoint, Headers, Match, ShallowJSON
+
+__all__ = ["Chaos", "ErrorSpec", "Respond", "Rule", "RuleFileError", "load_rule_file", "load_rules"]
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
-# Bounds: rules added at run time, and sessions whose counters are kept (least recently used leave first).
-MAX_RUNTIME_RULES = 10_000
-MAX_SESSIONS = 1_024
-MAX_SESSION_NAME = 200
 # Timing bounds: a rule cannot hold a request (or a stream's chunk) longer than ten minutes.
 MAX_DELAY_MS = 600_000
 MIN_TOKENS_PER_SECOND = 0.1
@@ -259,130 +254,3 @@ def load_rules(directories: Iterable[Path]) -> list[Rule]:
                     seen[rule.id] = path
                     rules.append(rule)
     return rules
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A matching rule and which use of it this request is (1-based, counted per session)."""
-
-    rule: Rule
-    use: int
-
-    @property
-    def rule_id(self) -> str:
-        return self.rule.id or ""
-
-
-class RuleBook:
-    """Rules from files plus rules added at run time, with per-session `times` budgets and sequence counters.
-
-    Rules are indexed by endpoint once per change, so a request for an endpoint no rule names costs one
-    dict lookup. Counters live per session in a bounded LRU.
-    """
-
-    def __init__(self, file_rules: Sequence[Rule]) -> None:
-        self._lock = threading.Lock()
-        self._file_rules = list(file_rules)
-        self._runtime: dict[str, Rule] = {}
-        self._added = 0
-        self._sessions: OrderedDict[str, dict[str, int]] = OrderedDict()
-        self._by_endpoint: dict[str, list[Rule]] = {}
-        self._any_endpoint: list[Rule] = []
-        self._reindex()
-
-    # Changes.
-
-    def _reindex(self) -> None:
-        # Stable sort: equal priorities keep load order, runtime rules after file rules.
-        ordered = sorted([*self._file_rules, *self._runtime.values()], key=lambda rule: -rule.priority)
-        named = {rule.match.endpoint for rule in ordered if rule.match.endpoint is not None}
-        self._any_endpoint = [rule for rule in ordered if rule.match.endpoint is None]
-        self._by_endpoint = {
-            endpoint: [rule for rule in ordered if rule.match.endpoint in (None, endpoint)] for endpoint in named
-        }
-
-    def add(self, rule: Rule) -> Rule:
-        """Add a runtime rule (one with the same id is replaced); answers the rule with its id."""
-        with self._lock:
-            if rule.id is None:
-                self._added += 1
-                rule = rule.model_copy(update={"id": f"rule-{self._added}"})
-            assert rule.id is not None
-            if any(existing.id == rule.id for existing in self._file_rules):
-                raise ValueError(f"rule id {rule.id!r} is used by a fixture file rule")
-            if rule.id not in self._runtime and len(self._runtime) >= MAX_RUNTIME_RULES:
-                raise ValueError(f"at most {MAX_RUNTIME_RULES} runtime rules; delete some first")
-            self._runtime[rule.id] = rule
-            self._forget(rule.id)
-            self._reindex()
-            return rule
-
-    def delete(self, rule_id: str) -> bool:
-        with self._lock:
-            if self._runtime.pop(rule_id, None) is None:
-                return False
-            self._forget(rule_id)
-            self._reindex()
-            return True
-
-    def clear_runtime(self) -> int:
-        with self._lock:
-            count = len(self._runtime)
-            self._runtime.clear()
-            self._sessions.clear()
-            self._reindex()
-            return count
-
-    def replace_file_rules(self, rules: Sequence[Rule]) -> None:
-        with self._lock:
-            self._file_rules = list(rules)
-            self._sessions.clear()
-            self._reindex()
-
-    def reset(self) -> None:
-        """No runtime rules, every budget and sequence back to the start, generated ids from rule-1 again."""
-        self.clear_runtime()
-        self._added = 0
-
-    def _forget(self, rule_id: str) -> None:
-        for counts in self._sessions.values():
-            counts.pop(rule_id, None)
-
-    # Reads.
-
-    def rules(self) -> list[tuple[str, Rule]]:
-        """Every rule with its source ("file" or "runtime"), in load order."""
-        return [("file", rule) for rule in self._file_rules] + [("runtime", rule) for rule in self._runtime.values()]
-
-    def match(self, exchange: Exchange, session: str = "") -> Hit | None:
-        """The winning rule for this request, counting one use of it against its `times` budget."""
-        candidates = self._by_endpoint.get(exchange.endpoint, self._any_endpoint)
-        if not candidates:
-            return None
-        for rule in candidates:
-            if not rule.match.matches_exchange(exchange):
-                continue
-            rule_id = rule.id or ""
-            with self._lock:
-                counts = self._counts(session)
-                uses = counts.get(rule_id, 0)
-                if rule.times is not None and uses >= rule.times:
-                    continue
-                counts[rule_id] = uses + 1
-            return Hit(rule, uses + 1)
-        return None
-
-    def _counts(self, session: str) -> dict[str, int]:
-        session = session[:MAX_SESSION_NAME]
-        counts = self._sessions.get(session)
-        if counts is None:
-            counts = self._sessions[session] = {}
-            if len(self._sessions) > MAX_SESSIONS:
-                self._sessions.popitem(last=False)
-        else:
-            self._sessions.move_to_end(session)
-        return counts
-
-    def uses(self, rule_id: str, session: str = "") -> int:
-        counts = self._sessions.get(session[:MAX_SESSION_NAME], {})
-        return counts.get(rule_id, 0)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from mockapi.locking import exclusive_lock
 from mockapi.seeding import Seeding
-from mockapi.settings import Settings
 
 # Only ids of the seeded sequence ("img-" + alphanumerics) are ever paths on disk.
 IMAGE_ID = re.compile(r"img-[A-Za-z0-9]{1,64}")
@@ -221,12 +220,3 @@ class DirectoryImageStore(ImageStore):
 
     def _locked(self) -> AbstractContextManager[None]:
         return exclusive_lock(self.root / self.LOCK)
-
-
-def open_image_store(settings: Settings) -> ImageStore:
-    """In memory, unless worker processes must share the images (then in their shared directory)."""
-    bounds = (settings.image_cache_size, settings.image_cache_bytes, settings.image_url_ttl_seconds)
-    shared = settings.shared_store_dir
-    if shared is None:
-        return MemoryImageStore(*bounds)
-    return DirectoryImageStore(shared / "images", *bounds)

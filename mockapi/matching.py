@@ -166,6 +166,8 @@ def contains_subset(actual: Any, expected: Any) -> bool:
             and len(actual) == len(expected)
             and all(contains_subset(a, e) for a, e in zip(actual, expected, strict=True))
         )
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return actual is expected  # JSON's true and false are no numbers (Python's bool is an int)
     return bool(actual == expected and type(actual) is type(expected)) or (
         isinstance(actual, int | float) and isinstance(expected, int | float) and actual == expected
     )

@@ -12,7 +12,7 @@ import inspect
 import random
 import reprlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar
@@ -27,6 +27,7 @@ from mockapi import errors, faults, tokens
 from mockapi.catalogue import ModelEntry, ModelKind
 from mockapi.edge import Caller
 from mockapi.fixtures import Respond
+from mockapi.generators.drafting import DraftMemo
 from mockapi.matching import Exchange
 from mockapi.ratelimit import Limits
 from mockapi.seeding import Seeding, canonical
@@ -120,6 +121,7 @@ class Answer:
     route: str
     seed_body: Any
     respond: Respond | None = None
+    drafts: DraftMemo = field(default_factory=DraftMemo)
 
     @cached_property
     def _seed_bytes(self) -> bytes:
@@ -209,7 +211,8 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
         if early is not None:
             return early
 
-    answer = Answer(state.seeding, exchange.endpoint, exchange.body if seed_body is None else seed_body, respond)
+    seed = exchange.body if seed_body is None else seed_body
+    answer = Answer(state.seeding, exchange.endpoint, seed, respond, state.drafts)
     produced = produce(answer)
     reply = await produced if inspect.isawaitable(produced) else produced
     headers = {"openai-model": exchange.model} if exchange.model else {}

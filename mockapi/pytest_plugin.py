@@ -31,6 +31,17 @@ if TYPE_CHECKING:  # imported lazily: loading the plugin must stay cheap for sui
     from mockapi.settings import Settings
     from mockapi.state import AppState
 
+__all__ = [
+    "API_KEY",
+    "Mockapi",
+    "RequestLog",
+    "ServerThread",
+    "mockapi",
+    "mockapi_app",
+    "mockapi_server",
+    "mockapi_settings",
+]
+
 API_KEY = "sk-mockapi-test-0000000000000000"
 MARKER = "mockapi"
 
@@ -68,9 +79,10 @@ class ServerThread:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app, log_level="warning", access_log=False, ws="none", lifespan="off", server_header=False
-        )
+        from mockapi.serving import uvicorn_options
+
+        # The transport and loop of `mockapi serve`; no websockets or lifespan, which the app does not use.
+        config = uvicorn.Config(self.app, **uvicorn_options(self.state.settings), ws="none", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [sock]}, name="mockapi-server", daemon=True

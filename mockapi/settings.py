@@ -18,6 +18,8 @@ from pydantic import BeforeValidator, Field, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+__all__ = ["Settings"]
+
 ENV_PREFIX = "MOCKAPI_"
 
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from mockapi.catalogue import Catalogue
-from mockapi.files_store import FileStore, open_file_store
-from mockapi.fixtures import RuleBook, load_rules
-from mockapi.image_store import ImageStore, open_image_store
+from mockapi.files_directory import DirectoryFileStore
+from mockapi.files_store import FileStore, MemoryFileStore
+from mockapi.files_store import Limits as FileLimits
+from mockapi.fixtures import load_rules
+from mockapi.generators.drafting import DraftMemo
+from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.journal import Journal
 from mockapi.ratelimit import Limits, RateLimiter
+from mockapi.rulebook import RuleBook
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
+
+
+def open_image_store(settings: Settings) -> ImageStore:
+    """In memory, unless worker processes must share the images (then in their shared directory)."""
+    bounds = (settings.image_cache_size, settings.image_cache_bytes, settings.image_url_ttl_seconds)
+    shared = settings.shared_store_dir
+    if shared is None:
+        return MemoryImageStore(*bounds)
+    return DirectoryImageStore(shared / "images", *bounds)
+
+
+def open_file_store(settings: Settings, new_id: Callable[[], str]) -> FileStore:
+    """In memory, unless files must outlive the process (--data-dir) or be shared by its workers."""
+    limits = FileLimits(settings.max_file_bytes, settings.org_storage_bytes, settings.total_storage_bytes)
+    root = settings.data_dir or settings.shared_store_dir
+    if root is None:
+        return MemoryFileStore(limits, new_id)
+    return DirectoryFileStore(root / "files", limits, new_id)
 
 
 @dataclass
@@ -23,6 +46,8 @@ class AppState:
     rules: RuleBook = field(default_factory=lambda: RuleBook([]))
     journal: Journal = field(default_factory=lambda: Journal(1000))
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(60))
+    # The latest drafts of generated text, which repeated requests reuse.
+    drafts: DraftMemo = field(default_factory=DraftMemo)
     images: ImageStore = field(init=False)
     files: FileStore = field(init=False)
 
@@ -62,11 +87,12 @@ class AppState:
 
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it: runtime rules, sequence
-        counters and `times` budgets, the journal, rate-limit windows, stored images and files, the seeded
-        id sequence."""
+        counters and `times` budgets, the journal, rate-limit windows, stored images and files, remembered
+        drafts, the seeded id sequence."""
         self.rules.reset()
         self.journal.clear()
         self.limiter.clear()
         self.images.clear()
         self.files.clear()
+        self.drafts.clear()
         self.reseed(self.settings.seed)

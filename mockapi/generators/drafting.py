@@ -53,6 +53,11 @@ class Source(Protocol):
 
     def now(self) -> int: ...
 
+    @property
+    def drafts(self) -> DraftMemo:
+        """Where drafts are remembered (the server's, cleared by its reset)."""
+        ...
+
 
 NO_TOKENS: frozenset[int] = frozenset()
 
@@ -115,18 +120,23 @@ def _alternative_pool() -> tuple[int, ...]:
     return tuple(tokens.encode(word)[0] for word in _ALTERNATIVE_WORDS)
 
 
-# The same request always makes the same drafts, and test suites and load tests repeat requests: the
-# latest drafts are remembered, bounded by count and by the tokens they hold (a rule's content may be long).
-_memo = BoundedCache(budget=131_072, max_items=1024)
+class DraftMemo(BoundedCache):
+    """The latest drafts, by what makes them. The same request always makes the same drafts, and test suites
+    and load tests repeat requests; bounded by count and by the tokens the drafts hold (a rule's content may
+    be long). The server's state owns it, so that a reset forgets them."""
+
+    def __init__(self, budget: int = 131_072, max_items: int = 1024) -> None:
+        super().__init__(budget, max_items)
 
 
 def draft_for(answer: Source, index: int, limits: Limits, lead: str = "") -> Draft:
     """Choice `index`'s draft: the rule's content, else Faker sentences after `lead`, shaped by `limits`."""
     key = (answer.digest(index), answer.content, limits, lead)
-    draft: Draft | None = _memo.get(key)
+    memo = answer.drafts
+    draft: Draft | None = memo.get(key)
     if draft is None:
         draft = _make_draft(answer, index, limits, lead)
-        _memo.put(key, draft, len(draft.tokens))
+        memo.put(key, draft, len(draft.tokens))
     return draft
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from tests.legacy import run_legacy
 from tests.support import API_KEY, ServerProcess
+
+pytestmark = pytest.mark.slow
 
 
 def test_legacy_sdk_lists_and_retrieves_models(server: ServerProcess) -> None:

@@ -15,10 +15,13 @@ from tests.support import ServerProcess
 NODE_DIR = Path(sys.prefix) / "node"
 TOUR = Path(__file__).with_name("node") / "sdk_tour.mjs"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (NODE_DIR / "node_modules" / "openai").is_dir(),
-    reason="Node.js or the Node SDK is not installed on this machine",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("node") is None or not (NODE_DIR / "node_modules" / "openai").is_dir(),
+        reason="Node.js or the Node SDK is not installed on this machine",
+    ),
+]
 
 
 def test_node_sdk_tour(server: ServerProcess) -> None:

@@ -1,4 +1,5 @@
-"""The installed package: console script, Dockerfile command, and the fixtures shipped in the wheel."""
+"""The installed package: console script, Dockerfile command, and the fixtures and py.typed marker shipped in the
+wheel."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_serve_help_lists_every_flag() -> None:
 
 
 @pytest.mark.timeout(300)
-def test_wheel_ships_the_builtin_fixtures(tmp_path: Path) -> None:
+def test_wheel_ships_the_builtin_fixtures_and_py_typed(tmp_path: Path) -> None:
     subprocess.run(
         [
             sys.executable,
@@ -68,6 +69,8 @@ def test_wheel_ships_the_builtin_fixtures(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         assert "mockapi/_fixtures/models.yaml" in names
+        # Type checkers read the package's annotations (PEP 561).
+        assert "mockapi/py.typed" in names
         shipped = yaml.safe_load(archive.read("mockapi/_fixtures/models.yaml"))
     checkout = yaml.safe_load((ROOT / "fixtures" / "models.yaml").read_text())
     assert shipped == checkout

@@ -3,7 +3,9 @@ that uses nothing but the installed package."""
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 import textwrap
 from pathlib import Path
 
@@ -33,15 +35,76 @@ def test_fixture_offers_urls_clients_rules_and_journal(mockapi: Mockapi) -> None
     assert len(mockapi.requests.filter(path="/v1/models")) == 2
 
 
-def test_state_is_reset_before_each_test(mockapi: Mockapi) -> None:
-    assert len(mockapi.requests) == 0
-    assert [source for source, _ in mockapi.state.rules.rules() if source == "runtime"] == []
-    mockapi.add_rule(respond={"content": "left behind"})  # the next test must not see it
-    mockapi.openai_client().models.list()
+def test_state_is_reset_before_each_test(pytester: pytest.Pytester) -> None:
+    # One session, so one server: the second test runs after the first left a rule, a journal entry, a
+    # stored file, a remembered draft and a used id sequence behind, whatever order the outer suite runs in.
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(
+        test_order=textwrap.dedent(
+            """
+            FILE_IDS = []
+
+            def _upload(mockapi):
+                return mockapi.openai_client().files.create(file=("a.jsonl", b"{}"), purpose="answers").id
+
+            def test_leaves_state_behind(mockapi):
+                mockapi.add_rule(match={"endpoint": "models"}, respond={"error": "server_error"})
+                FILE_IDS.append(_upload(mockapi))
+                client = mockapi.openai_client()
+                client.chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": "x"}])
+                assert len(mockapi.requests) == 2 and len(mockapi.state.drafts) == 1
+
+            def test_sees_none_of_it(mockapi):
+                assert len(mockapi.requests) == 0
+                assert [source for source, _ in mockapi.state.rules.rules() if source == "runtime"] == []
+                assert len(mockapi.state.drafts) == 0
+                assert [_upload(mockapi)] == FILE_IDS  # the id sequence starts again, the first upload gone
+                client = mockapi.openai_client()
+                assert [stored.id for stored in client.files.list()] == FILE_IDS
+                assert client.models.list().data  # the rule that failed it is gone
+                assert [entry.path for entry in mockapi.requests] == ["/v1/files", "/v1/files", "/v1/models"]
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*::test_leaves_state_behind PASSED*", "*::test_sees_none_of_it PASSED*"])
 
 
-def test_state_is_reset_before_each_test_again(mockapi: Mockapi) -> None:
-    test_state_is_reset_before_each_test(mockapi)
+def test_a_request_line_the_parser_rejects_is_answered_in_openai_shape(mockapi: Mockapi) -> None:
+    # The plugin's server runs the transport of `mockapi serve`: uvicorn's own answer would be plain text.
+    port = int(mockapi.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /v1/mo dels HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    assert lines[0] == "HTTP/1.1 400 Bad Request"
+    assert headers["content-type"] == "application/json" and headers["openai-version"] == "2020-10-01"
+    assert headers["x-request-id"].startswith("req_") and int(headers["content-length"]) == len(body)
+    assert json.loads(body) == {
+        "error": {
+            "message": "Invalid HTTP request received.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    }
+    assert httpx.get(mockapi.url + "/health").json() == {"status": "ok"}  # and it goes on serving
+
+
+def test_reset_forgets_the_remembered_drafts(mockapi: Mockapi) -> None:
+    client = mockapi.openai_client()
+    first = client.chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": "remember me"}])
+    assert len(mockapi.state.drafts) == 1
+    mockapi.reset()
+    assert len(mockapi.state.drafts) == 0
+    again = client.chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": "remember me"}])
+    assert again.choices[0].message.content == first.choices[0].message.content
+    assert len(mockapi.state.drafts) == 1
 
 
 async def test_async_client(mockapi: Mockapi) -> None:

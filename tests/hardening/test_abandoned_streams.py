@@ -6,11 +6,14 @@ import asyncio
 import time
 
 import httpx
+import pytest
 
 from mockapi.settings import Settings
 from tests.hardening.figures import report
 from tests.hardening.inprocess import InProcessServer, in_process_server
 from tests.support import API_KEY
+
+pytestmark = pytest.mark.slow
 
 ABANDONED = 500
 AT_ONCE = 50

@@ -25,6 +25,8 @@ from tests.hardening.routes_control import CONTROL_ROUTES
 from tests.hardening.routes_files import FILE_ROUTES, seed_pool
 from tests.support import ServerProcess, error_of
 
+pytestmark = pytest.mark.slow
+
 ALL_ROUTES: list[FuzzRoute] = [*FUZZ_ROUTES, *FILE_ROUTES, *CONTROL_ROUTES]
 ROUTES_BY_NAME = {route.name: route for route in ALL_ROUTES}
 

@@ -13,9 +13,12 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 
 from tests.hardening.routes import sse_payloads
 from tests.support import API_KEY, ServerProcess
+
+pytestmark = pytest.mark.slow
 
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 STREAM = {"model": "gpt-4", "stream": True, "messages": [{"role": "user", "content": "Say something"}]}

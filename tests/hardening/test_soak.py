@@ -19,6 +19,8 @@ import pytest
 from tests.hardening.figures import report
 from tests.support import API_KEY, ServerProcess, silent_wav
 
+pytestmark = pytest.mark.slow
+
 TOTAL = 20_000
 WARM_UP = 2_000
 CONNECTIONS = 16

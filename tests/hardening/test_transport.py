@@ -3,7 +3,10 @@ server goes on serving. Sockets time out (raw_http.SOCKET_TIMEOUT) so a hang fai
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -112,14 +115,62 @@ def test_a_file_part_without_a_filename_is_a_text_field_and_refused(http: httpx.
     assert error["param"] == param
 
 
-@pytest.mark.parametrize(
-    "filename", [b"../../../../tmp/evil.mp3", b"C:\\\\clips\\\\..\\\\evil.mp3", b"ev\x00il.mp3", b"/etc/passwd\x00.mp3"]
-)
-def test_filenames_with_separators_or_nul_are_only_names(http: httpx.Client, filename: bytes) -> None:
+@pytest.fixture(scope="module")
+def store_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("store")
+
+
+@pytest.fixture(scope="module")
+def stored(store_root: Path) -> Iterator[httpx.Client]:
+    """A client of a server keeping uploaded files on disk, under `store_root`."""
+    with (
+        ServerProcess(["--data-dir", str(store_root)]) as process,
+        httpx.Client(base_url=process.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30) as client,
+    ):
+        yield client
+
+
+# (the filename sent in the part's header, templated by a marker; the name the file is stored under). The
+# multipart parser unescapes a quoted name and keeps what follows its last backslash (as browsers send it).
+FILENAMES = [
+    (b"../../../../tmp/{m}.mp3", "../../../../tmp/{m}.mp3"),
+    (b"C:\\\\clips\\\\..\\\\{m}.mp3", "{m}.mp3"),
+    (b"ev\x00il-{m}.mp3", "ev\x00il-{m}.mp3"),
+    (b"/etc/passwd\x00{m}.mp3", "/etc/passwd\x00{m}.mp3"),
+]
+
+
+@pytest.mark.parametrize(("sent", "stored_as"), FILENAMES, ids=["dot-dot", "windows", "nul", "absolute-nul"])
+def test_filenames_with_separators_or_nul_are_only_names(
+    http: httpx.Client, stored: httpx.Client, store_root: Path, sent: bytes, stored_as: str
+) -> None:
+    marker = f"mockapi-name-{os.getpid()}-{hashlib.sha1(sent).hexdigest()[:8]}"
+    filename = sent.replace(b"{m}", marker.encode())
+    expected = stored_as.replace("{m}", marker)
+    # Accepted by its extension, as the real API does; the name is never a path (see test_uploads_never_touch_disk).
     body = _form(_field(b"model", b"whisper-1"), _file(b"file", filename, bytes(4000)))
     response = http.post("/v1/audio/transcriptions", content=body, headers={"Content-Type": MULTIPART})
-    # Accepted by its extension, as the real API does; the name is never a path (see test_uploads_never_touch_disk).
     assert response.status_code == 200 and response.json()["text"]
+
+    content = b"bytes of " + marker.encode()
+    body = _form(_field(b"purpose", b"answers"), _file(b"file", filename, content))
+    created = stored.post("/v1/files", content=body, headers={"Content-Type": MULTIPART})
+    assert created.status_code == 200
+    file_id = created.json()["id"]
+    assert created.json()["filename"] == expected and created.json()["bytes"] == len(content)
+    assert stored.get(f"/v1/files/{file_id}").json()["filename"] == expected
+    download = stored.get(f"/v1/files/{file_id}/content")
+    assert download.status_code == 200 and download.content == content
+    # On disk, only names made of the file's id: nothing named after the upload, in the store or anywhere
+    # its name points.
+    on_disk = [path for path in store_root.rglob("*") if path.is_file()]
+    assert sorted(path.name for path in on_disk if file_id in path.name) == [f"{file_id}.content", f"{file_id}.json"]
+    assert all(marker not in str(path) for path in store_root.rglob("*"))
+    places = [Path("/tmp"), Path("/etc"), Path.cwd(), Path.cwd().parent, store_root.parent]
+    assert [str(path) for place in places for path in place.glob(f"*{marker}*")] == []
+    # Nor where the name leads from the store's directories or the server's working directory.
+    bases = [Path.cwd(), store_root, *(path for path in store_root.rglob("*") if path.is_dir())]
+    assert [base for base in bases if os.path.lexists(os.path.join(base, expected.replace("\x00", "")))] == []
 
 
 def test_a_non_png_named_png_is_refused_by_its_bytes(http: httpx.Client) -> None:

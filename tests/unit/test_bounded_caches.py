@@ -8,6 +8,8 @@ from mockapi.generators import drafting, embeddings
 from mockapi.generators.drafting import Limits
 from mockapi.pipeline import Answer
 from mockapi.seeding import Seeding
+from mockapi.settings import Settings
+from mockapi.state import AppState
 
 
 def test_tokens_cache_only_short_texts() -> None:
@@ -68,9 +70,21 @@ def test_the_cache_keeps_within_its_budget_and_its_count() -> None:
 
 def test_remembered_drafts_stay_under_their_token_budget() -> None:
     seeding = Seeding(13)
+    memo = drafting.DraftMemo()
     for i in range(1_500):
-        answer = Answer(seeding, "chat.completions", {"i": i})
+        answer = Answer(seeding, "chat.completions", {"i": i}, drafts=memo)
         drafting.draft_for(answer, 0, Limits())
-    memo = drafting._memo
     assert 0 < memo.used <= memo.budget and len(memo) == memo.max_items
     assert memo.used == sum(len(draft.tokens) for draft, _ in memo._items.values())
+
+
+def test_a_reset_forgets_the_remembered_drafts() -> None:
+    state = AppState.build(Settings())
+    answer = Answer(state.seeding, "chat.completions", {"messages": "hello"}, drafts=state.drafts)
+    first = drafting.draft_for(answer, 0, Limits())
+    assert len(state.drafts) == 1 and drafting.draft_for(answer, 0, Limits()) is first  # remembered
+    state.reset()
+    assert len(state.drafts) == 0 and state.drafts.used == 0
+    again = Answer(state.seeding, "chat.completions", {"messages": "hello"}, drafts=state.drafts)
+    redrawn = drafting.draft_for(again, 0, Limits())
+    assert redrawn is not first and redrawn == first  # drawn anew, the same draft

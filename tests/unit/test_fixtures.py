@@ -10,12 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from mockapi import errors, fixtures
-from mockapi.fixtures import Respond, Rule, RuleBook, RuleFileError, load_rules
-from mockapi.matching import Endpoint, Exchange
-
-
-def _exchange(endpoint: str = "chat.completions", text: str = "hi") -> Exchange:
-    return Exchange(endpoint=endpoint, method="POST", path="/v1/x", body={}, text=text)
+from mockapi.fixtures import Respond, Rule, RuleFileError, load_rules
+from mockapi.matching import Endpoint
 
 
 def test_sequence_step_inherits_timing_given_beside_it() -> None:
@@ -40,46 +36,6 @@ def test_ids_are_generated_and_duplicates_refused(tmp_path: Path) -> None:
         load_rules([tmp_path])
     (tmp_path / "two.yaml").unlink()
     assert [rule.id for rule in load_rules([tmp_path])] == ["one-0", "named"]
-
-
-def test_rules_for_other_endpoints_are_not_examined() -> None:
-    book = RuleBook([Rule.model_validate({"match": {"endpoint": "embeddings"}})])
-    assert book._by_endpoint.get("chat.completions", book._any_endpoint) == []
-    assert book.match(_exchange()) is None
-    assert book.match(_exchange("embeddings")) is not None
-
-
-def test_runtime_rules_replace_by_id_and_cannot_shadow_file_rules() -> None:
-    book = RuleBook([Rule.model_validate({"id": "from-file"})])
-    with pytest.raises(ValueError, match="used by a fixture file rule"):
-        book.add(Rule.model_validate({"id": "from-file"}))
-    book.add(Rule.model_validate({"id": "mine", "respond": {"content": "a"}}))
-    book.add(Rule.model_validate({"id": "mine", "priority": 1, "respond": {"content": "b"}}))
-    hit = book.match(_exchange())
-    assert hit is not None and hit.rule.respond.content == "b"
-    assert [source for source, _ in book.rules()] == ["file", "runtime"]
-
-
-def test_session_counters_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fixtures, "MAX_SESSIONS", 5)
-    book = RuleBook([])
-    book.add(Rule.model_validate({"id": "once", "times": 1}))
-    for index in range(50):
-        assert book.match(_exchange(), session=f"s{index}") is not None
-    assert len(book._sessions) == 5
-    assert book.match(_exchange(), session="s49") is None  # still remembered: budget spent
-    assert book.match(_exchange(), session="s0") is not None  # forgotten: a fresh budget
-    book.delete("once")
-    assert all("once" not in counts for counts in book._sessions.values())
-
-
-def test_runtime_rules_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fixtures, "MAX_RUNTIME_RULES", 3)
-    book = RuleBook([])
-    for _ in range(3):
-        book.add(Rule())
-    with pytest.raises(ValueError, match="at most 3 runtime rules"):
-        book.add(Rule())
 
 
 # What a rule may say: refused at load time rather than failing (or silently doing nothing) when it answers.

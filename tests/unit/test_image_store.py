@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore, open_image_store
+from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.settings import Settings
+from mockapi.state import open_image_store
 
 
 class Clock:
