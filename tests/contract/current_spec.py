@@ -1,0 +1,54 @@
+"""The current OpenAPI spec (OpenAPI 3.1, a copy kept in the repository) as JSON-schema validators for response
+bodies and streamed events of the routes added since 2023."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SPEC_PATH = Path(__file__).with_name("openapi-current.yaml")
+
+
+@cache
+def spec() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load(SPEC_PATH.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return loaded
+
+
+def _validator_for(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    # Keep the components beside the schema so its local $refs (#/components/schemas/...) resolve.
+    return jsonschema.Draft202012Validator({**schema, "components": spec()["components"]})
+
+
+@cache
+def response_validator(path: str, method: str, status: str = "200") -> jsonschema.Draft202012Validator:
+    """The validator of a route's JSON response; `path` as the spec writes it (no /v1 prefix)."""
+    operation = spec()["paths"][path][method.lower()]
+    schema = operation["responses"][status]["content"]["application/json"]["schema"]
+    return _validator_for(schema)
+
+
+@cache
+def component_validator(name: str) -> jsonschema.Draft202012Validator:
+    """The validator of one component schema (e.g. a streamed event: `ResponseTextDeltaEvent`)."""
+    return _validator_for({"$ref": f"#/components/schemas/{name}"})
+
+
+def _raise(validator: jsonschema.Draft202012Validator, body: Any) -> None:
+    problems = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
+    if problems:
+        raise AssertionError("\n".join(f"{'/'.join(map(str, p.path)) or '(root)'}: {p.message}" for p in problems[:10]))
+
+
+def check(path: str, method: str, body: Any, status: str = "200") -> None:
+    """Raise with every violation if `body` does not match the current spec's response schema."""
+    _raise(response_validator(path, method, status), body)
+
+
+def check_component(name: str, body: Any) -> None:
+    """Raise with every violation if `body` does not match the named component schema."""
+    _raise(component_validator(name), body)
