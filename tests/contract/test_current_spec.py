@@ -8,7 +8,8 @@ from tests.contract import current_spec
 
 
 def test_a_models_list_body_validates_against_the_current_spec() -> None:
-    body = {"object": "list", "data": [{"id": "gpt-4o", "object": "model", "created": 1715367049, "owned_by": "system"}]}
+    model = {"id": "gpt-4o", "object": "model", "created": 1715367049, "owned_by": "system"}
+    body = {"object": "list", "data": [model]}
     current_spec.check("/models", "get", body)
 
 
