@@ -54,6 +54,8 @@ class FunctionTool:
     parameters: Mapping[str, Any] | None = None
     # None when the request left it out: Chat reads that as false, Responses as "strict if the schema can be".
     strict: bool | None = None
+    # Where the request listed it (tools[i], or functions[i]), for errors that name it.
+    position: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +213,7 @@ def _chat_messages(messages: Iterable[Mapping[str, Any]]) -> tuple[Message, ...]
     return tuple(made)
 
 
-def _function_tool(spec: Mapping[str, Any]) -> FunctionTool:
+def _function_tool(spec: Mapping[str, Any], position: int) -> FunctionTool:
     parameters = spec.get("parameters")
     strict = spec.get("strict")
     return FunctionTool(
@@ -219,6 +221,7 @@ def _function_tool(spec: Mapping[str, Any]) -> FunctionTool:
         description=str(spec.get("description") or ""),
         parameters=parameters if isinstance(parameters, Mapping) else None,
         strict=strict if isinstance(strict, bool) else None,
+        position=position,
     )
 
 
@@ -276,14 +279,14 @@ def from_chat(body: Mapping[str, Any]) -> Conversation:
     """A Chat Completions request body (messages, tools or legacy functions, tool_choice, response_format)."""
     tools: list[FunctionTool] = []
     others: list[str] = []
-    for tool in body.get("tools") or ():
+    for position, tool in enumerate(body.get("tools") or ()):
         if tool.get("type", "function") == "function" and isinstance(tool.get("function"), Mapping):
-            tools.append(_function_tool(tool["function"]))
+            tools.append(_function_tool(tool["function"], position))
         else:
             others.append(str(tool.get("type")))
     legacy = not tools and bool(body.get("functions"))
     if legacy:
-        tools = [_function_tool(spec) for spec in body.get("functions") or ()]
+        tools = [_function_tool(spec, position) for position, spec in enumerate(body.get("functions") or ())]
     choice = body.get("function_call") if legacy else body.get("tool_choice")
     parallel = body.get("parallel_tool_calls")
     return Conversation(
@@ -363,9 +366,9 @@ def from_responses(body: Mapping[str, Any], history: Sequence[Message] = ()) -> 
     items.close()
     tools: list[FunctionTool] = []
     others: list[str] = []
-    for tool in body.get("tools") or ():
+    for position, tool in enumerate(body.get("tools") or ()):
         if tool.get("type") == "function":
-            tools.append(_function_tool(tool))
+            tools.append(_function_tool(tool, position))
         else:
             others.append(str(tool.get("type")))
     instructions = body.get("instructions")

@@ -23,6 +23,9 @@ your yours yourself yourselves ok okay hi hello hey thanks thank current current
 returned value values data info information specified specific provided provide certain one two new
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
+# Capitalised words that are formats, not places or people ("Reply in JSON").
+_NOT_NAMES_TEXT = "json xml yaml csv html markdown sql api pdf url utc gmt iso ai"
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*")
 _PHRASE = re.compile(r"\b[A-Z][\w'.-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w'.-]*)*(?:,\s*[A-Z]{2}\b)?")
@@ -64,7 +67,7 @@ def significant(text: str) -> list[str]:
 
 def _clean_phrase(phrase: str) -> str:
     parts = phrase.split()
-    while parts and parts[0].lower().strip(",.") in STOP_WORDS:
+    while parts and parts[0].lower().strip(",.") in STOP_WORDS | _NOT_NAMES:
         parts.pop(0)
     return " ".join(parts).rstrip(".,")
 

@@ -298,7 +298,17 @@ class _Generator:
             return self.rng.choice(_LAST)
         if named & {"name", "author", "person", "user", "owner"}:
             return f"{self.rng.choice(_FIRST)} {self.rng.choice(_LAST)}"
-        if named & {"description", "summary", "text", "message", "content", "reason", "explanation", "comment"}:
+        if named & {
+            "description",
+            "summary",
+            "text",
+            "message",
+            "content",
+            "reason",
+            "explanation",
+            "comment",
+            "answer",
+        }:
             return self.rng.choice(_SENTENCES)
         if named & {"id", "identifier", "key", "code"}:
             return f"{self.rng.choice(_WORDS)}-{self.rng.randint(100, 999)}"
