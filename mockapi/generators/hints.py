@@ -72,6 +72,10 @@ def _clean_phrase(phrase: str) -> str:
     return " ".join(parts).rstrip(".,")
 
 
+def _in_a_date(text: str, match: re.Match[str]) -> bool:
+    return any(d.start() <= match.start() < d.end() for d in _DATE.finditer(text))
+
+
 def _number(text: str) -> int | float:
     value = float(text)
     return int(value) if value.is_integer() and "." not in text else value
@@ -104,7 +108,7 @@ class Hints:
             values=dict(values or {}),
             places=tuple(places or names),
             names=tuple(names or places),
-            numbers=tuple((m.start(), _number(m.group())) for m in _NUMBER.finditer(text)),
+            numbers=tuple((m.start(), _number(m.group())) for m in _NUMBER.finditer(text) if not _in_a_date(text, m)),
             emails=tuple(_EMAIL.findall(text)),
             urls=tuple(_URL.findall(text)),
             dates=tuple(_DATE.findall(text)),

@@ -310,6 +310,12 @@ class _Generator:
             "answer",
         }:
             return self.rng.choice(_SENTENCES)
+        if named & {"street", "address"}:
+            return f"{self.rng.randint(1, 250)} {self.rng.choice(_WORDS).capitalize()} Street"
+        if named & {"zip", "postal", "postcode"}:
+            return f"{self.rng.randint(10000, 99999)}"
+        if named & {"phone", "telephone", "mobile"}:
+            return f"+1 555 01{self.rng.randint(0, 99):02d}"
         if named & {"id", "identifier", "key", "code"}:
             return f"{self.rng.choice(_WORDS)}-{self.rng.randint(100, 999)}"
         return " ".join(self.rng.choice(_WORDS) for _ in range(self.rng.randint(1, 2)))

@@ -228,8 +228,10 @@ def test_formats_and_emails_from_the_text() -> None:
         "properties": {"email": {"type": "string", "format": "email"}, "when": {"type": "string", "format": "date"}},
         "required": ["email", "when"],
     }
-    value = value_for(schema, random.Random(2), Hints.from_text("Invite ada@example.org on 2025-03-14"))
+    hints = Hints.from_text("Invite ada@example.org on 2025-03-14")
+    value = value_for(schema, random.Random(2), hints)
     assert value == {"email": "ada@example.org", "when": "2025-03-14"}
+    assert hints.numbers == ()  # a date's parts are not numbers to fill
     check(value_for(schema, random.Random(2)), schema)
 
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from mockapi.conversation import FunctionTool, from_chat, from_responses
 from mockapi.errors import OpenAIError
+from mockapi.errors_tools import Api
 from mockapi.schemas.strict_schema import effective_strict, refusal, strict_parameters, strict_problem
 
-GOOD = {
+GOOD: dict[str, Any] = {
     "type": "object",
     "properties": {
         "name": {"type": "string"},
@@ -41,9 +42,9 @@ def chat_format(schema: Any, name: str = "answer", strict: bool = True, text: st
     }
 
 
-def refused(body: dict[str, Any], api: str = "chat") -> OpenAIError:
+def refused(body: dict[str, Any], api: Api = "chat") -> OpenAIError:
     conversation = from_chat(body) if api == "chat" else from_responses(body)
-    error = refusal(conversation, api)  # type: ignore[arg-type]
+    error = refusal(conversation, api)
     assert error is not None
     assert error.status == 400 and error.type == "invalid_request_error"
     return error

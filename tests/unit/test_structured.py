@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import random
 from typing import Any
 
 import jsonschema
 import orjson
+from openai.lib._parsing._completions import type_to_response_format_param
+from pydantic import BaseModel, Field
 
 from mockapi.conversation import OutputFormat, from_chat, from_responses
 from mockapi.generators.structured import json_content
+from mockapi.schemas.strict_schema import refusal
 
 STEP = {
     "type": "object",
@@ -92,3 +96,33 @@ def test_after_a_tool_result_json_object_carries_the_result() -> None:
     conversation = from_responses(body)
     value = orjson.loads(json_content(OutputFormat("json_object"), conversation, random.Random(4)))
     assert value == {"result": {"temp": 21}, "source": "get_weather"}
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Address(BaseModel):
+    street: str
+    zip: str | None = Field(description="postal code")
+
+
+class Person(BaseModel):
+    name: str = Field(description="full name")
+    age: int = Field(ge=0, le=130)
+    colour: Colour = Field(description="favourite colour")
+    addresses: list[Address]
+    home: Address = Field(description="home address")
+    score: float | None
+
+
+def test_the_sdk_parse_helpers_strict_schema_is_accepted_and_answered() -> None:
+    """What client.chat.completions.parse(response_format=Person) sends, answered as Person parses it."""
+    response_format = type_to_response_format_param(Person)
+    body = {"messages": [{"role": "user", "content": "Grace, 36, likes blue"}], "response_format": response_format}
+    conversation = from_chat(dict(body))
+    assert refusal(conversation, "chat") is None
+    for seed in range(10):
+        person = Person.model_validate_json(json_content(conversation.output, conversation, random.Random(seed)))
+        assert (person.name, person.age, person.colour) == ("Grace", 36, Colour.BLUE)
