@@ -214,7 +214,7 @@ def test_a_tool_without_parameters_gets_an_empty_object() -> None:
 
 def test_allowed_tools_narrow_the_choice() -> None:
     only_time = [{"type": "function", "function": {"name": "getLocalTime"}}]
-    allowed = {"type": "allowed_tools", "allowed_tools": {"mode": "auto", "tools": only_time}}
+    allowed: dict[str, Any] = {"type": "allowed_tools", "allowed_tools": {"mode": "auto", "tools": only_time}}
     assert plan(chat("weather in Rome", WEATHER, TIME, tool_choice=allowed)) == TextTurn(None)
     required = {"type": "allowed_tools", "allowed_tools": {**allowed["allowed_tools"], "mode": "required"}}
     assert calls_of(plan(chat("weather in Rome", WEATHER, TIME, tool_choice=required)))[0][0] == "getLocalTime"
