@@ -1,0 +1,64 @@
+"""The content of a structured answer: JSON text for `json_object` and `json_schema` output formats.
+
+A json_schema answer is a value valid against the schema (schema_values.py), filled from the
+conversation where a value fits: the last user message and the tool results since the assistant's last
+turn. A json_object answer is a small object: the keys the conversation spells out as JSON (`"name": ...`
+in an example), else an answer and its topic. Both are compact, as the API writes structured output. The
+text is the answer's source: the drafting machinery cuts it at max_tokens and counts it like any content.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import orjson
+
+from mockapi.conversation import Conversation, OutputFormat
+from mockapi.generators.hints import Hints, significant, words
+from mockapi.generators.schema_values import value_for
+
+# `"key":` in an example object the conversation shows ("Reply in JSON like {"name": ..., "age": ...}").
+_EXAMPLE_KEY = re.compile(r"[\"']([A-Za-z_][A-Za-z0-9_]{0,39})[\"']\s*:")
+_NUMERIC_TEXT = "age count number total price amount score year quantity rating size id"
+_NUMERIC_WORDS = frozenset(_NUMERIC_TEXT.split())
+_MOST_KEYS = 12
+
+
+def json_content(output: OutputFormat, conversation: Conversation, rng: random.Random) -> str:
+    hints = Hints.from_text(_source_text(conversation))
+    if output.type == "json_schema" and output.schema is not None:
+        value = value_for(dict(output.schema), rng, hints)
+    else:
+        value = _small_object(conversation, hints, rng)
+    return orjson.dumps(value).decode()
+
+
+def _source_text(conversation: Conversation) -> str:
+    results = [result.output for result in conversation.results_since_last_assistant()]
+    return "\n".join([conversation.last_user_text(), *results])
+
+
+def _small_object(conversation: Conversation, hints: Hints, rng: random.Random) -> dict[str, Any]:
+    said = "\n".join(m.text for m in conversation.messages if m.role != "tool")
+    keys = list(dict.fromkeys(_EXAMPLE_KEY.findall(f"{conversation.instructions}\n{said}")))[:_MOST_KEYS]
+    if keys:
+        kinds = {key: "integer" if _NUMERIC_WORDS.intersection(words(key)) else "string" for key in keys}
+        schema = {"type": "object", "properties": {k: {"type": t} for k, t in kinds.items()}, "required": keys}
+        made: dict[str, Any] = value_for(schema, rng, hints)
+        return made
+    results = conversation.results_since_last_assistant()
+    if results:
+        return {"result": _parsed(results[-1].output), "source": results[-1].name or "tool"}
+    topic = " ".join(significant(conversation.last_user_text())[:4])
+    answer = value_for({"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}, rng)
+    return {"topic": topic, "answer": answer["answer"]}
+
+
+def _parsed(text: str) -> Any:
+    """A tool result as JSON when it is JSON, else its text."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
