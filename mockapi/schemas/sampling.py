@@ -7,12 +7,14 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from mockapi import tokens
+from mockapi.tokens import Tokenizer
 
-# Every id the cl100k vocabulary can hold, special tokens included.
+# Every id the cl100k vocabulary can hold, special tokens included (o200k_base's is tokenizer.max_token).
 MAX_TOKEN_ID = 100276
 
 
-def _check_logit_bias(bias: dict[str, float] | None) -> dict[str, float] | None:
+def check_logit_bias(bias: dict[str, float] | None, tokenizer: Tokenizer) -> dict[str, float] | None:
+    """The real API's checks of `logit_bias`, its ids against the model's tokenizer."""
     if bias is None:
         return None
     for key, value in bias.items():
@@ -20,11 +22,16 @@ def _check_logit_bias(bias: dict[str, float] | None) -> dict[str, float] | None:
             raise ValueError(
                 f"Invalid key in 'logit_bias': {key}. You should only be submitting non-negative integers."
             )
-        if int(key) > MAX_TOKEN_ID or not tokens.token_exists(int(key)):
-            raise ValueError(f"Invalid key in 'logit_bias': {key}. Maximum value is {MAX_TOKEN_ID}.")
+        if not tokenizer.token_exists(int(key)):
+            raise ValueError(f"Invalid key in 'logit_bias': {key}. Maximum value is {tokenizer.max_token}.")
         if not -100 <= value <= 100:
             raise ValueError(f"Invalid value for 'logit_bias': {value}. Values must be between -100 and 100.")
     return bias
+
+
+def _check_logit_bias(bias: dict[str, float] | None) -> dict[str, float] | None:
+    # At parse time the model is not resolved yet: the 2023 models' cl100k_base.
+    return check_logit_bias(bias, tokens.tokenizer_for("cl100k_base"))
 
 
 Stop = str | Annotated[list[str], Field(min_length=1, max_length=4)] | None
