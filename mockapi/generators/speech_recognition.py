@@ -13,6 +13,7 @@ import itertools
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from mockapi import audio_codecs
 from mockapi.generators import speech_code as code
 
 if TYPE_CHECKING:
@@ -21,8 +22,10 @@ if TYPE_CHECKING:
 
     Samples = npt.NDArray[np.float32]
 
-# The tone grid needs 3.3 kHz of bandwidth: 8 kHz audio (telephone rate) and up.
+# The tone grid needs 3.3 kHz of bandwidth: 8 kHz audio (telephone rate) and up. Files are read at 8 kHz:
+# a third of the samples of 24 kHz, and a 25 MB upload decodes to at most 30 MB of them.
 MIN_RATE = 7_000
+RECOGNITION_RATE = 8_000
 # The chirp is looked for in the first half minute, and at the few loudest matches there.
 SEARCH_SECONDS = 30
 CANDIDATES = 3
@@ -53,6 +56,16 @@ def recognize(pcm: npt.NDArray[np.generic], rate: int) -> str | None:
         if text is not None:
             return text
     return None
+
+
+def recognize_file(data: bytes, *, raw_pcm: bool = False) -> str | None:
+    """The text spoken in an audio file of any format audio_codecs reads, or None (not mockapi speech, or
+    not audio at all). Blocking: run it in a thread."""
+    try:
+        samples, rate = audio_codecs.decode(data, rate=RECOGNITION_RATE, raw_pcm=raw_pcm)
+    except audio_codecs.UndecodableAudio:
+        return None
+    return recognize(samples, rate)
 
 
 def _chirp_starts(samples: Samples, rate: int) -> list[int]:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from mockapi import audio_codecs
 from mockapi.generators import speech
 from mockapi.generators import speech_code as code
-from mockapi.generators.speech_recognition import recognize
+from mockapi.generators.speech_recognition import recognize, recognize_file
 from tests.audio_support import reencode
 
 TEXT = (
@@ -97,6 +97,16 @@ def test_the_longest_input_comes_back_exactly() -> None:
     text = " ".join(words[i % len(words)] + str(i) for i in range(600))[:4096]
     audio = audio_codecs.encode(speech.synthesize(text, "sage"), "aac")
     assert recognize(*audio_codecs.decode(audio, rate=8000)) == text
+
+
+@pytest.mark.parametrize("response_format", audio_codecs.SPEECH_FORMATS)
+def test_a_file_of_any_format_is_recognised_and_anything_else_is_none(
+    samples: np.ndarray, response_format: audio_codecs.SpeechFormat
+) -> None:
+    audio = audio_codecs.encode(samples, response_format)
+    assert recognize_file(audio, raw_pcm=response_format == "pcm") == TEXT
+    assert recognize_file(b"this is not audio" * 100) is None
+    assert recognize_file(audio_codecs.encode(np.zeros(24_000, dtype=np.int16), "wav")) is None
 
 
 def test_anything_else_is_not_speech() -> None:
