@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint typecheck bench clean system-packages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,7 +32,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# Debian packages some tests need (a decoder, later servers and a browser), where apt-get can run.
+system-packages:
+	bash .ci/system-packages.sh
+
+test: lint typecheck system-packages
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
