@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from mockapi.catalogue import Catalogue
 from mockapi.files_store import FileStore, open_file_store
 from mockapi.fixtures import RuleBook, load_rules
 from mockapi.image_store import ImageStore, open_image_store
 from mockapi.journal import Journal
-from mockapi.ratelimit import Limits, RateLimiter
+from mockapi.ratelimit import Limiter, Limits, RateLimiter
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
 
@@ -22,7 +21,7 @@ class AppState:
     catalogue: Catalogue
     rules: RuleBook = field(default_factory=lambda: RuleBook([]))
     journal: Journal = field(default_factory=lambda: Journal(1000))
-    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(60))
+    limiter: Limiter = field(default_factory=lambda: Limiter(RateLimiter(60), Limits(), Seeding.monotonic))
     images: ImageStore = field(init=False)
     files: FileStore = field(init=False)
 
@@ -42,13 +41,8 @@ class AppState:
             catalogue,
             RuleBook(load_rules(settings.fixture_dirs)),
             Journal(settings.journal_size),
-            RateLimiter(settings.rate_window_seconds),
+            Limiter(RateLimiter(settings.rate_window_seconds), Limits(settings.rpm, settings.tpm), seeding.monotonic),
         )
-
-    @cached_property
-    def limits(self) -> Limits:
-        """The server-wide limits per API key (--rpm/--tpm)."""
-        return Limits(self.settings.rpm, self.settings.tpm)
 
     def reload(self) -> int:
         """Re-read the fixture directories' rules (all or nothing); answers how many there are."""
