@@ -82,7 +82,7 @@ class RouteTable:
             rule = BodyRule(limit, declared.too_large or _too_large(limit))
             for method in route.methods or ():
                 self._bodies[(method, route.path)] = rule
-        self.public_prefixes = tuple(public)
+        self.public_prefixes = tuple(dict.fromkeys(public))
 
     def body_rule(self, method: str, path: str) -> BodyRule:
         return self._bodies.get((method, path), self.default)
