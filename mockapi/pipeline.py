@@ -15,12 +15,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from starlette.requests import Request
 
 from mockapi import errors, faults, rendering, tokens
-from mockapi.context import Caller, RequestContext, Served, context_of
+from mockapi.context import Caller, RequestContext, context_of
 from mockapi.matching import Exchange
 from mockapi.ratelimit import Admission, Limits
 from mockapi.routing import declared_of
@@ -152,7 +152,11 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
     assert caller is not None, "a public route's answer is not made by the pipeline"
     who = f"default-{exchange.model or 'model'} in organization {caller.organization or 'org-mockapi'}"
     estimate = estimate_tokens(exchange, exact=state.settings.tpm is not None)
-    served.admission = admission = _admitted(served, lambda: state.limiter.admit(caller, estimate, who))
+    try:
+        served.admission = admission = state.limiter.admit(caller, estimate, who)
+    except errors.OpenAIError:
+        served.fault = "rate_limit"
+        raise
 
     session = exchange.headers.get("x-mockapi-session", "")
     hit = state.rules.match(exchange, session)
@@ -162,40 +166,29 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
         served.rule_id = rule_id = hit.rule_id
         rule = hit.rule
         if rule.rpm is not None or rule.tpm is not None:
-            limits = Limits(rule.rpm, rule.tpm)
-            _admitted(served, lambda: admission.also_for_rule(caller.api_key, rule_id, limits))
+            try:
+                admission.also_for_rule(caller.api_key, rule_id, Limits(rule.rpm, rule.tpm))
+            except errors.OpenAIError:
+                served.fault = "rate_limit"
+                raise
         respond = rule.respond.step(hit.use)
         draw = f"{rule_id}|{session}|{hit.use}"  # the faults' seeded decisions
 
-    def answer() -> Awaitable[Rendered]:
-        seed = exchange.body if seed_body is None else seed_body
-        return _answer(context, exchange, Answer(state.seeding, exchange.endpoint, seed, respond), produce)
-
+    answer = Answer(state.seeding, exchange.endpoint, exchange.body if seed_body is None else seed_body, respond)
     if respond is None:
-        return await answer()
+        return await _answer(context, exchange, answer, produce)
     served.fault = respond.fault_name
     at = faults.Injection(state.seeding.rng_for("faults", draw), request.receive, respond.headers)
     try:
-        return await faults.inject(respond.applied_faults, answer, at)
+        return await faults.inject(respond.applied_faults, lambda: _answer(context, exchange, answer, produce), at)
     finally:
         if at.fired is not None:
             served.fault = at.fired
 
 
-T = TypeVar("T")
-
-
-def _admitted(served: Served, admit: Callable[[], T]) -> T:
-    """The limiter's admission; a refusal is journaled as the rate_limit fault."""
-    try:
-        return admit()
-    except errors.OpenAIError:
-        served.fault = "rate_limit"
-        raise
-
-
 async def _answer(context: RequestContext, exchange: Exchange, answer: Answer, produce: Produce) -> Rendered:
-    """What the rule says (its fixed body), else the generator's reply, rendered."""
+    """What the rule says (its fixed body), else the generator's reply, rendered; the reply's real token
+    count replaces the estimate the request was admitted with."""
     respond = answer.respond
     if respond is not None and respond.body is not None:
         return rendering.json(respond.body, respond.status, respond.headers)
@@ -208,27 +201,23 @@ async def _answer(context: RequestContext, exchange: Exchange, answer: Answer, p
         headers.update(respond.headers)
     admission = context.served.admission
     assert admission is not None
-    return _rendered(reply, headers, admission, context.state.settings.stream_delay_ms / 1000)
-
-
-def _rendered(reply: Reply, headers: Mapping[str, str], admission: Admission, pace: float) -> Rendered:
+    if isinstance(reply, JSONReply):
+        rendered = rendering.json(reply.body, reply.status, headers)
+        rendered.generated = True
+        usage = reply.body.get("usage") if isinstance(reply.body, dict) else None
+        if isinstance(usage, dict):
+            total, rendered.tokens = usage.get("total_tokens"), usage.get("completion_tokens")
+            if isinstance(total, int):
+                admission.settle(total)
+        return rendered
     if isinstance(reply, StreamReply):
+        pace = context.state.settings.stream_delay_ms / 1000
         rendered = rendering.events(reply.chunks, headers, pace, _settling(admission, reply.total_tokens))
         rendered.generated = True
         return rendered
     if isinstance(reply, RawReply):
         return rendering.raw(reply.content, reply.media_type, reply.status, headers)
-    if isinstance(reply, StreamedReply):
-        return rendering.download(reply.chunks, reply.length, reply.media_type, reply.status, headers)
-    usage = _usage(reply.body)
-    total = usage.get("total_tokens")
-    if isinstance(total, int):
-        admission.settle(total)
-    rendered = rendering.json(reply.body, reply.status, headers)
-    rendered.generated = True
-    completion = usage.get("completion_tokens")
-    rendered.tokens = completion if isinstance(completion, int) else None
-    return rendered
+    return rendering.download(reply.chunks, reply.length, reply.media_type, reply.status, headers)
 
 
 def _settling(admission: Admission, total: Callable[[], int] | None) -> Callable[[], None] | None:
@@ -236,11 +225,6 @@ def _settling(admission: Admission, total: Callable[[], int] | None) -> Callable
     if total is None:
         return None
     return lambda: admission.settle(total())
-
-
-def _usage(body: Any) -> Mapping[str, Any]:
-    usage = body.get("usage") if isinstance(body, dict) else None
-    return usage if isinstance(usage, Mapping) else {}
 
 
 def estimate_tokens(exchange: Exchange, exact: bool) -> int:

@@ -34,9 +34,12 @@ def raw_headers(headers: Mapping[str, str] | None) -> RawHeaders:
 
 def _head(media_type: bytes, headers: Mapping[str, str] | None) -> RawHeaders:
     """The content type, unless the headers given (a rule's) name their own, then those headers."""
+    if not headers:
+        return [(b"content-type", media_type)]
     pairs = raw_headers(headers)
-    if any(name == b"content-type" for name, _ in pairs):
-        return pairs
+    for name, _ in pairs:
+        if name == b"content-type":
+            return pairs
     return [(b"content-type", media_type), *pairs]
 
 
@@ -68,7 +71,7 @@ def download(
     headers: Mapping[str, str] | None = None,
 ) -> Rendered:
     """A body of `length` bytes sent as `chunks` come (a stored file), never held whole."""
-    return Rendered(status, _head(media_type.encode("latin-1"), headers), parts=chunks, length=length)
+    return Rendered.in_parts(status, _head(media_type.encode("latin-1"), headers), chunks, length)
 
 
 def event(data: bytes) -> bytes:
@@ -91,7 +94,7 @@ def events(
     merged["x-accel-buffering"] = "no"
     merged["connection"] = "keep-alive"
     head = raw_headers(merged) if "content-type" in merged else [*raw_headers(merged), (b"content-type", EVENT_STREAM)]
-    rendered = Rendered(200, head, parts=_payloads(chunks, when_done), frame=event, tail=DONE)
+    rendered = Rendered.in_parts(200, head, _payloads(chunks, when_done), frame=event, tail=DONE)
     rendered.part_wait = pace_seconds
     return rendered
 

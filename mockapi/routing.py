@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 import reprlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -78,8 +78,18 @@ def declared_of(request: Request) -> Declared:
 
 
 async def read_body(request: Request) -> bytes:
-    """The whole request body (Starlette's own reader)."""
-    return await request.body()
+    """The whole request body. (Starlette's Request.body reads through an async generator, which asyncio
+    tracks in a weak set with a first-iteration hook: more than reading a one-message body costs.)"""
+    receive = request.receive
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body"):
+        return body
+    chunks = [body]
+    while message.get("more_body"):
+        message = await receive()
+        chunks.append(message.get("body", b""))
+    return b"".join(chunks)
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -106,29 +116,24 @@ def parse(model: type[ModelT], fields: Mapping[str, Any]) -> ModelT:
         raise errors.from_pydantic(exc) from exc
 
 
-@asynccontextmanager
-async def _fields(request: Request, declared: Declared) -> AsyncIterator[Mapping[str, Any]]:
-    if declared.form is not None:
-        async with declared.form(request) as fields:
-            yield fields
-    elif declared.query is not None:
-        yield dict(request.query_params)
-    else:
-        yield await read_json(request)
-
-
 def _direct(handler: Handler, declared: Declared, guard: Callable[[Request], None] | None) -> ASGIApp:
-    model = declared.body or declared.query
+    """The route's app: the handler called with the route's input read and validated (the one place input
+    is read), and its answer sent."""
+    body, form, query = declared.body, declared.form, declared.query
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
         if guard is not None:
             guard(request)
-        if model is None:
-            answer = await handler(request)
+        if form is not None and body is not None:  # held open while the handler runs: it may store a file
+            async with form(request) as fields:
+                answer = await handler(request, parse(body, fields))
+        elif query is not None:
+            answer = await handler(request, parse(query, dict(request.query_params)))
+        elif body is not None:
+            answer = await handler(request, parse(body, await read_json(request)))
         else:
-            async with _fields(request, declared) as fields:
-                answer = await handler(request, parse(model, fields))
+            answer = await handler(request)
         await answer(scope, receive, send)
 
     return app

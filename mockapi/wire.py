@@ -48,51 +48,43 @@ class Cut(Exception):
 
 
 class Rendered:
-    """One answer's status, headers (raw pairs, without content-length) and body, and how it is sent."""
+    """One answer's status, headers (raw pairs, without content-length) and body, and how it is sent.
 
-    __slots__ = (
-        "body",
-        "complete",
-        "first_wait",
-        "frame",
-        "generated",
-        "headers",
-        "length",
-        "part_wait",
-        "parts",
-        "reset",
-        "status",
-        "tail",
-        "tokens",
-        "trickle",
-        "wait",
-    )
+    What faults change is kept as class defaults, so an answer sent as made sets three attributes only."""
 
-    def __init__(
-        self,
-        status: int,
-        headers: RawHeaders,
-        body: bytes | None = None,
-        parts: AsyncIterator[bytes] | None = None,
-        length: int | None = None,
-        frame: Callable[[bytes], bytes] | None = None,
-        tail: bytes | None = None,
-    ) -> None:
+    parts: AsyncIterator[bytes] | None = None
+    length: int | None = None  # of a body sent in parts; None: chunked
+    frame: Callable[[bytes], bytes] | None = None  # applied to each part as it is sent (SSE events)
+    tail: bytes | None = None  # sent after the parts when the answer is complete
+    complete = True
+    generated = False  # made by a generator (what pacing applies to)
+    tokens: int | None = None  # completion tokens of a whole generated body
+    wait = 0.0  # seconds before the head
+    first_wait = 0.0  # seconds before the first part, and before each later one
+    part_wait = 0.0
+    trickle: float | None = None  # bytes per second
+    reset = False
+
+    def __init__(self, status: int, headers: RawHeaders, body: bytes | None = None) -> None:
         self.status = status
         self.headers = headers
         self.body = body
-        self.parts = parts
-        self.length = length  # of a body sent in parts; None: chunked
-        self.frame = frame  # applied to each part as it is sent (SSE events)
-        self.tail = tail  # sent after the parts when the answer is complete
-        self.complete = True
-        self.generated = False  # made by a generator (what pacing applies to)
-        self.tokens: int | None = None  # completion tokens of a whole generated body
-        self.wait = 0.0  # seconds before the head
-        self.first_wait = 0.0  # seconds before the first part, and before each later one
-        self.part_wait = 0.0
-        self.trickle: float | None = None  # bytes per second
-        self.reset = False
+
+    @classmethod
+    def in_parts(
+        cls,
+        status: int,
+        headers: RawHeaders,
+        parts: AsyncIterator[bytes],
+        length: int | None = None,
+        frame: Callable[[bytes], bytes] | None = None,
+        tail: bytes | None = None,
+    ) -> Rendered:
+        """A body sent as its parts come: `length` bytes in all (else chunked), each part framed by `frame`,
+        then `tail` if the answer completes."""
+        rendered = cls(status, headers)
+        rendered.parts, rendered.length, rendered.frame, rendered.tail = parts, length, frame, tail
+        return rendered
 
     @property
     def events(self) -> bool:
