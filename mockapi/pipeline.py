@@ -152,11 +152,7 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
     assert caller is not None, "a public route's answer is not made by the pipeline"
     who = f"default-{exchange.model or 'model'} in organization {caller.organization or 'org-mockapi'}"
     estimate = estimate_tokens(exchange, exact=state.settings.tpm is not None)
-    try:
-        served.admission = admission = state.limiter.admit(caller, estimate, who)
-    except errors.OpenAIError:
-        served.fault = "rate_limit"
-        raise
+    admission = state.limiter.admit(served, caller, estimate, who)
 
     session = exchange.headers.get("x-mockapi-session", "")
     hit = state.rules.match(exchange, session)
@@ -166,11 +162,7 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
         served.rule_id = rule_id = hit.rule_id
         rule = hit.rule
         if rule.rpm is not None or rule.tpm is not None:
-            try:
-                admission.also_for_rule(caller.api_key, rule_id, Limits(rule.rpm, rule.tpm))
-            except errors.OpenAIError:
-                served.fault = "rate_limit"
-                raise
+            admission.also_for_rule(rule_id, Limits(rule.rpm, rule.tpm))
         respond = rule.respond.step(hit.use)
         draw = f"{rule_id}|{session}|{hit.use}"  # the faults' seeded decisions
 

@@ -169,12 +169,13 @@ class Limiter:
         self.limits = limits
         self.clock = clock
 
-    def admit(self, caller: Caller, estimate: int, who: str) -> Admission:
-        """One request of about `estimate` tokens, counted in the caller's window, or the real 429.
+    def admit(self, served: Served, caller: Caller, estimate: int, who: str) -> Admission:
+        """One request of about `estimate` tokens, counted in the caller's window (and left on the served
+        exchange), or the real 429 (journaled as the `rate_limit` fault).
 
         `who` completes the refusal: "default-gpt-3.5-turbo in organization org-...".
         """
-        admission = Admission(self, estimate, who)
+        served.admission = admission = Admission(self, served, caller, estimate, who)
         admission.count((caller.api_key, self.limits))
         return admission
 
@@ -182,7 +183,7 @@ class Limiter:
         """The x-ratelimit-* headers of the window the request was counted in (the caller's, or the
         matched rule's own); a rule's answer may have set some of them itself, and those stay."""
         if served.admission is not None:
-            key, limits = served.admission.buckets[-1]
+            key, limits = served.admission.shown
         elif served.caller is not None:
             key, limits = served.caller.api_key, self.limits
         else:
@@ -200,24 +201,29 @@ class Limiter:
 class Admission:
     """An admitted request's place in its windows."""
 
-    __slots__ = ("buckets", "estimate", "limiter", "who")
+    __slots__ = ("buckets", "caller", "estimate", "limiter", "served", "shown", "who")
 
-    def __init__(self, limiter: Limiter, estimate: int, who: str) -> None:
+    def __init__(self, limiter: Limiter, served: Served, caller: Caller, estimate: int, who: str) -> None:
         self.limiter = limiter
+        self.served = served
+        self.caller = caller
         self.estimate = estimate
         self.who = who
-        self.buckets: list[Bucket] = []
+        self.buckets: list[Bucket] = []  # the windows it is counted in
+        self.shown: Bucket = (caller.api_key, limiter.limits)  # the window its headers show: the last tried
 
     def count(self, bucket: Bucket) -> None:
-        """Counted in one more window (e.g. a rule's rpm/tpm, per API key), or the real 429."""
-        key, limits = bucket
+        """Counted in one more window, or the real 429."""
+        key, limits = self.shown = bucket
         refusal = self.limiter.windows.admit(key, limits, self.estimate, self.limiter.clock(), self.who)
         if refusal is not None:
+            self.served.fault = "rate_limit"
             raise refusal
         self.buckets.append(bucket)
 
-    def also_for_rule(self, api_key: str, rule_id: str, limits: Limits) -> None:
-        self.count((f"{api_key}\0{rule_id}", limits))
+    def also_for_rule(self, rule_id: str, limits: Limits) -> None:
+        """The matched rule's own rpm/tpm, per API key, beside the server's."""
+        self.count((f"{self.caller.api_key}\0{rule_id}", limits))
 
     def settle(self, total_tokens: int) -> None:
         """Replace the estimate by what the request really used."""
