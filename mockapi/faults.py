@@ -132,6 +132,12 @@ class FaultBase(BaseModel):
         raise NotImplementedError
 
 
+def bent(rendered: Rendered, bend: Callable[[Rendered], None]) -> Rendered:
+    """The answer made, bent on its way to the wire (what the faults after the generator do)."""
+    bend(rendered)
+    return rendered
+
+
 class Delay(FaultBase):
     """Holds the request `delay_ms` (plus a seeded share of `jitter_ms`) before anything is made."""
 
@@ -155,9 +161,7 @@ class Pace(FaultBase):
     tokens_per_second: Annotated[float, Field(ge=MIN_TOKENS_PER_SECOND, allow_inf_nan=False)] | None = None
 
     async def apply(self, answer: Answer, at: Injection) -> Rendered:
-        rendered = await answer()
-        rendered.pace(self.ttft_ms, self.tokens_per_second)
-        return rendered
+        return bent(await answer(), lambda rendered: rendered.pace(self.ttft_ms, self.tokens_per_second))
 
 
 class InjectedError(FaultBase):
@@ -206,9 +210,7 @@ class MalformedJSON(FaultBase):
     kind: Literal["malformed_json"] = "malformed_json"
 
     async def apply(self, answer: Answer, at: Injection) -> Rendered:
-        rendered = await answer()
-        rendered.malform()
-        return rendered
+        return bent(await answer(), Rendered.malform)
 
 
 class Disconnect(FaultBase):
@@ -219,9 +221,7 @@ class Disconnect(FaultBase):
     after_chunks: int = Field(0, ge=0)
 
     async def apply(self, answer: Answer, at: Injection) -> Rendered:
-        rendered = await answer()
-        rendered.cut(self.after_chunks)
-        return rendered
+        return bent(await answer(), lambda rendered: rendered.cut(self.after_chunks))
 
 
 class Reset(FaultBase):
@@ -245,9 +245,7 @@ class Trickle(FaultBase):
     bytes_per_second: float = Field(ge=MIN_BYTES_PER_SECOND, allow_inf_nan=False)
 
     async def apply(self, answer: Answer, at: Injection) -> Rendered:
-        rendered = await answer()
-        rendered.trickle = self.bytes_per_second
-        return rendered
+        return bent(await answer(), lambda rendered: rendered.trickle_at(self.bytes_per_second))
 
 
 class Stall(FaultBase):
@@ -259,9 +257,7 @@ class Stall(FaultBase):
     after_chunks: int = Field(0, ge=0)
 
     async def apply(self, answer: Answer, at: Injection) -> Rendered:
-        rendered = await answer()
-        rendered.stall(self.after_chunks)
-        return rendered
+        return bent(await answer(), lambda rendered: rendered.stall(self.after_chunks))
 
 
 Fault = Annotated[

@@ -110,6 +110,10 @@ class Rendered:
             self.length = len(self.body)
         self.parts, self.body = _then_hold(kept), None
 
+    def trickle_at(self, bytes_per_second: float) -> None:
+        """Sent a few bytes at a time, `bytes_per_second` (cut if that would outlast the hold)."""
+        self.trickle = bytes_per_second
+
     def malform(self) -> None:
         """JSON that does not parse: the first half of the body, or of a stream's first event."""
         if self.events:
