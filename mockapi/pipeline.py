@@ -162,7 +162,7 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
         served.rule_id = rule_id = hit.rule_id
         rule = hit.rule
         if rule.rpm is not None or rule.tpm is not None:
-            admission.also_for_rule(rule_id, Limits(rule.rpm, rule.tpm))
+            state.limiter.admit_for_rule(served, admission, rule_id, Limits(rule.rpm, rule.tpm))
         respond = rule.respond.step(hit.use)
         draw = f"{rule_id}|{session}|{hit.use}"  # the faults' seeded decisions
 

@@ -175,9 +175,20 @@ class Limiter:
 
         `who` completes the refusal: "default-gpt-3.5-turbo in organization org-...".
         """
-        served.admission = admission = Admission(self, served, caller, estimate, who)
-        admission.count((caller.api_key, self.limits))
+        served.admission = admission = Admission(self, caller, estimate, who)
+        self._count(served, admission, (caller.api_key, self.limits))
         return admission
+
+    def admit_for_rule(self, served: Served, admission: Admission, rule_id: str, limits: Limits) -> None:
+        """Counted in the matched rule's own window too (its rpm/tpm, per API key), or the real 429."""
+        self._count(served, admission, (f"{admission.caller.api_key}\0{rule_id}", limits))
+
+    def _count(self, served: Served, admission: Admission, bucket: Bucket) -> None:
+        try:
+            admission.count(bucket)
+        except errors.OpenAIError:
+            served.fault = "rate_limit"
+            raise
 
     def write_headers(self, headers: RawHeaders, served: Served) -> None:
         """The x-ratelimit-* headers of the window the request was counted in (the caller's, or the
@@ -201,11 +212,12 @@ class Limiter:
 class Admission:
     """An admitted request's place in its windows."""
 
-    __slots__ = ("buckets", "caller", "estimate", "limiter", "served", "shown", "who")
+    __slots__ = ("buckets", "caller", "estimate", "limiter", "shown", "who")
 
-    def __init__(self, limiter: Limiter, served: Served, caller: Caller, estimate: int, who: str) -> None:
+    def __init__(self, limiter: Limiter, caller: Caller, estimate: int, who: str) -> None:
+        # Not the served exchange, which holds the admission: no reference cycle, so that a request's
+        # objects go with it rather than wait for the garbage collector.
         self.limiter = limiter
-        self.served = served
         self.caller = caller
         self.estimate = estimate
         self.who = who
@@ -217,13 +229,8 @@ class Admission:
         key, limits = self.shown = bucket
         refusal = self.limiter.windows.admit(key, limits, self.estimate, self.limiter.clock(), self.who)
         if refusal is not None:
-            self.served.fault = "rate_limit"
             raise refusal
         self.buckets.append(bucket)
-
-    def also_for_rule(self, rule_id: str, limits: Limits) -> None:
-        """The matched rule's own rpm/tpm, per API key, beside the server's."""
-        self.count((f"{self.caller.api_key}\0{rule_id}", limits))
 
     def settle(self, total_tokens: int) -> None:
         """Replace the estimate by what the request really used."""
