@@ -11,11 +11,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import orjson
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
 
 from mockapi.errors_validation import reported_failure
 
@@ -45,15 +43,8 @@ class OpenAIError(Exception):
         self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
+        """The error's JSON body (rendering.error makes the answer of it)."""
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
-
-    def response(self) -> Response:
-        return Response(
-            orjson.dumps(self.body()),
-            status_code=self.status,
-            headers=self.headers,
-            media_type="application/json",
-        )
 
 
 # Named constructors for the real API's common errors.

@@ -1,220 +1,245 @@
-"""Timing and faults of a matched rule, applied at the edge of the answer (WireMock's faults-as-data).
+"""Faults as values (WireMock's Fault + FaultInjector): what a matched rule does to its answer.
 
-Decisions that vary from request to request (chaos, jitter) use a generator seeded by the rule, the session
-and the use number, so a run repeats exactly.
+Each kind is a small model with one hook, `apply(answer, at)`: it may answer instead (error, chaos, an empty
+body, a reset), wait first (delay), or bend the rendered answer on its way to the wire (pace, malformed JSON,
+a cut, a stall, a trickle) through the primitives of wire.Rendered. `inject` applies a rule's faults, the
+first wrapping the rest. A rule file writes them as `faults: [{kind: ...}]` or with the flat keys of
+`respond` (fixtures.py turns those into the same values when the rule is loaded).
+
+Decisions that vary from request to request (chaos, jitter) draw from a generator seeded by the rule, the
+session and the use number (`Injection.rng`), so a run repeats exactly.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import logging
 import random
-from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
 
-import orjson
-from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.requests import ClientDisconnect
-from starlette.responses import StreamingResponse
-from starlette.types import Receive, Send
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.types import Receive
 
-from mockapi import errors, sse
-from mockapi.fixtures import Respond
+from mockapi import errors, rendering
+from mockapi.matching import Headers
+from mockapi.wire import MAX_HOLD_SECONDS, Rendered, wait
 
-SSE_HEADERS = {"cache-control": "no-cache, must-revalidate", "x-accel-buffering": "no"}
+# Timing bounds: a rule cannot hold a request (or a stream's chunk) longer than the wire holds anything.
+MAX_DELAY_MS = int(MAX_HOLD_SECONDS * 1000)
+MIN_TOKENS_PER_SECOND = 0.1
+MIN_BYTES_PER_SECOND = 1.0
 
-# A response cut on purpose makes uvicorn log "ASGI callable returned without completing response." at
-# error level; that is the fault working, not a bug, so it is filtered for the request that asked for it.
-_CUT_ON_PURPOSE = contextvars.ContextVar("mockapi_cut_on_purpose", default=False)
+Milliseconds = Annotated[float, Field(ge=0, le=MAX_DELAY_MS, allow_inf_nan=False)]
 
-
-class _IntendedCutFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (_CUT_ON_PURPOSE.get() and "without completing response" in str(record.msg))
-
-
-_filter = _IntendedCutFilter()
-if _filter not in logging.getLogger("uvicorn.error").filters:
-    logging.getLogger("uvicorn.error").addFilter(_filter)
-
-
-def chaos_error(respond: Respond, rng: random.Random) -> errors.OpenAIError | None:
-    """The chaos error for this request, if the seeded draw falls within the rule's rate."""
-    if respond.chaos is not None and rng.random() < respond.chaos.rate:
-        return respond.chaos.error.to_error()
-    return None
+# Shortcuts for the real API's common errors (`error: rate_limit_exceeded` in a rule), with example values.
+NAMED_ERRORS: dict[str, Callable[[], errors.OpenAIError]] = {
+    "rate_limit_exceeded": lambda: errors.rate_limit_reached(
+        "requests", 3, 3, 20, "default-gpt-3.5-turbo in organization org-mockapi", help_center=False
+    ),
+    "insufficient_quota": errors.insufficient_quota,
+    "server_error": errors.server_error,
+    "overloaded": errors.overloaded,
+    "context_length_exceeded": lambda: errors.completion_too_long(4097, 4984, 16),
+    # Already masked, as the real message shows a key.
+    "invalid_api_key": lambda: errors.invalid_api_key("sk-mock*****************1234"),
+}
 
 
-async def wait(seconds: float, receive: Receive) -> None:
-    """Sleep, unless the client hangs up first: then ClientDisconnect, so no task outlives its client."""
-    if seconds <= 0:
-        return
-    sleeping = asyncio.ensure_future(asyncio.sleep(seconds))
-    listening = asyncio.ensure_future(_hang_up(receive))
-    try:
-        done, _ = await asyncio.wait((sleeping, listening), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        sleeping.cancel()
-        listening.cancel()
-    if sleeping not in done:
-        raise ClientDisconnect
+class ErrorSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: int = Field(400, ge=400, le=599)
+    type: str = "invalid_request_error"
+    message: str = "Injected error"
+    param: str | None = None
+    code: str | None = None
+    headers: Headers = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_shortcut(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value not in NAMED_ERRORS:
+                raise ValueError(f"unknown error name {value!r}; known: {', '.join(NAMED_ERRORS)}")
+            error = NAMED_ERRORS[value]()
+            return {**error.body()["error"], "status": error.status, "headers": error.headers}
+        return value
+
+    def to_error(self) -> errors.OpenAIError:
+        return errors.rule_error(self.status, self.message, self.type, self.param, self.code, self.headers)
 
 
-async def _hang_up(receive: Receive) -> None:
-    """Returns when the client disconnects (the request's body, already read, is all else receive gives)."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
+@dataclass(slots=True)
+class Injection:
+    """What faults act with: the request's seeded draws, its receive channel (waits end when the client
+    hangs up), the rule's headers, and the name of a fault that fired by chance (chaos)."""
+
+    rng: random.Random
+    receive: Receive
+    headers: Mapping[str, str]
+    fired: str | None = None
 
 
-async def delay(respond: Respond, rng: random.Random, receive: Receive) -> None:
-    if respond.delay_ms or respond.jitter_ms:
-        await wait((respond.delay_ms + rng.uniform(0, respond.jitter_ms)) / 1000, receive)
+Answer = Callable[[], Awaitable[Rendered]]
 
 
-async def generation_time(respond: Respond, body: Any, receive: Receive) -> None:
-    """A non-streamed answer takes as long as its stream would: ttft + completion tokens at the pace."""
-    seconds = (respond.ttft_ms or 0) / 1000
-    if respond.tokens_per_second and isinstance(body, Mapping):
-        usage = body.get("usage")
-        tokens = usage.get("completion_tokens") if isinstance(usage, Mapping) else None
-        if isinstance(tokens, int):
-            seconds += tokens / respond.tokens_per_second
-    await wait(seconds, receive)
+class FaultBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # How the journal names an answer this fault shaped (see journal_name).
+    name: ClassVar[str]
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        """The answer with this fault applied; `answer()` makes the rest of it (the next faults, then the
+        generator), and a fault that answers instead never calls it."""
+        raise NotImplementedError
 
 
-def malformed(data: bytes) -> bytes:
-    """JSON that does not parse: the first half of the document, cut inside it."""
-    return data[: max(1, len(data) // 2)]
+def bent(rendered: Rendered, bend: Callable[[Rendered], None]) -> Rendered:
+    """The answer made, bent on its way to the wire (what the faults after the generator do)."""
+    bend(rendered)
+    return rendered
 
 
-class FaultyResponse(StreamingResponse):
-    """A streamed body that may end without its final message: the server then closes the connection
-    mid-body, as a dropped upstream would, and the client's read fails."""
+class Delay(FaultBase):
+    """Holds the request `delay_ms` (plus a seeded share of `jitter_ms`) before anything is made."""
 
-    def __init__(
-        self,
-        content: AsyncIterator[bytes],
-        complete: bool,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-    ) -> None:
-        super().__init__(content, status_code, headers, media_type)
-        self.complete = complete
-        if not complete:
-            _CUT_ON_PURPOSE.set(True)  # in the request's task, where uvicorn will log the cut
+    name = "delay"
+    kind: Literal["delay"] = "delay"
+    delay_ms: Milliseconds = 0
+    jitter_ms: Milliseconds = 0
 
-    async def stream_response(self, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        async for chunk in self.body_iterator:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        if self.complete:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        await wait((self.delay_ms + at.rng.uniform(0, self.jitter_ms)) / 1000, at.receive)
+        return await answer()
 
 
-class StreamCut(Exception):
-    """Ends a stream told to drop its connection (`disconnect_after_chunks`): the edge leaves the answer
-    incomplete there and the connection is closed, as a dropped upstream would."""
+class Pace(FaultBase):
+    """A model's speed: the first event after `ttft_ms`, then `tokens_per_second`; a non-streamed answer
+    waits as long as its stream would take."""
+
+    name = "delay"
+    kind: Literal["pace"] = "pace"
+    ttft_ms: Milliseconds | None = None
+    tokens_per_second: Annotated[float, Field(ge=MIN_TOKENS_PER_SECOND, allow_inf_nan=False)] | None = None
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        return bent(await answer(), lambda rendered: rendered.pace(self.ttft_ms, self.tokens_per_second))
 
 
-async def _events(
-    chunks: Iterable[Any], respond: Respond | None, default_delay_ms: float
-) -> AsyncIterator[ServerSentEvent]:
-    ttft = respond.ttft_ms if respond else None
-    pace = 1 / respond.tokens_per_second if respond and respond.tokens_per_second else default_delay_ms / 1000
-    cut = respond.disconnect_after_chunks if respond else None
-    broken = respond is not None and respond.malformed_json
-    for index, chunk in enumerate(chunks):
-        if cut is not None and index >= cut:
-            raise StreamCut
-        wait = (ttft / 1000 if ttft is not None else 0) if index == 0 else pace
-        if wait:
-            await asyncio.sleep(wait)
-        data = orjson.dumps(chunk)
-        yield sse.event(malformed(data) if broken and index == 0 else data)
-    if cut is not None:
-        raise StreamCut
-    yield sse.DONE
+class InjectedError(FaultBase):
+    """The error answers instead (the rule's headers added to its own)."""
+
+    name = "error"
+    kind: Literal["error"] = "error"
+    error: ErrorSpec
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        error = self.error.to_error()
+        error.headers = {**error.headers, **at.headers}
+        raise error
 
 
-def event_stream(
-    chunks: Iterable[Any], respond: Respond | None, default_delay_ms: float, headers: Mapping[str, str]
-) -> EventSourceResponse:
-    """SSE: one `data:` event per chunk then `[DONE]`, paced by ttft_ms / tokens_per_second (or the
-    server's --stream-delay-ms), cut after `disconnect_after_chunks` events with no `[DONE]`."""
-    if respond is not None and respond.disconnect_after_chunks is not None:
-        _CUT_ON_PURPOSE.set(True)  # in the request's task, where uvicorn will log the cut
-    return sse.stream_response(_events(chunks, respond, default_delay_ms), {**SSE_HEADERS, **headers})
+class Chaos(FaultBase):
+    """A seeded share (`rate`) of the requests fail with `error`; the others pass untouched."""
+
+    name = "chaos"
+    kind: Literal["chaos"] = "chaos"
+    rate: float = Field(ge=0, le=1)
+    error: ErrorSpec = ErrorSpec.model_validate("server_error")
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        if at.rng.random() < self.rate:
+            at.fired = self.name
+            raise self.error.to_error()
+        return await answer()
 
 
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    yield data
+class EmptyResponse(FaultBase):
+    """A JSON answer with no body at all."""
+
+    name = "empty_response"
+    kind: Literal["empty_response"] = "empty_response"
+    status: int = Field(200, ge=200, le=599)
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        return rendering.empty(self.status, at.headers)
 
 
-def json_body(body: Any, status: int, headers: Mapping[str, str], respond: Respond | None) -> FaultyResponse | None:
-    """A JSON answer with a body fault applied (malformed or cut short), or None when it has none."""
-    if respond is None or not (respond.malformed_json or respond.disconnect_after_chunks is not None):
-        return None
-    data = orjson.dumps(body)
-    return _body(malformed(data) if respond.malformed_json else data, status, headers, "application/json", respond)
+class MalformedJSON(FaultBase):
+    """JSON that does not parse: the body, or a stream's first event, cut in half."""
+
+    name = "malformed_json"
+    kind: Literal["malformed_json"] = "malformed_json"
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        return bent(await answer(), Rendered.malform)
 
 
-def raw_body(
-    data: bytes, status: int, headers: Mapping[str, str], media_type: str, respond: Respond | None
-) -> FaultyResponse | None:
-    """A non-JSON answer (text, audio...) cut short by `disconnect_after_chunks`, or None without it."""
-    if respond is None or respond.disconnect_after_chunks is None:
-        return None
-    return _body(data, status, headers, media_type, respond)
+class Disconnect(FaultBase):
+    """The connection closes mid-answer: a stream after `after_chunks` events, any other body at half."""
+
+    name = "disconnect"
+    kind: Literal["disconnect"] = "disconnect"
+    after_chunks: int = Field(0, ge=0)
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        return bent(await answer(), lambda rendered: rendered.cut(self.after_chunks))
 
 
-def streamed_body(
-    chunks: AsyncIterator[bytes],
-    length: int,
-    status: int,
-    headers: Mapping[str, str],
-    media_type: str,
-    respond: Respond | None,
-) -> StreamingResponse:
-    """`length` bytes sent as they come; with `disconnect_after_chunks`, their first half and then a closed
-    connection."""
-    headers = {**headers, "content-length": str(length)}
-    if respond is None or respond.disconnect_after_chunks is None:
-        return StreamingResponse(chunks, status, headers, media_type)
-    return FaultyResponse(_first(chunks, length // 2), False, status, headers, media_type)
+class Reset(FaultBase):
+    """A TCP reset instead of an answer: the client reads ECONNRESET (a plain close on servers without
+    mockapi's transport)."""
+
+    name = "reset"
+    kind: Literal["reset"] = "reset"
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        rendered = rendering.empty()
+        rendered.reset = True
+        return rendered
 
 
-async def _first(chunks: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
-    """The first `size` bytes of `chunks`."""
-    try:
-        async for chunk in chunks:
-            if size <= 0:
-                break
-            yield chunk[:size]
-            size -= len(chunk)
-    finally:
-        closing = getattr(chunks, "aclose", None)
-        if closing is not None:
-            await closing()
+class Trickle(FaultBase):
+    """The answer leaves a few bytes at a time, `bytes_per_second` (for at most the wire's hold)."""
+
+    name = "trickle"
+    kind: Literal["trickle"] = "trickle"
+    bytes_per_second: float = Field(ge=MIN_BYTES_PER_SECOND, allow_inf_nan=False)
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        return bent(await answer(), lambda rendered: rendered.trickle_at(self.bytes_per_second))
 
 
-def _body(data: bytes, status: int, headers: Mapping[str, str], media_type: str, respond: Respond) -> FaultyResponse:
-    """The bytes, or with `disconnect_after_chunks` their first half and then a closed connection."""
-    cut = respond.disconnect_after_chunks is not None
-    return FaultyResponse(_once(data[: len(data) // 2] if cut else data), not cut, status, headers, media_type)
+class Stall(FaultBase):
+    """The head and the first `after_chunks` events of a stream, then nothing until the client gives up
+    (for at most the wire's hold)."""
+
+    name = "stall"
+    kind: Literal["stall"] = "stall"
+    after_chunks: int = Field(0, ge=0)
+
+    async def apply(self, answer: Answer, at: Injection) -> Rendered:
+        return bent(await answer(), lambda rendered: rendered.stall(self.after_chunks))
 
 
-def fault_name(respond: Respond) -> str | None:
-    """How the journal names what was injected into this answer."""
-    if respond.error is not None:
-        return "error"
-    if respond.empty_response:
-        return "empty_response"
-    if respond.malformed_json:
-        return "malformed_json"
-    if respond.disconnect_after_chunks is not None:
-        return "disconnect"
-    if respond.delay_ms or respond.jitter_ms or respond.ttft_ms or respond.tokens_per_second:
-        return "delay"
-    return None
+Fault = Annotated[
+    Delay | Pace | InjectedError | Chaos | EmptyResponse | MalformedJSON | Disconnect | Reset | Trickle | Stall,
+    Field(discriminator="kind"),
+]
+
+# The journal names an answer by the fault that shaped it most (chaos only when it fires).
+JOURNAL_ORDER = ("error", "empty_response", "reset", "malformed_json", "disconnect", "stall", "trickle", "delay")
+
+
+def journal_name(faults: Sequence[FaultBase]) -> str | None:
+    names = {fault.name for fault in faults}
+    return next((name for name in JOURNAL_ORDER if name in names), None)
+
+
+async def inject(faults: Sequence[FaultBase], answer: Answer, at: Injection) -> Rendered:
+    """The answer with every fault applied, the first outermost (it acts first, and last on the way out)."""
+    if not faults:
+        return await answer()
+    first, rest = faults[0], faults[1:]
+    return await first.apply(lambda: inject(rest, answer, at), at)

@@ -6,85 +6,39 @@ The highest-priority first matching rule wins (ties: load order); otherwise the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, PrivateAttr, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from mockapi import errors
 from mockapi.catalogue import CATALOGUE_FILES
-from mockapi.matching import Endpoint, Headers, Match, ShallowJSON
+from mockapi.endpoints import Form, endpoints_taking
+from mockapi.faults import (
+    MAX_DELAY_MS,
+    MIN_TOKENS_PER_SECOND,
+    NAMED_ERRORS,
+    Chaos,
+    Delay,
+    Disconnect,
+    EmptyResponse,
+    ErrorSpec,
+    Fault,
+    FaultBase,
+    InjectedError,
+    MalformedJSON,
+    Pace,
+    journal_name,
+)
+from mockapi.matching import Headers, Match, ShallowJSON
 
-__all__ = ["Chaos", "ErrorSpec", "Respond", "Rule", "RuleFileError", "load_rule_file", "load_rules"]
+__all__ = ["NAMED_ERRORS", "ErrorSpec", "Respond", "Rule", "RuleFileError", "load_rule_file", "load_rules"]
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
-# Timing bounds: a rule cannot hold a request (or a stream's chunk) longer than ten minutes.
-MAX_DELAY_MS = 600_000
-MIN_TOKENS_PER_SECOND = 0.1
-
 # The endpoints each answer form can shape; `body`, `error` and the timing and faults apply anywhere.
-FORM_ENDPOINTS: dict[str, frozenset[Endpoint]] = {
-    "content": frozenset(
-        {
-            "completions",
-            "chat.completions",
-            "edits",
-            "images.generations",  # the painting is drawn from the content instead of the prompt
-            "images.edits",
-            "audio.transcriptions",
-            "audio.translations",
-        }
-    ),
-    "embedding": frozenset({"embeddings"}),
-    "transcript": frozenset({"audio.transcriptions", "audio.translations"}),
-}
-
-# Shortcuts for the real API's common errors (`error: rate_limit_exceeded` in a rule), with example values.
-NAMED_ERRORS: dict[str, Callable[[], errors.OpenAIError]] = {
-    "rate_limit_exceeded": lambda: errors.rate_limit_reached(
-        "requests", 3, 3, 20, "default-gpt-3.5-turbo in organization org-mockapi", help_center=False
-    ),
-    "insufficient_quota": errors.insufficient_quota,
-    "server_error": errors.server_error,
-    "overloaded": errors.overloaded,
-    "context_length_exceeded": lambda: errors.completion_too_long(4097, 4984, 16),
-    # Already masked, as the real message shows a key.
-    "invalid_api_key": lambda: errors.invalid_api_key("sk-mock*****************1234"),
-}
-
-
-class ErrorSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    status: int = Field(400, ge=400, le=599)
-    type: str = "invalid_request_error"
-    message: str = "Injected error"
-    param: str | None = None
-    code: str | None = None
-    headers: Headers = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _expand_shortcut(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            if value not in NAMED_ERRORS:
-                raise ValueError(f"unknown error name {value!r}; known: {', '.join(NAMED_ERRORS)}")
-            error = NAMED_ERRORS[value]()
-            return {**error.body()["error"], "status": error.status, "headers": error.headers}
-        return value
-
-    def to_error(self) -> errors.OpenAIError:
-        return errors.rule_error(self.status, self.message, self.type, self.param, self.code, self.headers)
-
-
-class Chaos(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rate: float = Field(ge=0, le=1)
-    error: ErrorSpec = ErrorSpec.model_validate("server_error")
+FORM_ENDPOINTS: dict[Form, frozenset[str]] = {form: endpoints_taking(form) for form in get_args(Form)}
 
 
 class Respond(BaseModel):
@@ -110,6 +64,14 @@ class Respond(BaseModel):
     malformed_json: bool = False
     empty_response: bool = False
     chaos: Chaos | None = None
+    # Faults of any kind, after those the keys above give (see faults.py).
+    faults: list[Fault] = Field(default_factory=list)
+
+    # Set when loaded: the faults as values, in the order they apply, the journal's name for them, and a
+    # sequence's steps with what they inherit.
+    _faults: tuple[FaultBase, ...] = PrivateAttr(())
+    _fault_name: str | None = PrivateAttr(None)
+    _steps: tuple[Respond, ...] = PrivateAttr(())
 
     @model_validator(mode="after")
     def _one_form(self) -> Respond:
@@ -128,11 +90,54 @@ class Respond(BaseModel):
                 "status applies to a `body` (or an `empty_response`); an error's status goes in `error.status`",
                 self.status,
             )
+        self._settle()
+        self._steps = tuple(self._inherited_by(step) for step in self.sequence or ())
         return self
 
-    def forms(self) -> list[tuple[tuple[str | int, ...], str]]:
+    def _settle(self) -> None:
+        self._faults = (*self._flat_faults(), *self.faults)
+        self._fault_name = journal_name(self._faults)
+
+    def _flat_faults(self) -> list[FaultBase]:
+        """The flat keys as fault values, in the order they act: chaos draws first, then the delay; an
+        error or an empty body answers before anything is made; the others bend the answer made."""
+        found: list[FaultBase] = []
+        if self.chaos is not None:
+            found.append(self.chaos)
+        if self.delay_ms or self.jitter_ms:
+            found.append(Delay(delay_ms=self.delay_ms, jitter_ms=self.jitter_ms))
+        if self.error is not None:
+            found.append(InjectedError(error=self.error))
+        if self.empty_response:
+            found.append(EmptyResponse(status=self.status))
+        if self.ttft_ms is not None or self.tokens_per_second:
+            found.append(Pace(ttft_ms=self.ttft_ms, tokens_per_second=self.tokens_per_second))
+        if self.malformed_json:
+            found.append(MalformedJSON())
+        if self.disconnect_after_chunks is not None:
+            found.append(Disconnect(after_chunks=self.disconnect_after_chunks))
+        return found
+
+    def _inherited_by(self, step: Respond) -> Respond:
+        inherited = {name: getattr(self, name) for name in TIMING_AND_FAULTS if name in self.model_fields_set}
+        own = {name: getattr(step, name) for name in step.model_fields_set}
+        chosen = step.model_copy(update={**inherited, **own})
+        chosen._settle()
+        return chosen
+
+    @property
+    def applied_faults(self) -> tuple[FaultBase, ...]:
+        """Every fault of this answer, as values, in the order they apply."""
+        return self._faults
+
+    @property
+    def fault_name(self) -> str | None:
+        """How the journal names what the faults do to this answer (chaos only once it fires)."""
+        return self._fault_name
+
+    def forms(self) -> list[tuple[tuple[str | int, ...], Form]]:
         """(where, form name) of this answer's form and of each sequence step's."""
-        found: list[tuple[tuple[str | int, ...], str]] = [
+        found: list[tuple[tuple[str | int, ...], Form]] = [
             ((name,), name) for name in FORM_ENDPOINTS if getattr(self, name) is not None
         ]
         for index, step in enumerate(self.sequence or ()):
@@ -142,12 +147,9 @@ class Respond(BaseModel):
     def step(self, use: int) -> Respond:
         """The answer for the `use`-th (1-based) matching request: a sequence answers in order, its last
         step repeating; timing and faults given beside the sequence apply to steps that leave them unset."""
-        if self.sequence is None:
+        if not self._steps:
             return self
-        chosen = self.sequence[min(use, len(self.sequence)) - 1]
-        inherited = {name: getattr(self, name) for name in TIMING_AND_FAULTS if name in self.model_fields_set}
-        own = {name: getattr(chosen, name) for name in chosen.model_fields_set}
-        return chosen.model_copy(update={**inherited, **own})
+        return self._steps[min(use, len(self._steps)) - 1]
 
 
 TIMING_AND_FAULTS = (
@@ -160,6 +162,7 @@ TIMING_AND_FAULTS = (
     "malformed_json",
     "empty_response",
     "chaos",
+    "faults",
 )
 
 

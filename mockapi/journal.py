@@ -1,8 +1,8 @@
 """The request journal: a bounded ring of what clients sent and what they got, oldest first.
 
-The edge records one entry per /v1 request once the response is finished (it knows the status and the
-duration); the pipeline leaves the parsed body, the matched rule and any injected fault on the request's
-scope state. Bodies are summarised (long strings and lists cut, the whole within BODY_BUDGET bytes of JSON)
+The edge records one entry per /v1 request once the response is finished, from the request's served
+exchange (context.Served: the request, the parsed body, the matched rule, any injected fault, the status and
+the duration). Bodies are summarised (long strings and lists cut, the whole within BODY_BUDGET bytes of JSON)
 and large header blocks cut, so memory stays flat under any load.
 """
 
@@ -12,12 +12,15 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
 from mockapi.caches import kept_bytes
 from mockapi.errors import mask_key
+
+if TYPE_CHECKING:
+    from mockapi.context import Served
 
 # How much of a body an entry keeps: strings, lists and depth are capped, and so is the whole, by size.
 MAX_STRING = 2_000
@@ -245,31 +248,29 @@ class Journal:
         self._next_id = 1
         self._lock = threading.Lock()
 
-    def record(
-        self,
-        time: float,
-        method: str,
-        path: str,
-        query: str,
-        raw_headers: RawHeaders,
-        body_json: bytes,
-        status: int | None,
-        duration_ms: float,
-        rule_id: str | None = None,
-        fault: str | None = None,
-        header_bytes: int | None = None,
-    ) -> None:
-        """`header_bytes`, the size of `raw_headers` when the caller has counted it already."""
+    def record(self, served: Served) -> None:
+        """One entry for a request once it is answered."""
         if self.size == 0:
             return
-        headers = pack_headers(compact_headers(raw_headers, header_bytes))
-        if len(body_json) > BODY_BUDGET:
-            body_json = _cut_whole(len(body_json))
+        headers = pack_headers(compact_headers(served.raw_headers, served.header_bytes))
+        kept = body_json(served.body, served.raw_body)
+        if len(kept) > BODY_BUDGET:
+            kept = _cut_whole(len(kept))
         # Interned: a thousand entries for one route share its path rather than each keeping a copy.
-        path, query = sys.intern(_cut(path)), _cut(query)
+        path, query = sys.intern(_cut(served.path)), _cut(served.query.decode("latin-1"))
         with self._lock:
             entry = Entry(
-                self._next_id, time, method, path, query, headers, body_json, status, duration_ms, rule_id, fault
+                self._next_id,
+                served.time,
+                served.method,
+                path,
+                query,
+                headers,
+                kept,
+                served.status,
+                served.duration_ms,
+                served.rule_id,
+                served.fault,
             )
             self._entries.append(entry)
             self._next_id += 1

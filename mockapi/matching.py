@@ -10,20 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-# The endpoint names the routers give their requests (what `match.endpoint` may name).
-Endpoint = Literal[
-    "models",
-    "completions",
-    "chat.completions",
-    "edits",
-    "images.generations",
-    "images.edits",
-    "images.variations",
-    "embeddings",
-    "audio.transcriptions",
-    "audio.translations",
-    "files",
-]
+from mockapi.endpoints import Endpoint
+
+__all__ = ["Endpoint", "Exchange", "Match", "TextPattern", "contains_subset"]
+
 Method = Literal["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
 
 # RFC 7230: a header name is a token; a value is visible latin-1 characters, spaces and tabs. Anything else

@@ -1,91 +1,48 @@
 """One request, one path through the code:
 
-auth (edge) -> body validation (parse) -> fault rules -> fixture match -> generator -> JSON or SSE.
+auth (edge) -> input validation (the route) -> rate limits -> rule match -> faults -> generator ->
+rendering -> wire (the edge adds OpenAI's headers and journals the served exchange).
 
-Routers validate with `parse`, check models with `require_model`, then hand `run` an Exchange and a
-`produce` callback that calls a pure generator; they never render or match rules themselves.
+Routers check models with `require_model`, then hand `run` an Exchange and a `produce` callback that calls a
+pure generator and answers a Reply (data); `run` does the rest. Routers never render or match rules.
 """
 
 from __future__ import annotations
 
 import inspect
 import random
-import reprlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import orjson
-from fastapi import Request
-from pydantic import BaseModel, ValidationError
-from starlette.responses import Response
-from starlette.types import Receive
+from starlette.requests import Request
 
-from mockapi import errors, faults, tokens
-from mockapi.catalogue import ModelEntry, ModelKind
-from mockapi.edge import Caller
-from mockapi.fixtures import Respond
+from mockapi import errors, faults, rendering, tokens
+from mockapi.context import Caller, RequestContext, context_of
 from mockapi.generators.drafting import DraftMemo
 from mockapi.matching import Exchange
-from mockapi.ratelimit import Limits
+from mockapi.ratelimit import Admission, Limits
+from mockapi.routing import declared_of
 from mockapi.seeding import Seeding, canonical
-from mockapi.state import AppState
+from mockapi.wire import Rendered
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+if TYPE_CHECKING:
+    from mockapi.catalogue import ModelEntry, ModelKind
+    from mockapi.fixtures import Respond
+    from mockapi.state import AppState
 
 
 def state_of(request: Request) -> AppState:
-    state: AppState = request.scope["state"]["app_state"]  # left there by the edge
-    return state
+    return context_of(request).state
 
 
 def caller_of(request: Request) -> Caller:
     """Who is asking, as the edge authenticated them."""
-    caller: Caller = request.scope["state"]["caller"]
+    caller = context_of(request).served.caller
+    assert caller is not None, "the edge authenticates every /v1 request but the public ones"
     return caller
-
-
-# Validation.
-
-
-async def read_body(request: Request) -> bytes:
-    """The whole request body (Starlette's Request.body, without its stream machinery)."""
-    receive = request.receive
-    message = await receive()
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body"):
-        return body
-    chunks = [body]
-    while message.get("more_body"):
-        message = await receive()
-        chunks.append(message.get("body", b""))
-    return b"".join(chunks)
-
-
-async def read_json(request: Request) -> dict[str, Any]:
-    """The JSON object body, or the real API's 400 for a body that does not parse."""
-    raw = await read_body(request)
-    try:
-        body = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError as exc:
-        raise errors.invalid_json() from exc
-    if not isinstance(body, dict):
-        # As jsonschema words it: the value itself (cut short: a body may be large).
-        raise errors.invalid_param(f"{reprlib.repr(body)} is not of type 'object'", None)
-    notes = request.scope.setdefault("state", {})
-    notes["journal_body"] = body  # journaled even if validation fails
-    notes["journal_raw"] = raw
-    return body
-
-
-def parse(model: type[ModelT], body: Mapping[str, Any]) -> ModelT:
-    """Validate a body against its request model; a violation is 400 naming the field."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        raise errors.from_pydantic(exc) from exc
 
 
 def require_model(request: Request, model_id: str, kinds: Iterable[ModelKind]) -> ModelEntry:
@@ -98,15 +55,18 @@ def require_model(request: Request, model_id: str, kinds: Iterable[ModelKind]) -
 
 def exchange_of(
     request: Request,
-    endpoint: str,
-    body: Mapping[str, Any],
+    body: Mapping[str, Any] | None = None,
     model: str | None = None,
     text: str | None = None,
     system: str | None = None,
 ) -> Exchange:
-    """What rules may match on: the endpoint's name, the request's own method, path and headers, its
-    parsed body and main text."""
+    """What rules may match on: the endpoint its route declares, the request's own method, path and
+    headers, its body (the JSON read, unless given) and main text."""
     scope = request.scope
+    endpoint = declared_of(request).endpoint
+    assert endpoint is not None, f"the route of {scope['path']} declares no endpoint"
+    if body is None:
+        body = context_of(request).served.body or {}
     return Exchange(endpoint, scope["method"], scope["path"], body, request.headers, model, text, system)
 
 
@@ -186,33 +146,47 @@ Produce = Callable[[Answer], Reply | Awaitable[Reply]]
 # The flow.
 
 
-async def run(request: Request, exchange: Exchange, produce: Produce, seed_body: Any = None) -> Response:
-    state = state_of(request)
-    notes = request.scope["state"]  # read by the edge: journal entry and rate-limit headers
-    notes["journal_body"] = exchange.body
-    caller: Caller = notes["caller"]
+async def run(request: Request, exchange: Exchange, produce: Produce, seed_body: Any = None) -> Rendered:
+    context = context_of(request)
+    state, served = context.state, context.served
+    served.body = exchange.body
+    caller = served.caller
+    assert caller is not None, "a public route's answer is not made by the pipeline"
     who = f"default-{exchange.model or 'model'} in organization {caller.organization or 'org-mockapi'}"
     estimate = estimate_tokens(exchange, exact=state.settings.tpm is not None)
-    buckets = [(caller.api_key, state.limits)]
-    _admit(state, notes, buckets[0], estimate, who)
+    admission = state.limiter.admit(served, caller, estimate, who)
 
-    respond: Respond | None = None
     session = exchange.headers.get("x-mockapi-session", "")
     hit = state.rules.match(exchange, session)
+    respond: Respond | None = None
+    draw = ""
     if hit is not None:
-        notes["rule_id"] = hit.rule_id
+        served.rule_id = rule_id = hit.rule_id
         rule = hit.rule
         if rule.rpm is not None or rule.tpm is not None:
-            buckets.append((f"{caller.api_key}\0{hit.rule_id}", Limits(rule.rpm, rule.tpm)))
-            notes["ratelimit"] = buckets[-1]
-            _admit(state, notes, buckets[-1], estimate, who)
+            state.limiter.admit_for_rule(served, admission, rule_id, Limits(rule.rpm, rule.tpm))
         respond = rule.respond.step(hit.use)
-        early = await _apply_faults(state, notes, respond, f"{hit.rule_id}|{session}|{hit.use}", request.receive)
-        if early is not None:
-            return early
+        draw = f"{rule_id}|{session}|{hit.use}"  # the faults' seeded decisions
 
     seed = exchange.body if seed_body is None else seed_body
     answer = Answer(state.seeding, exchange.endpoint, seed, respond, state.drafts)
+    if respond is None:
+        return await _answer(context, exchange, answer, produce)
+    served.fault = respond.fault_name
+    at = faults.Injection(state.seeding.rng_for("faults", draw), request.receive, respond.headers)
+    try:
+        return await faults.inject(respond.applied_faults, lambda: _answer(context, exchange, answer, produce), at)
+    finally:
+        if at.fired is not None:
+            served.fault = at.fired
+
+
+async def _answer(context: RequestContext, exchange: Exchange, answer: Answer, produce: Produce) -> Rendered:
+    """What the rule says (its fixed body), else the generator's reply, rendered; the reply's real token
+    count replaces the estimate the request was admitted with."""
+    respond = answer.respond
+    if respond is not None and respond.body is not None:
+        return rendering.json(respond.body, respond.status, respond.headers)
     produced = produce(answer)
     reply = await produced if inspect.isawaitable(produced) else produced
     headers = {"openai-model": exchange.model} if exchange.model else {}
@@ -220,43 +194,32 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
         headers.update(reply.headers)
     if respond is not None:
         headers.update(respond.headers)
+    admission = context.served.admission
+    assert admission is not None
+    if isinstance(reply, JSONReply):
+        rendered = rendering.json(reply.body, reply.status, headers)
+        rendered.generated = True
+        usage = reply.body.get("usage") if isinstance(reply.body, dict) else None
+        if isinstance(usage, dict):
+            total, rendered.tokens = usage.get("total_tokens"), usage.get("completion_tokens")
+            if isinstance(total, int):
+                admission.settle(total)
+        return rendered
     if isinstance(reply, StreamReply):
-        chunks = reply.chunks
-        if reply.total_tokens is not None:
-            total = reply.total_tokens
-            chunks = _then(chunks, lambda: _count_tokens(state, buckets, total(), estimate))
-        return faults.event_stream(chunks, respond, state.settings.stream_delay_ms, headers)
+        pace = context.state.settings.stream_delay_ms / 1000
+        rendered = rendering.events(reply.chunks, headers, pace, _settling(admission, reply.total_tokens))
+        rendered.generated = True
+        return rendered
     if isinstance(reply, RawReply):
-        cut = faults.raw_body(reply.content, reply.status, headers, reply.media_type, respond)
-        return cut or Response(reply.content, reply.status, headers, reply.media_type)
-    if isinstance(reply, StreamedReply):
-        return faults.streamed_body(reply.chunks, reply.length, reply.status, headers, reply.media_type, respond)
-    _count_usage(state, buckets, reply.body, estimate)
-    if respond is not None:
-        await faults.generation_time(respond, reply.body, request.receive)
-        faulty = faults.json_body(reply.body, reply.status, headers, respond)
-        if faulty is not None:
-            return faulty
-    return json_response(reply.body, reply.status, headers)
+        return rendering.raw(reply.content, reply.media_type, reply.status, headers)
+    return rendering.download(reply.chunks, reply.length, reply.media_type, reply.status, headers)
 
 
-class JSONResponse(Response):
-    """A serialised JSON answer, its headers built straight as raw pairs (Starlette's general header
-    handling costs more than the whole body on small answers)."""
-
-    media_type = "application/json"
-
-    def __init__(self, content: bytes, status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
-        self.status_code = status_code
-        self.body = content
-        self.background = None
-        self.raw_headers = [(b"content-length", b"%d" % len(content)), (b"content-type", b"application/json")]
-        if headers:
-            self.raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-
-
-def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return JSONResponse(orjson.dumps(body), status, headers)
+def _settling(admission: Admission, total: Callable[[], int] | None) -> Callable[[], None] | None:
+    """Once a stream is sent whole: its real token count, in place of the estimate."""
+    if total is None:
+        return None
+    return lambda: admission.settle(total())
 
 
 def estimate_tokens(exchange: Exchange, exact: bool) -> int:
@@ -268,55 +231,3 @@ def estimate_tokens(exchange: Exchange, exact: bool) -> int:
         if text:
             total += tokens.count(text) if exact else len(text) // 4 + 1
     return total
-
-
-def _admit(state: AppState, notes: dict[str, Any], bucket: tuple[str, Limits], estimate: int, who: str) -> None:
-    key, limits = bucket
-    refusal = state.limiter.admit(key, limits, estimate, state.seeding.monotonic(), who)
-    if refusal is not None:
-        notes["fault"] = "rate_limit"
-        raise refusal
-
-
-def _count_usage(state: AppState, buckets: list[tuple[str, Limits]], body: Any, estimate: int) -> None:
-    """Replace the estimate by the reply's real `usage.total_tokens` when it has one."""
-    usage = body.get("usage") if isinstance(body, dict) else None
-    total = usage.get("total_tokens") if isinstance(usage, dict) else None
-    if isinstance(total, int):
-        _count_tokens(state, buckets, total, estimate)
-
-
-def _count_tokens(state: AppState, buckets: list[tuple[str, Limits]], total: int, estimate: int) -> None:
-    if total != estimate:
-        now = state.seeding.monotonic()
-        for key, _ in buckets:
-            state.limiter.add_tokens(key, total - estimate, now)
-
-
-def _then(items: Iterable[Any], done: Callable[[], None]) -> Iterator[Any]:
-    """The items, then `done()` once the last has been taken (not if the consumer stops early)."""
-    yield from items
-    done()
-
-
-async def _apply_faults(
-    state: AppState, notes: dict[str, Any], respond: Respond, draw: str, receive: Receive
-) -> Response | None:
-    """Chaos, delays, and the forms answered without the generator (error, empty, body)."""
-    rng = state.seeding.rng_for("faults", draw)
-    chaos = faults.chaos_error(respond, rng)
-    if chaos is not None:
-        notes["fault"] = "chaos"
-        raise chaos
-    notes["fault"] = faults.fault_name(respond)
-    await faults.delay(respond, rng, receive)
-    if respond.error is not None:
-        error = respond.error.to_error()
-        error.headers = {**error.headers, **respond.headers}
-        raise error
-    if respond.empty_response:
-        return Response(b"", respond.status, respond.headers, "application/json")
-    if respond.body is not None:
-        faulty = faults.json_body(respond.body, respond.status, respond.headers, respond)
-        return faulty or json_response(respond.body, respond.status, respond.headers)
-    return None

@@ -1,5 +1,9 @@
 """Rate limits that really count: a sliding window of requests and tokens per API key (or key and rule).
 
+`Limiter` is the one object the request path uses: it admits a request (or refuses it with the real 429),
+and the `Admission` it answers settles the request's real token count and writes its x-ratelimit-* headers.
+`RateLimiter` keeps the windows themselves.
+
 Each window is kept as at most SLOTS time slots (1/SLOTS of the window each), so memory per key is
 constant; keys are kept in a bounded LRU. With no limit configured the real API's default tier limits are
 shown in the headers (and counted down) but never enforced.
@@ -9,10 +13,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mockapi import errors
 from mockapi.errors import duration
+
+if TYPE_CHECKING:
+    from mockapi.context import Caller, Served
+
+RawHeaders = list[tuple[bytes, bytes]]
 
 SLOTS = 60
 MAX_KEYS = 4_096
@@ -145,6 +156,89 @@ class RateLimiter:
     def clear(self) -> None:
         with self._lock:
             self._windows.clear()
+
+
+Bucket = tuple[str, Limits]
+
+
+class Limiter:
+    """Admits requests against the server-wide limits per API key (--rpm/--tpm) and a rule's own."""
+
+    def __init__(self, windows: RateLimiter, limits: Limits, clock: Callable[[], float]) -> None:
+        self.windows = windows
+        self.limits = limits
+        self.clock = clock
+
+    def admit(self, served: Served, caller: Caller, estimate: int, who: str) -> Admission:
+        """One request of about `estimate` tokens, counted in the caller's window (and left on the served
+        exchange), or the real 429 (journaled as the `rate_limit` fault).
+
+        `who` completes the refusal: "default-gpt-3.5-turbo in organization org-...".
+        """
+        served.admission = admission = Admission(self, caller, estimate, who)
+        self._count(served, admission, (caller.api_key, self.limits))
+        return admission
+
+    def admit_for_rule(self, served: Served, admission: Admission, rule_id: str, limits: Limits) -> None:
+        """Counted in the matched rule's own window too (its rpm/tpm, per API key), or the real 429."""
+        self._count(served, admission, (f"{admission.caller.api_key}\0{rule_id}", limits))
+
+    def _count(self, served: Served, admission: Admission, bucket: Bucket) -> None:
+        try:
+            admission.count(bucket)
+        except errors.OpenAIError:
+            served.fault = "rate_limit"
+            raise
+
+    def write_headers(self, headers: RawHeaders, served: Served) -> None:
+        """The x-ratelimit-* headers of the window the request was counted in (the caller's, or the
+        matched rule's own); a rule's answer may have set some of them itself, and those stay."""
+        if served.admission is not None:
+            key, limits = served.admission.shown
+        elif served.caller is not None:
+            key, limits = served.caller.api_key, self.limits
+        else:
+            return
+        values = self.windows.headers(key, limits, self.clock())
+        if served.rule_id is not None:
+            present = {name for name, _ in headers}
+            values = [(name, value) for name, value in values if name not in present]
+        headers.extend(values)
+
+    def clear(self) -> None:
+        self.windows.clear()
+
+
+class Admission:
+    """An admitted request's place in its windows."""
+
+    __slots__ = ("buckets", "caller", "estimate", "limiter", "shown", "who")
+
+    def __init__(self, limiter: Limiter, caller: Caller, estimate: int, who: str) -> None:
+        # Not the served exchange, which holds the admission: no reference cycle, so that a request's
+        # objects go with it rather than wait for the garbage collector.
+        self.limiter = limiter
+        self.caller = caller
+        self.estimate = estimate
+        self.who = who
+        self.buckets: list[Bucket] = []  # the windows it is counted in
+        self.shown: Bucket = (caller.api_key, limiter.limits)  # the window its headers show: the last tried
+
+    def count(self, bucket: Bucket) -> None:
+        """Counted in one more window, or the real 429."""
+        key, limits = self.shown = bucket
+        refusal = self.limiter.windows.admit(key, limits, self.estimate, self.limiter.clock(), self.who)
+        if refusal is not None:
+            raise refusal
+        self.buckets.append(bucket)
+
+    def settle(self, total_tokens: int) -> None:
+        """Replace the estimate by what the request really used."""
+        if total_tokens != self.estimate:
+            now = self.limiter.clock()
+            for key, _ in self.buckets:
+                self.limiter.windows.add_tokens(key, total_tokens - self.estimate, now)
+            self.estimate = total_tokens
 
 
 def _refusal(kind: str, limit: int, used: int, wait: float, who: str) -> errors.OpenAIError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from mockapi.catalogue import Catalogue
 from mockapi.files_directory import DirectoryFileStore
@@ -14,7 +13,7 @@ from mockapi.fixtures import load_rules
 from mockapi.generators.drafting import DraftMemo
 from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.journal import Journal
-from mockapi.ratelimit import Limits, RateLimiter
+from mockapi.ratelimit import Limiter, Limits, RateLimiter
 from mockapi.rulebook import RuleBook
 from mockapi.seeding import Seeding
 from mockapi.settings import Settings
@@ -45,7 +44,7 @@ class AppState:
     catalogue: Catalogue
     rules: RuleBook = field(default_factory=lambda: RuleBook([]))
     journal: Journal = field(default_factory=lambda: Journal(1000))
-    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(60))
+    limiter: Limiter = field(default_factory=lambda: Limiter(RateLimiter(60), Limits(), Seeding.monotonic))
     # The latest drafts of generated text, which repeated requests reuse.
     drafts: DraftMemo = field(default_factory=DraftMemo)
     images: ImageStore = field(init=False)
@@ -67,13 +66,8 @@ class AppState:
             catalogue,
             RuleBook(load_rules(settings.fixture_dirs)),
             Journal(settings.journal_size),
-            RateLimiter(settings.rate_window_seconds),
+            Limiter(RateLimiter(settings.rate_window_seconds), Limits(settings.rpm, settings.tpm), seeding.monotonic),
         )
-
-    @cached_property
-    def limits(self) -> Limits:
-        """The server-wide limits per API key (--rpm/--tpm)."""
-        return Limits(self.settings.rpm, self.settings.tpm)
 
     def reload(self) -> int:
         """Re-read the fixture directories' rules (all or nothing); answers how many there are."""

@@ -1,35 +1,28 @@
-"""mockapi's HTTP protocol: uvicorn's httptools protocol with two changes.
+"""mockapi's HTTP protocol: uvicorn's httptools protocol with three changes.
 
 - The answer to a request its parser rejects (a bad request line, a control character in a header...) is in
   OpenAI's error shape, with OpenAI's headers: uvicorn itself writes plain text, before any app code runs.
+- Each request's scope carries a `mockapi.reset` extension: a TCP reset of its connection (SO_LINGER 0, then
+  close), which the `reset` fault uses; plain ASGI has no way to say it.
 - Writes made in one turn of the event loop leave in one send (CoalescedWrites).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import struct
 from typing import Any
 
-import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from mockapi import errors
-from mockapi.edge import OPENAI_VERSION_BYTES
+from mockapi import errors, rendering
 from mockapi.state import AppState
+from mockapi.wire import RESET_EXTENSION
 
-
-def unparseable_request(request_id: str | None = None) -> bytes:
-    """A complete HTTP/1.1 400 in OpenAI's shape; the connection is closed after it."""
-    body = orjson.dumps(errors.invalid_http_request().body())
-    head = (
-        b"HTTP/1.1 400 Bad Request\r\n"
-        b"content-type: application/json\r\n"
-        b"content-length: " + str(len(body)).encode("ascii") + b"\r\n"
-        b"openai-version: " + OPENAI_VERSION_BYTES + b"\r\n"
-    )
-    if request_id is not None:
-        head += b"x-request-id: " + request_id.encode("ascii") + b"\r\n"
-    return head + b"connection: close\r\n\r\n" + body
+# SO_LINGER on, with a zero timeout: close() drops the connection with an RST instead of a FIN.
+_LINGER_ZERO = struct.pack("ii", 1, 0)
 
 
 def _app_state(app: Any) -> AppState | None:
@@ -43,14 +36,32 @@ def _app_state(app: Any) -> AppState | None:
 
 
 class OpenAIShapedHttpTools(HttpToolsProtocol):
-    """uvicorn's httptools protocol (its default), with the parser's 400 in OpenAI's shape."""
+    """uvicorn's httptools protocol (its default), with the parser's 400 in OpenAI's shape and the reset
+    extension."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._raw_transport = transport
+        # One dict per connection, shared by its requests' scopes: nothing is built per request.
+        self._extensions = {RESET_EXTENSION: self.reset_connection}
         super().connection_made(CoalescedWrites(transport, self.loop))  # type: ignore[arg-type]
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope["extensions"] = self._extensions  # type: ignore[typeddict-item]
+
+    def reset_connection(self) -> None:
+        """Drop the connection at once with a TCP reset; whatever is held unsent is dropped with it."""
+        transport = self._raw_transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):  # not a TCP socket: a plain close
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_ZERO)
+        transport.abort()
 
     def send_400_response(self, msg: str) -> None:
         state = _app_state(self.app)
-        self.transport.write(unparseable_request(state.seeding.request_id() if state else None))
+        request_id = state.seeding.request_id() if state else None
+        self.transport.write(rendering.http_error(errors.invalid_http_request(), request_id))
         self.transport.close()
 
 

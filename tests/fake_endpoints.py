@@ -10,12 +10,12 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, ConfigDict
-from starlette.responses import Response
 
 from mockapi import tokens
 from mockapi.matching import Exchange
-from mockapi.pipeline import Answer, JSONReply, StreamReply, parse, read_json, run
-from mockapi.routing import DirectRoute
+from mockapi.pipeline import Answer, JSONReply, StreamReply, run
+from mockapi.routing import DirectRoute, parse, read_json
+from mockapi.wire import Rendered
 
 PREFIX = "/v1/mockapi-test"
 WORDS = [
@@ -90,7 +90,7 @@ def chat_reply(body: FakeChatRequest, answer: Answer) -> JSONReply | StreamReply
 
 
 @router.post("/chat/completions")
-async def chat_completions(request: Request) -> Response:
+async def chat_completions(request: Request) -> Rendered:
     body = parse(FakeChatRequest, await read_json(request))
     exchange = Exchange(
         endpoint="chat.completions",
@@ -113,7 +113,7 @@ class FakeEmbeddingRequest(BaseModel):
 
 
 @router.post("/embeddings")
-async def embeddings(request: Request) -> Response:
+async def embeddings(request: Request) -> Rendered:
     body = parse(FakeEmbeddingRequest, await read_json(request))
     text = body.input if isinstance(body.input, str) else body.input[0]
     exchange = Exchange("embeddings", "POST", request.url.path, body.model_dump(), request.headers, body.model, text)
@@ -129,7 +129,7 @@ async def embeddings(request: Request) -> Response:
 
 
 @router.post("/audio/transcriptions")
-async def transcriptions(request: Request) -> Response:
+async def transcriptions(request: Request) -> Rendered:
     form = await request.form()
     upload = form["file"]
     assert not isinstance(upload, str)

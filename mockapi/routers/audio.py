@@ -2,43 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.responses import Response
+from starlette.requests import Request
 
 from mockapi import audio_files, errors, languages
-from mockapi.edge import API_PREFIX
 from mockapi.generators import audio as generate
-from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, exchange_of, parse, require_model, run
-from mockapi.routing import DirectRoute
-from mockapi.schemas.audio import CreateTranscriptionRequest, CreateTranslationRequest, Granularity, Task
+from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, exchange_of, require_model, run
+from mockapi.routing import Resource
+from mockapi.schemas.audio import (
+    CreateTranscriptionRequest,
+    CreateTranscriptionResponse,
+    CreateTranscriptionVerboseResponse,
+    CreateTranslationRequest,
+    CreateTranslationResponse,
+    Granularity,
+    Task,
+)
+from mockapi.wire import Rendered
 
-router = APIRouter(prefix=API_PREFIX, tags=["audio"], route_class=DirectRoute)
+router = Resource("audio")
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 
 
-@router.post("/audio/transcriptions")
-async def create_transcription(request: Request) -> Response:
-    body = parse(CreateTranscriptionRequest, await read_form(request))
-    granularities = body.timestamp_granularities or ()
-    return await _answer(request, body, "audio.transcriptions", "transcribe", body.language, granularities)
-
-
-@router.post("/audio/translations")
-async def create_translation(request: Request) -> Response:
-    # Translations always come out in English, whatever the audio's language.
-    body = parse(CreateTranslationRequest, await read_form(request))
-    return await _answer(request, body, "audio.translations", "translate", None, ())
-
-
-async def read_form(request: Request) -> dict[str, Any]:
+@asynccontextmanager
+async def read_form(request: Request) -> AsyncIterator[dict[str, Any]]:
     """The form's fields, with the `file` part probed (size, digest, duration); the spooled files are
-    closed (deleted) before the answer is made."""
+    closed (deleted) once it is read."""
     fields: dict[str, Any] = {}
     arrays: dict[str, list[str]] = {}
     async with request.form(max_files=8, max_fields=64) as form:
@@ -53,7 +48,35 @@ async def read_form(request: Request) -> dict[str, Any]:
                 arrays.setdefault(field, []).append(value)
             else:
                 fields[name] = value
-    return {**fields, **arrays}
+    yield {**fields, **arrays}
+
+
+# Declared alike: the form, the 413 worded as the real API words it, the text formats beside JSON.
+AUDIO: dict[str, Any] = {"form": read_form, "too_large": audio_files.content_too_large, "media_types": ("text/plain",)}
+
+
+@router.post(
+    "/audio/transcriptions",
+    endpoint="audio.transcriptions",
+    body=CreateTranscriptionRequest,
+    answers=(CreateTranscriptionResponse, CreateTranscriptionVerboseResponse),
+    **AUDIO,
+)
+async def create_transcription(request: Request, body: CreateTranscriptionRequest) -> Rendered:
+    granularities = body.timestamp_granularities or ()
+    return await _answer(request, body, "transcribe", body.language, granularities)
+
+
+@router.post(
+    "/audio/translations",
+    endpoint="audio.translations",
+    body=CreateTranslationRequest,
+    answers=(CreateTranslationResponse, CreateTranscriptionVerboseResponse),
+    **AUDIO,
+)
+async def create_translation(request: Request, body: CreateTranslationRequest) -> Rendered:
+    # Translations always come out in English, whatever the audio's language.
+    return await _answer(request, body, "translate", None, ())
 
 
 async def _probe(upload: UploadFile) -> dict[str, Any]:
@@ -69,16 +92,14 @@ async def _probe(upload: UploadFile) -> dict[str, Any]:
 async def _answer(
     request: Request,
     body: CreateTranslationRequest,
-    endpoint: str,
     task: Task,
     language: str | None,
     granularities: Sequence[Granularity],
-) -> Response:
+) -> Rendered:
     require_model(request, body.model, ("audio",))
     upload = body.file
     exchange = exchange_of(
         request,
-        endpoint,
         {**body.model_dump(exclude={"file"}, exclude_none=True), "file": upload.describe()},
         model=body.model,
         text=upload.filename,

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.requests import Request
 
 from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
-from mockapi.edge import API_PREFIX
 from mockapi.generators.chat import chat_chunks, chat_completion, completion_tokens
-from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, parse, read_json, run, state_of
-from mockapi.routing import DirectRoute
-from mockapi.schemas.chat import CreateChatCompletionRequest
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, run, state_of
+from mockapi.routing import Resource
+from mockapi.schemas.chat import (
+    CreateChatCompletionRequest,
+    CreateChatCompletionResponse,
+    CreateChatCompletionStreamResponse,
+)
+from mockapi.wire import Rendered
 
-router = APIRouter(prefix=API_PREFIX, tags=["chat"], route_class=DirectRoute)
+router = Resource("chat")
 
 # Context window assumed for a catalogue entry that does not give one.
 DEFAULT_CONTEXT_WINDOW = 4096
@@ -25,16 +28,18 @@ SHAPING_KEYS = {
 }  # fmt: skip
 
 
-@router.post("/chat/completions")
-async def create_chat_completion(request: Request) -> Response:
-    raw = await read_json(request)
-    body = parse(CreateChatCompletionRequest, raw)
+@router.post(
+    "/chat/completions",
+    endpoint="chat.completions",
+    body=CreateChatCompletionRequest,
+    answers=(CreateChatCompletionResponse,),
+    events=CreateChatCompletionStreamResponse,
+)
+async def create_chat_completion(request: Request, body: CreateChatCompletionRequest) -> Rendered:
     entry = _chat_model(request, body.model)
     prompt_tokens = tokens.chat_prompt_tokens([message.for_accounting() for message in body.messages])
     max_tokens = _completion_budget(entry, body, prompt_tokens)
-    exchange = exchange_of(
-        request, "chat.completions", raw, model=body.model, text=body.last_user_message(), system=body.system_message()
-    )
+    exchange = exchange_of(request, model=body.model, text=body.last_user_message(), system=body.system_message())
 
     def produce(answer: Answer) -> Reply:
         completion_id = answer.seeding.next_id("chatcmpl-", 29)

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.requests import Request
 
 from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
-from mockapi.edge import API_PREFIX
 from mockapi.generators.completions import completion, completion_chunks, total_tokens
-from mockapi.pipeline import (
-    Answer,
-    JSONReply,
-    Reply,
-    StreamReply,
-    exchange_of,
-    parse,
-    read_json,
-    require_model,
-    run,
-    state_of,
-)
-from mockapi.routing import DirectRoute
-from mockapi.schemas.completions import CreateCompletionRequest, PromptText, prompts_of
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, require_model, run, state_of
+from mockapi.routing import Resource
+from mockapi.schemas.completions import CreateCompletionRequest, CreateCompletionResponse, PromptText, prompts_of
+from mockapi.wire import Rendered
 
-router = APIRouter(prefix=API_PREFIX, tags=["completions"], route_class=DirectRoute)
+router = Resource("completions")
 
 # What shapes, cuts or delivers the text rather than drawing another: left out of the seed so that,
 # e.g., a shorter max_tokens answers a prefix of the same text, a stop sequence cuts that text and a
@@ -35,15 +23,19 @@ SHAPING_KEYS = {
 }  # fmt: skip
 
 
-@router.post("/completions")
-async def create_completion(request: Request) -> Response:
-    raw = await read_json(request)
-    body = parse(CreateCompletionRequest, raw)
+@router.post(
+    "/completions",
+    endpoint="completions",
+    body=CreateCompletionRequest,
+    answers=(CreateCompletionResponse,),
+    events=CreateCompletionResponse,
+)
+async def create_completion(request: Request, body: CreateCompletionRequest) -> Rendered:
     entry = _completion_model(request, body.model)
     body.check()
     prompts = prompts_of(body)
     _check_context(entry, body, prompts)
-    exchange = exchange_of(request, "completions", raw, model=body.model, text=prompts[0].text)
+    exchange = exchange_of(request, model=body.model, text=prompts[0].text)
 
     def produce(answer: Answer) -> Reply:
         completion_id = answer.seeding.next_id("cmpl-", 29)

@@ -5,19 +5,18 @@ Protected by `--control-token` when given; absent altogether with `--no-control`
 
 from __future__ import annotations
 
-import functools
 import hmac
 from typing import Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, ValidationError
-from starlette.responses import Response
+from pydantic import BaseModel, ConfigDict
+from starlette.requests import Request
 
 from mockapi import errors
-from mockapi.edge import CONTROL_PREFIX
 from mockapi.fixtures import Rule, RuleFileError
-from mockapi.pipeline import json_response, parse, read_json, state_of
-from mockapi.routing import DirectRoute, Endpoint
+from mockapi.pipeline import state_of
+from mockapi.rendering import json
+from mockapi.routing import CONTROL_PREFIX, Resource
+from mockapi.wire import Rendered
 
 PREFIX = CONTROL_PREFIX
 
@@ -41,20 +40,13 @@ def require_one_worker(request: Request) -> None:
         raise errors.control_needs_one_worker(workers)
 
 
-class ControlRoute(DirectRoute):
-    """A route of the control API: the token is checked before the endpoint runs."""
-
-    def __init__(self, path: str, endpoint: Endpoint, **kwargs: Any) -> None:
-        @functools.wraps(endpoint)  # documented as the endpoint itself
-        async def guarded(request: Request) -> Response:
-            require_token(request)
-            require_one_worker(request)
-            return await endpoint(request)
-
-        super().__init__(path, guarded, **kwargs)
+def _guard(request: Request) -> None:
+    """Checked before anything of the request is read."""
+    require_token(request)
+    require_one_worker(request)
 
 
-router = APIRouter(prefix=PREFIX, tags=["control"], route_class=ControlRoute)
+router = Resource("control", prefix=PREFIX, guard=_guard)
 
 
 class JournalFilter(BaseModel):
@@ -67,65 +59,59 @@ class JournalFilter(BaseModel):
     since_id: int | None = None
 
 
-def _listing(data: list[Any]) -> Response:
-    return json_response({"object": "list", "data": data})
+def _listing(data: list[Any]) -> Rendered:
+    return json({"object": "list", "data": data})
 
 
-@router.post("/rules")
-async def add_rule(request: Request) -> Response:
-    body = await read_json(request)
-    try:
-        rule = Rule.model_validate(body)
-    except ValidationError as exc:
-        raise errors.from_pydantic(exc) from exc
+@router.post("/rules", body=Rule)
+async def add_rule(request: Request, rule: Rule) -> Rendered:
     try:
         added = state_of(request).rules.add(rule)
     except ValueError as exc:
         raise errors.invalid_param(str(exc), "id") from exc
-    return json_response({"id": added.id}, status=201)
+    return json({"id": added.id}, status=201)
 
 
 @router.get("/rules")
-async def list_rules(request: Request) -> Response:
+async def list_rules(request: Request) -> Rendered:
     return _listing([{**rule.public(), "source": source} for source, rule in state_of(request).rules.rules()])
 
 
 @router.delete("/rules/{rule_id}")
-async def delete_rule(request: Request) -> Response:
+async def delete_rule(request: Request) -> Rendered:
     rule_id = request.path_params["rule_id"]
     if not state_of(request).rules.delete(rule_id):
         raise errors.rule_not_found(rule_id)
-    return json_response({"id": rule_id, "deleted": True})
+    return json({"id": rule_id, "deleted": True})
 
 
 @router.delete("/rules")
-async def clear_rules(request: Request) -> Response:
-    return json_response({"deleted": state_of(request).rules.clear_runtime()})
+async def clear_rules(request: Request) -> Rendered:
+    return json({"deleted": state_of(request).rules.clear_runtime()})
 
 
 @router.post("/reload")
-async def reload_fixtures(request: Request) -> Response:
+async def reload_fixtures(request: Request) -> Rendered:
     try:
         count = state_of(request).reload()
     except RuleFileError as exc:
         raise errors.invalid_param(str(exc), None, code="invalid_fixtures") from exc
-    return json_response({"rules": count})
+    return json({"rules": count})
 
 
-@router.get("/requests")
-async def list_requests(request: Request) -> Response:
-    query = parse(JournalFilter, dict(request.query_params))
+@router.get("/requests", query=JournalFilter)
+async def list_requests(request: Request, query: JournalFilter) -> Rendered:
     entries = state_of(request).journal.entries(path=query.path, session=query.session, since_id=query.since_id)
     return _listing([entry.as_dict() for entry in entries])
 
 
 @router.delete("/requests")
-async def clear_requests(request: Request) -> Response:
+async def clear_requests(request: Request) -> Rendered:
     state_of(request).journal.clear()
-    return json_response({"deleted": True})
+    return json({"deleted": True})
 
 
 @router.post("/reset")
-async def reset(request: Request) -> Response:
+async def reset(request: Request) -> Rendered:
     state_of(request).reset()
-    return json_response({"reset": True})
+    return json({"reset": True})

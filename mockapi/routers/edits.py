@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.requests import Request
 
-from mockapi.edge import API_PREFIX
 from mockapi.generators.edits import edit
-from mockapi.pipeline import Answer, JSONReply, Reply, exchange_of, parse, read_json, require_model, run
-from mockapi.routing import DirectRoute
-from mockapi.schemas.edits import CreateEditRequest
+from mockapi.pipeline import Answer, JSONReply, Reply, exchange_of, require_model, run
+from mockapi.routing import Resource
+from mockapi.schemas.edits import CreateEditRequest, CreateEditResponse
+from mockapi.wire import Rendered
 
-router = APIRouter(prefix=API_PREFIX, tags=["edits"], route_class=DirectRoute)
+router = Resource("edits")
 
 
-@router.post("/edits")
-async def create_edit(request: Request) -> Response:
-    raw = await read_json(request)
-    body = parse(CreateEditRequest, raw)
+@router.post("/edits", endpoint="edits", body=CreateEditRequest, answers=(CreateEditResponse,))
+async def create_edit(request: Request, body: CreateEditRequest) -> Rendered:
     require_model(request, body.model, ["edit"])
-    exchange = exchange_of(request, "edits", raw, model=body.model, text=body.input or "")
+    exchange = exchange_of(request, model=body.model, text=body.input or "")
 
     def produce(answer: Answer) -> Reply:
         return JSONReply(edit(body, answer))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.requests import Request
 
 from mockapi import errors
 from mockapi.catalogue import ModelEntry
-from mockapi.edge import API_PREFIX
-from mockapi.pipeline import Answer, JSONReply, exchange_of, parse, read_json, run, state_of
-from mockapi.routing import DirectRoute
-from mockapi.schemas.embeddings import CreateEmbeddingRequest, measure_inputs
+from mockapi.pipeline import Answer, JSONReply, exchange_of, run, state_of
+from mockapi.routing import Resource
+from mockapi.schemas.embeddings import CreateEmbeddingRequest, CreateEmbeddingResponse, measure_inputs
+from mockapi.wire import Rendered
 
-router = APIRouter(prefix=API_PREFIX, tags=["embeddings"], route_class=DirectRoute)
+router = Resource("embeddings")
 
 # Only the text-embedding-3 family can shorten its vectors.
 SHORTENING_PREFIX = "text-embedding-3"
@@ -37,15 +36,13 @@ def _check_dimensions(entry: ModelEntry, dimensions: int | None, native: int) ->
         raise errors.invalid_param(f"{dimensions} is greater than the maximum of {native} - 'dimensions'", "dimensions")
 
 
-@router.post("/embeddings")
-async def create_embedding(request: Request) -> Response:
-    raw = await read_json(request)
-    body = parse(CreateEmbeddingRequest, raw)
+@router.post("/embeddings", endpoint="embeddings", body=CreateEmbeddingRequest, answers=(CreateEmbeddingResponse,))
+async def create_embedding(request: Request, body: CreateEmbeddingRequest) -> Rendered:
     entry = _embedding_model(request, body.model)
     native = entry.dimensions or DEFAULT_DIMENSIONS
     _check_dimensions(entry, body.dimensions, native)
     inputs = measure_inputs(body, entry.context_window)
-    exchange = exchange_of(request, "embeddings", raw, model=body.model, text=inputs[0].text)
+    exchange = exchange_of(request, model=body.model, text=inputs[0].text)
 
     def produce(answer: Answer) -> JSONReply:
         from mockapi.generators import embeddings  # numpy loads with the first embeddings request

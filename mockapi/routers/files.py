@@ -8,39 +8,30 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, BinaryIO
 
-from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
 
 from mockapi import errors
-from mockapi.edge import API_PREFIX
 from mockapi.files_store import CHUNK_BYTES, FileNotFound, FileStore, FileTooLarge, StorageFull
 from mockapi.generators.files import deleted_object, file_object, fine_tune_problem, list_page
 from mockapi.matching import Exchange
-from mockapi.pipeline import (
-    Answer,
-    JSONReply,
-    Reply,
-    StreamedReply,
-    caller_of,
-    exchange_of,
-    parse,
-    run,
-    state_of,
-)
-from mockapi.routing import DirectRoute
-from mockapi.schemas.files import CreateFileRequest, ListFilesParams
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamedReply, caller_of, exchange_of, run, state_of
+from mockapi.routing import Resource
+from mockapi.schemas.files import CreateFileRequest, DeleteFileResponse, ListFilesParams, ListFilesResponse, OpenAIFile
+from mockapi.settings import Settings
+from mockapi.wire import Rendered
 
-router = APIRouter(prefix=API_PREFIX, tags=["files"], route_class=DirectRoute)
+router = Resource("files")
 
-ENDPOINT = "files"
 OCTET_STREAM = "application/octet-stream"
 # The non-file field (purpose) is tiny; a large one is a malformed request, not something to buffer.
 MAX_FIELD_BYTES = 64 * 1024
+# Room for the multipart boundaries, part headers and the purpose field around an uploaded file.
+MULTIPART_ALLOWANCE = 1024 * 1024
 
 
 def _store(request: Request) -> FileStore:
@@ -48,32 +39,30 @@ def _store(request: Request) -> FileStore:
 
 
 def _exchange(request: Request, body: dict[str, Any], text: str | None = None) -> Exchange:
-    return exchange_of(request, ENDPOINT, body, text=text)
+    return exchange_of(request, body, text=text)
 
 
-@router.post("/files")
-async def create_file(request: Request) -> Response:
-    form = await _read_form(request)
-    try:
-        return await _create_file(request, form)
-    finally:
-        await form.close()
+@asynccontextmanager
+async def read_form(request: Request) -> AsyncIterator[dict[str, Any]]:
+    """The multipart form, open while the file is stored (python-multipart spools the file part to disk
+    past 1 MB; it is deleted once the form closes)."""
+    async with request.form(max_files=1, max_fields=8, max_part_size=MAX_FIELD_BYTES) as form:
+        fields: dict[str, Any] = dict(form.multi_items())
+        for name, value in fields.items():
+            if name != "file" and isinstance(value, UploadFile):
+                raise errors.file_for_text_field(name)
+        yield fields
 
 
-async def _read_form(request: Request) -> FormData:
-    """The multipart form; python-multipart spools the file part to disk past 1 MB."""
-    try:
-        return await request.form(max_files=1, max_fields=8, max_part_size=MAX_FIELD_BYTES)
-    except HTTPException as exc:  # a malformed multipart body
-        raise errors.invalid_param(str(exc.detail), None) from exc
+def _upload_limit(settings: Settings) -> int:
+    """File uploads may be as large as the per-file limit allows (plus the multipart framing)."""
+    return settings.max_file_bytes + MULTIPART_ALLOWANCE
 
 
-async def _create_file(request: Request, form: FormData) -> Response:
-    fields: dict[str, Any] = dict(form.multi_items())
-    for name, value in fields.items():
-        if name != "file" and isinstance(value, UploadFile):
-            raise errors.file_for_text_field(name)
-    body = parse(CreateFileRequest, fields)
+@router.post(
+    "/files", endpoint="files", body=CreateFileRequest, form=read_form, answers=(OpenAIFile,), body_limit=_upload_limit
+)
+async def create_file(request: Request, body: CreateFileRequest) -> Rendered:
     upload = body.file
     if not isinstance(upload, UploadFile):
         raise errors.invalid_param("'file' must be a file upload (a multipart part with a filename).", "file")
@@ -122,10 +111,9 @@ def _inspect(source: BinaryIO, purpose: str) -> tuple[str, str | None]:
     return sha.hexdigest(), problem
 
 
-@router.get("/files")
-async def list_files(request: Request) -> Response:
+@router.get("/files", endpoint="files", query=ListFilesParams, answers=(ListFilesResponse,))
+async def list_files(request: Request, params: ListFilesParams) -> Rendered:
     query: dict[str, Any] = dict(request.query_params)
-    params = parse(ListFilesParams, query)
     store = _store(request)
     owner = caller_of(request).owner
 
@@ -147,8 +135,8 @@ def _page(store: FileStore, owner: str, params: ListFilesParams) -> dict[str, An
     return list_page(store.files_of(owner), params, after)
 
 
-@router.get("/files/{file_id}")
-async def retrieve_file(request: Request) -> Response:
+@router.get("/files/{file_id}", endpoint="files", answers=(OpenAIFile,))
+async def retrieve_file(request: Request) -> Rendered:
     file_id = request.path_params["file_id"]
     store = _store(request)
     owner = caller_of(request).owner
@@ -162,8 +150,8 @@ async def retrieve_file(request: Request) -> Response:
     return await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)
 
 
-@router.get("/files/{file_id}/content")
-async def download_file(request: Request) -> Response:
+@router.get("/files/{file_id}/content", endpoint="files", media_types=(OCTET_STREAM,))
+async def download_file(request: Request) -> Rendered:
     """The exact bytes uploaded, whatever the Accept header asks for (the SDK sends application/binary),
     streamed in chunks: a download holds one chunk in memory, not the file."""
     file_id = request.path_params["file_id"]
@@ -188,8 +176,8 @@ async def _chunks(stream: BinaryIO) -> AsyncIterator[bytes]:
         stream.close()  # also when the client goes away mid-download
 
 
-@router.delete("/files/{file_id}")
-async def delete_file(request: Request) -> Response:
+@router.delete("/files/{file_id}", endpoint="files", answers=(DeleteFileResponse,))
+async def delete_file(request: Request) -> Rendered:
     file_id = request.path_params["file_id"]
     store = _store(request)
     owner = caller_of(request).owner

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
-from starlette.responses import Response
+from starlette.requests import Request
 
-from mockapi import errors
+from mockapi import errors, rendering
 from mockapi.catalogue import ModelKind
-from mockapi.edge import API_PREFIX
 from mockapi.generators import images as generate
-from mockapi.pipeline import Answer, JSONReply, Produce, exchange_of, parse, read_json, require_model, run, state_of
-from mockapi.routing import DirectRoute
+from mockapi.pipeline import Answer, JSONReply, Produce, exchange_of, require_model, run, state_of
+from mockapi.routing import FormReader, Resource
+from mockapi.wire import Rendered
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -28,12 +28,13 @@ from mockapi.schemas.images import (
     CreateImageRequest,
     CreateImageVariationRequest,
     ImageOptions,
+    ImagesResponse,
     Upload,
     too_large,
     upload_refused,
 )
 
-router = APIRouter(prefix=API_PREFIX, tags=["images"], route_class=DirectRoute)
+router = Resource("images")
 
 IMAGE_KINDS: tuple[ModelKind, ...] = ("image",)
 IMAGE_ID_PREFIX = "img-"
@@ -48,9 +49,8 @@ MAX_TEXT_FIELD_BYTES = 64 * 1024
 Render = Callable[[Answer, int], "Image.Image"]
 
 
-@router.post("/images/generations")
-async def create_image(request: Request) -> Response:
-    body = parse(CreateImageRequest, await read_json(request))
+@router.post("/images/generations", endpoint="images.generations", body=CreateImageRequest, answers=(ImagesResponse,))
+async def create_image(request: Request, body: CreateImageRequest) -> Rendered:
     require_model(request, body.model, IMAGE_KINDS)
     size = generate.parse_size(body.size)
 
@@ -58,16 +58,29 @@ async def create_image(request: Request) -> Response:
         return generate.paint(answer.content or body.prompt, size, answer.rng(index))
 
     exchange_body = {"prompt": body.prompt, **body.options(), **_user(body)}
-    exchange = exchange_of(request, "images.generations", exchange_body, body.model, body.prompt)
+    exchange = exchange_of(request, exchange_body, body.model, body.prompt)
     # Images depend on what they show, not how they are delivered: no response_format or n in the seed,
     # so url and b64_json give the same bytes and image i is the same whatever n is.
     seed = {"prompt": body.prompt, "size": body.size}
     return await run(request, exchange, _producer(request, body, render), seed_body=seed)
 
 
-@router.post("/images/edits")
-async def create_image_edit(request: Request) -> Response:
-    body = parse(CreateImageEditRequest, await _form_fields(request, CreateImageEditRequest, EDIT_FILES))
+def _form(model: type[BaseModel], file_fields: Collection[str]) -> FormReader:
+    @asynccontextmanager
+    async def read_form(request: Request) -> AsyncIterator[dict[str, Any]]:
+        yield await _form_fields(request, model, file_fields)
+
+    return read_form
+
+
+@router.post(
+    "/images/edits",
+    endpoint="images.edits",
+    body=CreateImageEditRequest,
+    form=_form(CreateImageEditRequest, EDIT_FILES),
+    answers=(ImagesResponse,),
+)
+async def create_image_edit(request: Request, body: CreateImageEditRequest) -> Rendered:
     require_model(request, body.model, IMAGE_KINDS)
     size = generate.parse_size(body.size)
     mask = body.mask.image if body.mask else None
@@ -77,7 +90,7 @@ async def create_image_edit(request: Request) -> Response:
 
     # Rules match an upload's filename as the text, as for variations and audio; the prompt is in the body.
     exchange_body = {**body.exchange_body(), **_user(body)}
-    exchange = exchange_of(request, "images.edits", exchange_body, body.model, body.image.filename)
+    exchange = exchange_of(request, exchange_body, body.model, body.image.filename)
     seed = {
         "prompt": body.prompt,
         "size": body.size,
@@ -87,9 +100,14 @@ async def create_image_edit(request: Request) -> Response:
     return await run(request, exchange, _producer(request, body, render), seed_body=seed)
 
 
-@router.post("/images/variations")
-async def create_image_variation(request: Request) -> Response:
-    body = parse(CreateImageVariationRequest, await _form_fields(request, CreateImageVariationRequest, VARIATION_FILES))
+@router.post(
+    "/images/variations",
+    endpoint="images.variations",
+    body=CreateImageVariationRequest,
+    form=_form(CreateImageVariationRequest, VARIATION_FILES),
+    answers=(ImagesResponse,),
+)
+async def create_image_variation(request: Request, body: CreateImageVariationRequest) -> Rendered:
     require_model(request, body.model, IMAGE_KINDS)
     size = generate.parse_size(body.size)
 
@@ -97,22 +115,22 @@ async def create_image_variation(request: Request) -> Response:
         return generate.vary(body.image.image, size, answer.rng(index))
 
     exchange_body = {**body.exchange_body(), **_user(body)}
-    exchange = exchange_of(request, "images.variations", exchange_body, body.model, body.image.filename)
+    exchange = exchange_of(request, exchange_body, body.model, body.image.filename)
     seed = {"size": body.size, "image": body.image.sha256}
     return await run(request, exchange, _producer(request, body, render), seed_body=seed)
 
 
-@router.get("/images/files/{name}", name="image_file")
-# HEAD too, as for any stored object link (link checkers, `curl -I`).
-@router.head("/images/files/{name}", name="image_file_head")
-async def image_file(request: Request) -> Response:
+# Served like a pre-signed link: no key. HEAD too, as for any stored object link (link checkers, `curl -I`).
+@router.get("/images/files/{name}", name="image_file", public=True, media_types=("image/png",))
+@router.route("HEAD", "/images/files/{name}", name="image_file_head", public=True)
+async def image_file(request: Request) -> Rendered:
     name = request.path_params["name"]
     image_id, _, extension = name.rpartition(".")
     # In a worker thread: the store may be a directory that several processes share.
     data = await asyncio.to_thread(state_of(request).images.get, image_id) if extension == "png" else None
     if data is None:
         raise errors.image_not_found(name)
-    return Response(data, media_type="image/png")
+    return rendering.raw(data, "image/png")
 
 
 async def _form_fields(request: Request, model: type[BaseModel], file_fields: Collection[str]) -> dict[str, Any]:

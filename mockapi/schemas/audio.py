@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from mockapi import languages
 from mockapi.audio_files import AUDIO_FORMATS, MIN_AUDIO_SECONDS, audio_too_short, extension, invalid_file_format
+from mockapi.schemas.common import UploadedFile
 
 ResponseFormat = Literal["json", "text", "srt", "verbose_json", "vtt"]
 RESPONSE_FORMATS: tuple[ResponseFormat, ...] = ("json", "text", "srt", "verbose_json", "vtt")
@@ -50,7 +51,7 @@ class AudioUpload(BaseModel):
 class CreateTranslationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    file: AudioUpload
+    file: Annotated[AudioUpload, UploadedFile]
     model: str
     prompt: str | None = None
     response_format: ResponseFormat = "json"
@@ -104,6 +105,10 @@ class CreateTranscriptionRequest(CreateTranslationRequest):
 
 
 class CreateTranscriptionResponse(BaseModel):
+    text: str
+
+
+class CreateTranslationResponse(BaseModel):
     text: str
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mockapi.schemas.common import CompletionUsage
 from mockapi.schemas.sampling import LogitBias, Penalty, Stop, Temperature, TopP
 
 
@@ -45,3 +46,47 @@ class CreateChatCompletionRequest(BaseModel):
 
     def system_message(self) -> str | None:
         return next((m.content for m in self.messages if m.role == "system"), None)
+
+
+# Answers (documentation of what the routes send).
+
+
+class ChatCompletionResponseMessage(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class ChatCompletionChoice(BaseModel):
+    index: int
+    message: ChatCompletionResponseMessage
+    finish_reason: str
+
+
+class CreateChatCompletionResponse(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatCompletionChoice]
+    usage: CompletionUsage
+
+
+class ChatCompletionStreamResponseDelta(BaseModel):
+    role: Literal["system", "user", "assistant"] | None = None
+    content: str | None = None
+
+
+class ChatCompletionStreamChoice(BaseModel):
+    index: int
+    delta: ChatCompletionStreamResponseDelta
+    finish_reason: str | None
+
+
+class CreateChatCompletionStreamResponse(BaseModel):
+    """One event of a streamed answer (`stream: true`); the stream ends with `data: [DONE]`."""
+
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: list[ChatCompletionStreamChoice]

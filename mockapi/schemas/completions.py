@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mockapi import errors, tokens
+from mockapi.schemas.common import CompletionUsage
 from mockapi.schemas.sampling import LogitBias, Penalty, Stop, Temperature, TopP
 
 # The document separator: what the model sees when no prompt is given.
@@ -91,3 +92,31 @@ def _decoded(ids: list[int]) -> PromptText:
         if not tokens.token_exists(token):
             raise errors.invalid_param(f"Invalid token in prompt: {token}.", "prompt")
     return PromptText(text=tokens.decode(ids), ids=tuple(ids))
+
+
+# Answers (documentation of what the route sends).
+
+
+class Logprobs(BaseModel):
+    tokens: list[str]
+    token_logprobs: list[float | None]
+    top_logprobs: list[dict[str, float] | None]
+    text_offset: list[int]
+
+
+class CompletionChoice(BaseModel):
+    text: str
+    index: int
+    logprobs: Logprobs | None
+    finish_reason: str | None
+
+
+class CreateCompletionResponse(BaseModel):
+    """The whole answer, or (`stream: true`) each event of the stream, which ends with `data: [DONE]`."""
+
+    id: str
+    object: Literal["text_completion"] = "text_completion"
+    created: int
+    model: str
+    choices: list[CompletionChoice]
+    usage: CompletionUsage | None = None

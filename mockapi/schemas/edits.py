@@ -1,11 +1,12 @@
-"""CreateEditRequest, as the 2023 reference defines it."""
+"""CreateEditRequest, as the 2023 reference defines it, and its answer."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mockapi.schemas.common import CompletionUsage
 from mockapi.schemas.sampling import Temperature, TopP
 
 
@@ -18,3 +19,16 @@ class CreateEditRequest(BaseModel):
     n: Annotated[int | None, Field(ge=1, le=20)] = 1
     temperature: Temperature = 1
     top_p: TopP = 1
+
+
+class EditChoice(BaseModel):
+    text: str
+    index: int
+    finish_reason: str
+
+
+class CreateEditResponse(BaseModel):
+    object: Literal["edit"] = "edit"
+    created: int
+    choices: list[EditChoice]
+    usage: CompletionUsage

@@ -139,3 +139,25 @@ def measure_inputs(request: CreateEmbeddingRequest, context_window: int | None) 
             raise context_length_exceeded(limit, count)
         measured.append(MeasuredInput(text, count))
     return measured
+
+
+# Answers (documentation of what the route sends).
+
+
+class Embedding(BaseModel):
+    object: Literal["embedding"] = "embedding"
+    index: int
+    # A list of floats, or with `encoding_format: base64` their little-endian float32 bytes in base64.
+    embedding: list[float] | str
+
+
+class EmbeddingUsage(BaseModel):
+    prompt_tokens: int
+    total_tokens: int
+
+
+class CreateEmbeddingResponse(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Embedding]
+    model: str
+    usage: EmbeddingUsage

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mockapi.schemas.common import UploadedFile
 
 # The purposes of the 2023 reference and spec; the later ones (assistants, batch, ...) are refused as then.
 FilePurpose = Literal["fine-tune", "search", "answers", "classifications"]
@@ -19,7 +21,7 @@ class CreateFileRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    file: Any
+    file: Annotated[Any, UploadedFile]
     purpose: FilePurpose
 
 

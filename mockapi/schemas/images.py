@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from mockapi import errors
+from mockapi.schemas.common import UploadedFile
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -126,7 +127,7 @@ def _declared_dimensions(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
-PngFile = Annotated[PngUpload, BeforeValidator(read_png)]
+PngFile = Annotated[PngUpload, BeforeValidator(read_png), UploadedFile]
 
 
 def _one_of(value: Any, allowed: tuple[str, ...], name: str) -> str:
@@ -253,3 +254,18 @@ def _require_transparency(which: str, value: PngUpload, param: str) -> None:
             f"Invalid {which} image - {param} must have transparency, {role}; got {image.mode} with {found}.",
             param,
         )
+
+
+# Answers (documentation of what the routes send).
+
+
+class GeneratedImage(BaseModel):
+    """One image: a link (`response_format: url`) or the PNG's bytes in base64 (`b64_json`)."""
+
+    url: str | None = None
+    b64_json: str | None = None
+
+
+class ImagesResponse(BaseModel):
+    created: int
+    data: list[GeneratedImage]

@@ -11,7 +11,7 @@ import pytest
 
 from mockapi import errors, tokens
 from mockapi.generators import embeddings as gen
-from mockapi.pipeline import parse
+from mockapi.routing import parse
 from mockapi.schemas.embeddings import INVALID_INPUT, CreateEmbeddingRequest, measure_inputs
 from mockapi.seeding import Seeding
 

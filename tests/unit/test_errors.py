@@ -10,15 +10,14 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.responses import Response
 
-from mockapi import errors
+from mockapi import errors, rendering
 from mockapi.app import create_app
-from mockapi.pipeline import json_response, parse, read_json
-from mockapi.routing import DirectRoute
+from mockapi.routing import DirectRoute, parse, read_json
 from mockapi.schemas.chat import CreateChatCompletionRequest
 from mockapi.schemas.completions import CreateCompletionRequest
 from mockapi.settings import Settings
+from mockapi.wire import Rendered
 
 AUTH = {"authorization": "Bearer sk-test"}
 
@@ -38,11 +37,11 @@ def _app() -> FastAPI:
     router = APIRouter(prefix="/v1", route_class=DirectRoute)
 
     @router.post("/echo")
-    async def echo(request: Request) -> Response:
-        return json_response(parse(Echo, await read_json(request)).model_dump())
+    async def echo(request: Request) -> Rendered:
+        return rendering.json(parse(Echo, await read_json(request)).model_dump())
 
     @router.get("/boom")
-    async def boom(request: Request) -> Response:
+    async def boom(request: Request) -> Rendered:
         raise RuntimeError("secret traceback detail")
 
     app.router.routes[:0] = router.routes

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from mockapi.errors import OpenAIError
-from mockapi.pipeline import parse
+from mockapi.routing import parse
 from mockapi.schemas.images import (
     CreateImageEditRequest,
     CreateImageRequest,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
+from mockapi.context import Served
 from mockapi.journal import (
     BODY_BUDGET,
     HEADER_BUDGET,
@@ -18,17 +21,16 @@ from mockapi.journal import (
 )
 
 
+def _served(
+    path: str, raw_headers: RawHeaders, body: Any = None, raw: bytes | None = None, query: str = "", status: int = 200
+) -> Served:
+    served = Served("GET", path, query.encode(), raw_headers, sum(len(k) + len(v) for k, v in raw_headers), 0.0)
+    served.body, served.raw_body, served.status, served.seconds = body, raw, status, 0.001
+    return served
+
+
 def _record(journal: Journal, path: str = "/v1/models", session: str | None = None, body: object = None) -> None:
-    journal.record(
-        time=0,
-        method="GET",
-        path=path,
-        query="",
-        raw_headers=[(b"x-mockapi-session", session.encode())] if session else [],
-        body_json=body_json(body),
-        status=200,
-        duration_ms=1.0,
-    )
+    journal.record(_served(path, [(b"x-mockapi-session", session.encode())] if session else [], body))
 
 
 def test_ring_keeps_the_newest_entries() -> None:
@@ -126,16 +128,8 @@ def test_fifty_large_requests_stay_within_budget_times_entries() -> None:
     body = _widest_body()
     raw = orjson.dumps(body)
     for index in range(50):
-        journal.record(
-            time=0,
-            method="POST",
-            path="/v1/chat/completions",
-            query="q=" + "z" * 50_000,
-            raw_headers=_large_headers(f"s{index}"),
-            body_json=body_json(body, raw),
-            status=400,
-            duration_ms=1.0,
-        )
+        served = _served("/v1/chat/completions", _large_headers(f"s{index}"), body, raw, "q=" + "z" * 50_000, 400)
+        journal.record(served)
     assert len(journal) == 50
     per_entry = BODY_BUDGET + HEADER_BUDGET + 2 * (MAX_STRING + 100)  # body, headers, path and query
     assert journal.stored_bytes() <= per_entry * 50

@@ -1,0 +1,75 @@
+"""What travels with one request: a typed context under one scope key, and the served exchange it records.
+
+The edge builds the context; the pipeline fills in the served exchange (body, matched rule, fault, rate-limit
+admission); the edge reads it back for the response headers and hands it to the journal once answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from starlette.requests import HTTPConnection
+from starlette.types import Scope
+
+if TYPE_CHECKING:
+    from mockapi.ratelimit import Admission
+    from mockapi.state import AppState
+
+SCOPE_KEY = "mockapi.context"
+RawHeaders = Sequence[tuple[bytes, bytes]]
+
+
+class Caller(NamedTuple):
+    """Who is asking: state such as the file store is scoped to `owner`."""
+
+    api_key: str
+    organization: str | None
+
+    @property
+    def owner(self) -> str:
+        # Disjoint prefixes: an organization header cannot name a key's scope, nor the reverse.
+        return f"org:{self.organization}" if self.organization else f"key:{self.api_key}"
+
+
+@dataclass(slots=True)
+class Served:
+    """One request as it was served: what the journal keeps and the rate-limit headers read."""
+
+    method: str
+    path: str
+    query: bytes
+    raw_headers: RawHeaders
+    header_bytes: int
+    started: float  # monotonic seconds
+    caller: Caller | None = None
+    # The body as parsed (rules' view of it once the pipeline has it) and, for a JSON body, its bytes.
+    body: Mapping[str, Any] | None = None
+    raw_body: bytes | None = None
+    rule_id: str | None = None
+    fault: str | None = None
+    admission: Admission | None = None
+    status: int | None = None
+    seconds: float = 0.0
+    time: float = 0.0  # wall-clock seconds when the answer was done
+
+    @property
+    def duration_ms(self) -> float:
+        return round(self.seconds * 1000, 3)
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """The app state and the served exchange of the request in hand."""
+
+    state: AppState
+    served: Served
+
+
+def context_of(source: HTTPConnection | Scope) -> RequestContext:
+    """The context the edge left on the request's scope."""
+    # A Request is a Mapping too: told apart by the concrete type, which costs no abc check.
+    scope = source if isinstance(source, dict) else source.scope  # type: ignore[union-attr]
+    context: RequestContext = scope[SCOPE_KEY]
+    return context

@@ -1,0 +1,43 @@
+"""The endpoints the API serves, by the name rules match on (`match.endpoint`), with the answer forms a rule
+may give each (beyond `body`, `error` and the faults, which apply anywhere).
+
+This table is the one registration of an endpoint: its routes name it (`@router.post(..., endpoint=...)`),
+rules are checked against it when they load, and create_app refuses to start when a route names an endpoint
+missing here or one listed here has no route (registry.py). The order is the order routes are tried in:
+the busiest first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+Form = Literal["content", "embedding", "transcript"]
+
+CONTENT: frozenset[Form] = frozenset({"content"})
+NO_FORMS: frozenset[Form] = frozenset()
+
+ENDPOINTS: dict[str, frozenset[Form]] = {
+    "chat.completions": CONTENT,
+    "models": NO_FORMS,
+    "embeddings": frozenset({"embedding"}),
+    "completions": CONTENT,
+    "edits": CONTENT,
+    "images.generations": CONTENT,  # the painting is drawn from the content instead of the prompt
+    "images.edits": CONTENT,
+    "images.variations": NO_FORMS,
+    "audio.transcriptions": frozenset({"content", "transcript"}),
+    "audio.translations": frozenset({"content", "transcript"}),
+    "files": NO_FORMS,
+}
+
+NAMES = tuple(ENDPOINTS)
+
+if TYPE_CHECKING:
+    Endpoint = str
+else:  # a Literal of the names above, so that validation names the allowed values as it does for any Literal
+    Endpoint = Literal[NAMES]
+
+
+def endpoints_taking(form: Form) -> frozenset[str]:
+    """The endpoints whose answers a rule's `form` can shape."""
+    return frozenset(name for name, forms in ENDPOINTS.items() if form in forms)

@@ -1,0 +1,122 @@
+"""Every answer's bytes: pure functions from values to a `Rendered` answer (wire.py sends it).
+
+JSON bodies, SSE streams (framed by sse-starlette: `data: {json}` events ending `data: [DONE]`, as OpenAI
+sends them), raw bytes, streamed downloads, errors in OpenAI's shape, and the complete HTTP 400 the transport
+answers when the HTTP parser rejects a request before any app code runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from sse_starlette import ServerSentEvent
+
+from mockapi import errors
+from mockapi.wire import RawHeaders, Rendered
+
+JSON = b"application/json"
+EVENT_STREAM = b"text/event-stream; charset=utf-8"
+OPENAI_VERSION = "2020-10-01"
+OPENAI_VERSION_BYTES = OPENAI_VERSION.encode()
+# OpenAI ends each event with a blank line of plain "\n"; sse-starlette's default separator is "\r\n".
+SEPARATOR = "\n"
+# What an event stream says about caching and buffering (a rule's headers may replace the first).
+STREAM_HEADERS = {"cache-control": "no-cache, must-revalidate", "x-accel-buffering": "no"}
+
+
+def raw_headers(headers: Mapping[str, str] | None) -> RawHeaders:
+    """Header pairs as sent: lower-case latin-1 names and values."""
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()] if headers else []
+
+
+def _head(media_type: bytes, headers: Mapping[str, str] | None) -> RawHeaders:
+    """The content type, unless the headers given (a rule's) name their own, then those headers."""
+    if not headers:
+        return [(b"content-type", media_type)]
+    pairs = raw_headers(headers)
+    for name, _ in pairs:
+        if name == b"content-type":
+            return pairs
+    return [(b"content-type", media_type), *pairs]
+
+
+def json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Rendered:
+    """A JSON answer (orjson: an `orjson.Fragment` in the body is sent as the bytes it holds)."""
+    return Rendered(status, _head(JSON, headers), orjson.dumps(body))
+
+
+def error(failure: errors.OpenAIError) -> Rendered:
+    """An error in OpenAI's shape, with its own headers (retry-after...)."""
+    return json(failure.body(), failure.status, failure.headers)
+
+
+def empty(status: int = 200, headers: Mapping[str, str] | None = None) -> Rendered:
+    """A JSON answer without a body: the client has nothing to parse."""
+    return Rendered(status, _head(JSON, headers), b"")
+
+
+def raw(content: bytes, media_type: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Rendered:
+    """Bytes as they are (text formats of a transcript, a stored image)."""
+    return Rendered(status, _head(media_type.encode("latin-1"), headers), content)
+
+
+def download(
+    chunks: AsyncIterator[bytes],
+    length: int,
+    media_type: str,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Rendered:
+    """A body of `length` bytes sent as `chunks` come (a stored file), never held whole."""
+    return Rendered.in_parts(status, _head(media_type.encode("latin-1"), headers), chunks, length)
+
+
+def event(data: bytes) -> bytes:
+    """One SSE event around an already serialised payload."""
+    return ServerSentEvent(data=data.decode(), sep=SEPARATOR).encode()
+
+
+DONE = ServerSentEvent(data="[DONE]", sep=SEPARATOR).encode()
+
+
+def events(
+    chunks: Iterable[Any],
+    headers: Mapping[str, str] | None = None,
+    pace_seconds: float = 0.0,
+    when_done: Callable[[], None] | None = None,
+) -> Rendered:
+    """SSE: one `data:` event per chunk (JSON), `pace_seconds` apart, then `data: [DONE]`. `when_done` is
+    called once the last chunk is taken (not if the stream stops early)."""
+    merged = {**STREAM_HEADERS, **{name.lower(): value for name, value in (headers or {}).items()}}
+    merged["x-accel-buffering"] = "no"
+    merged["connection"] = "keep-alive"
+    head = raw_headers(merged) if "content-type" in merged else [*raw_headers(merged), (b"content-type", EVENT_STREAM)]
+    rendered = Rendered.in_parts(200, head, _payloads(chunks, when_done), frame=event, tail=DONE)
+    rendered.part_wait = pace_seconds
+    return rendered
+
+
+async def _payloads(chunks: Iterable[Any], when_done: Callable[[], None] | None) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield orjson.dumps(chunk)
+    if when_done is not None:
+        when_done()
+
+
+def http_error(failure: errors.OpenAIError, request_id: str | None = None) -> bytes:
+    """A complete HTTP/1.1 answer in OpenAI's shape, for a request the HTTP parser rejects before any app
+    code runs (the connection is closed after it)."""
+    body = orjson.dumps(failure.body())
+    head = (
+        b"HTTP/1.1 %d %s\r\n"
+        % (failure.status, HTTPStatus(failure.status).phrase.encode("ascii"))
+        + b"content-type: application/json\r\n"
+        b"content-length: " + str(len(body)).encode("ascii") + b"\r\n"
+        b"openai-version: " + OPENAI_VERSION_BYTES + b"\r\n"
+    )
+    if request_id is not None:
+        head += b"x-request-id: " + request_id.encode("ascii") + b"\r\n"
+    return head + b"connection: close\r\n\r\n" + body
