@@ -190,8 +190,12 @@ class Mockapi:
     def seed(self, seed: int) -> None:
         self.state.reseed(seed)
 
+    def advance(self, seconds: float) -> float:
+        """Move the server's clock forward (jobs and expiries move on it); answers the new time."""
+        return self.state.seeding.clock.advance(seconds)
+
     def reset(self) -> None:
-        """Runtime rules, sequence counters, journal, rate windows and the seed back to a fresh start."""
+        """Runtime rules, sequence counters, journal, rate windows, the clock and the seed back to a fresh start."""
         self.state.reset()
 
 

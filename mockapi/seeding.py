@@ -37,10 +37,45 @@ def canonical(body: Any) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
 
 
+class Clock:
+    """The server's one clock of Unix seconds, for every `created` field, job and expiry.
+
+    It starts at `--fixed-time` (standing still until advanced) or at the wall clock (running in real time),
+    runs `speed` times as fast as real time when a speed is given (`--job-speed`: 60 is a minute a second, 0
+    only moves when told), and moves forward at once by `advance()` (the control API, the pytest plugin), so a
+    test can take a job to its end in milliseconds, deterministically.
+    """
+
+    __slots__ = ("_advanced", "_origin", "_started", "speed")
+
+    def __init__(self, fixed_time: int | None = None, speed: float | None = None) -> None:
+        self._origin = float(fixed_time) if fixed_time is not None else time.time()
+        self.speed = speed if speed is not None else (0.0 if fixed_time is not None else 1.0)
+        self._started = time.monotonic()
+        self._advanced = 0.0
+
+    def time(self) -> float:
+        """Unix seconds now, as the server's clock reads."""
+        return self._origin + self.speed * (time.monotonic() - self._started) + self._advanced
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward by `seconds` (never back); answers the new time."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self._advanced += seconds
+        return self.time()
+
+    def pin(self, fixed_time: int) -> None:
+        """Stand still at `fixed_time` (until advanced)."""
+        self._origin, self.speed, self._started, self._advanced = float(fixed_time), 0.0, time.monotonic(), 0.0
+
+
 class Seeding:
-    def __init__(self, seed: int = 0, fixed_time: int | None = None, id_salt: str = "") -> None:
+    def __init__(
+        self, seed: int = 0, fixed_time: int | None = None, id_salt: str = "", clock: Clock | None = None
+    ) -> None:
         self.seed = seed
-        self.fixed_time = fixed_time
+        self.clock = clock if clock is not None else Clock(fixed_time)
         self._lock = threading.Lock()
         # Worker processes salt their id sequences, so their ids do not collide; answers stay unsalted.
         self._sequence = random.Random(f"mockapi-ids-{seed}{id_salt}")
@@ -82,8 +117,17 @@ class Seeding:
             return f"req_{self._sequence.getrandbits(128):032x}"
 
     def now(self) -> int:
-        """Unix seconds for `created` fields."""
-        return self.fixed_time if self.fixed_time is not None else int(time.time())
+        """Unix seconds for `created` fields: the server's clock."""
+        return int(self.clock.time())
+
+    @property
+    def fixed_time(self) -> int | None:
+        """The time the clock stands at, when it stands still."""
+        return int(self.clock.time()) if self.clock.speed == 0 else None
+
+    @fixed_time.setter
+    def fixed_time(self, value: int) -> None:
+        self.clock.pin(value)
 
     # The clocks themselves (called on every request: no wrapper around them).
     # Unix seconds when something really happened, whatever --fixed-time says: journal entries, and

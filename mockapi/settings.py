@@ -78,7 +78,16 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, description="worker processes")
     # Simulates a real model's speed.
     stream_delay_ms: float = Field(0, ge=0, description="delay between stream chunks")
-    fixed_time: int | None = Field(None, description="epoch seconds for every `created`; without it, the wall clock")
+    fixed_time: int | None = Field(
+        None, description="epoch seconds the clock starts at, standing still until advanced; without it, the wall clock"
+    )
+    # Jobs (fine-tunes, batches, background responses) and expiries move on the clock.
+    job_speed: float | None = Field(
+        None,
+        ge=0,
+        description="how fast the clock runs: 60 is a minute a second, 0 only when advanced (default: 1, or 0 with"
+        " --fixed-time)",
+    )
     # Set per worker process: keeps request and object ids unique across workers.
     id_salt: str = Field("", description="suffix of every id, per worker process", json_schema_extra=NOT_A_FLAG)
     # 25 MB audio + multipart overhead; enforced while reading.

@@ -15,7 +15,7 @@ from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStor
 from mockapi.journal import Journal
 from mockapi.ratelimit import Limiter, Limits, RateLimiter
 from mockapi.rulebook import RuleBook
-from mockapi.seeding import Seeding
+from mockapi.seeding import Clock, Seeding
 from mockapi.settings import Settings
 
 
@@ -58,7 +58,9 @@ class AppState:
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
-        seeding = Seeding(settings.seed, settings.fixed_time, settings.id_salt)
+        seeding = Seeding(
+            settings.seed, settings.fixed_time, settings.id_salt, Clock(settings.fixed_time, settings.job_speed)
+        )
         catalogue = Catalogue.load(settings.fixture_dirs, seeding)
         return cls(
             settings,
@@ -77,16 +79,17 @@ class AppState:
 
     def reseed(self, seed: int) -> None:
         """Answers and ids from another seed, as if started with --seed SEED."""
-        self.seeding = Seeding(seed, self.settings.fixed_time, self.settings.id_salt)
+        self.seeding = Seeding(seed, self.settings.fixed_time, self.settings.id_salt, self.seeding.clock)
 
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it: runtime rules, sequence
         counters and `times` budgets, the journal, rate-limit windows, stored images and files, remembered
-        drafts, the seeded id sequence."""
+        drafts, the clock, the seeded id sequence."""
         self.rules.reset()
         self.journal.clear()
         self.limiter.clear()
         self.images.clear()
         self.files.clear()
         self.drafts.clear()
+        self.seeding.clock = Clock(self.settings.fixed_time, self.settings.job_speed)
         self.reseed(self.settings.seed)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 
 from mockapi import errors
@@ -109,6 +109,29 @@ async def list_requests(request: Request, query: JournalFilter) -> Rendered:
 async def clear_requests(request: Request) -> Rendered:
     state_of(request).journal.clear()
     return json({"deleted": True})
+
+
+class ClockAdvance(BaseModel):
+    """How far to move the server's clock forward."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    seconds: float = Field(ge=0, le=10 * 365 * 24 * 3600, allow_inf_nan=False)
+
+
+def _clock_object(now: float) -> dict[str, Any]:
+    return {"object": "clock", "now": now}
+
+
+@router.get("/clock")
+async def read_clock(request: Request) -> Rendered:
+    return json(_clock_object(state_of(request).seeding.clock.time()))
+
+
+@router.post("/clock/advance", body=ClockAdvance)
+async def advance_clock(request: Request, body: ClockAdvance) -> Rendered:
+    """Jobs and expiries move on this clock: a test takes a job to its end without waiting."""
+    return json(_clock_object(state_of(request).seeding.clock.advance(body.seconds)))
 
 
 @router.post("/reset")

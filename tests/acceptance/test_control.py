@@ -377,3 +377,32 @@ def test_cors_opens_the_v1_routes_but_not_the_control_api(mockapi: Mockapi) -> N
     assert "access-control-allow-origin" not in control_preflight.headers
     read = httpx.get(mockapi.url + "/__mockapi/requests", headers={"Origin": "https://elsewhere.example"})
     assert "access-control-allow-origin" not in read.headers
+
+
+def test_the_clock_is_advanced_by_the_control_api_and_reset_puts_it_back(
+    mockapi: Mockapi, control: httpx.Client
+) -> None:
+    before = control.get("/clock").json()["now"]
+    moved = control.post("/clock/advance", json={"seconds": 3600})
+    assert moved.status_code == 200
+    assert moved.json()["object"] == "clock"
+    assert 3600 <= moved.json()["now"] - before < 3660
+    created = (
+        mockapi.openai_client()
+        .chat.completions.create(model="gpt-3.5-turbo", messages=[{"role": "user", "content": "hi"}])
+        .created
+    )
+    assert created >= int(before) + 3600
+    assert control.post("/reset").status_code == 200
+    assert control.get("/clock").json()["now"] < before + 60
+
+
+def test_the_clock_refuses_to_go_back_naming_the_field(control: httpx.Client) -> None:
+    response = control.post("/clock/advance", json={"seconds": -5})
+    assert response.status_code == 400
+    assert error_of(response)["param"] == "seconds"
+
+
+def test_the_pytest_plugin_advances_the_clock(mockapi: Mockapi) -> None:
+    before = mockapi.state.seeding.clock.time()
+    assert mockapi.advance(120) >= before + 120

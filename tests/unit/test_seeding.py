@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mockapi.seeding import ALPHANUMERIC, Seeding, canonical
+from mockapi.seeding import ALPHANUMERIC, Clock, Seeding, canonical
 
 BODY = {"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}]}
 
@@ -120,3 +120,26 @@ def test_the_faker_is_reseeded_from_each_generator() -> None:
     seeding.faker(seeding.rng_for("r", BODY, 1)).sentence()
     assert seeding.faker(seeding.rng_for("r", BODY)).sentence() == first
     assert Seeding(0).faker(Seeding(0).rng_for("r", BODY)).sentence() == first
+
+
+def test_a_fixed_clock_stands_still_until_advanced() -> None:
+    clock = Clock(fixed_time=1_700_000_000)
+    time.sleep(0.01)
+    assert clock.time() == 1_700_000_000
+    assert clock.advance(90) == 1_700_000_090
+    assert Seeding(clock=clock).now() == 1_700_000_090
+
+
+def test_the_clock_runs_at_its_speed() -> None:
+    clock = Clock(fixed_time=1_000, speed=100)
+    time.sleep(0.05)
+    assert 1_004 <= clock.time() < 1_100
+
+
+def test_without_fixed_time_the_clock_follows_the_wall() -> None:
+    assert abs(Clock().time() - time.time()) < 1
+
+
+def test_the_clock_never_moves_back() -> None:
+    with pytest.raises(ValueError, match="forward"):
+        Clock(fixed_time=0).advance(-1)
