@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     job_speed: float | None = Field(
         None,
         ge=0,
-        description="how fast the clock runs: 60 is a minute a second, 0 only when advanced (default: 1, or 0 with"
+        description="how fast the clock runs: 60 is a minute a second, 0 only when advanced; unset, 1 (0 with"
         " --fixed-time)",
     )
     # Set per worker process: keeps request and object ids unique across workers.
