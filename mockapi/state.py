@@ -14,6 +14,7 @@ from mockapi.generators.drafting import DraftMemo
 from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.journal import Journal
 from mockapi.ratelimit import Limiter, Limits, RateLimiter
+from mockapi.records import RecordStores
 from mockapi.rulebook import RuleBook
 from mockapi.seeding import Clock, Seeding
 from mockapi.settings import Settings
@@ -49,12 +50,16 @@ class AppState:
     drafts: DraftMemo = field(default_factory=DraftMemo)
     images: ImageStore = field(init=False)
     files: FileStore = field(init=False)
+    # Stored API objects (responses, vector stores, jobs...): `state.records("responses")`.
+    records: RecordStores = field(init=False)
 
     def __post_init__(self) -> None:
         # In memory, or on disk when they must outlive the process or be shared by its workers.
         self.images = open_image_store(self.settings)
         # File ids come from the seeded sequence.
         self.files = open_file_store(self.settings, lambda: self.seeding.next_id("file-", 24))
+        # In the data directory's database when objects must outlive the process or be shared by workers.
+        self.records = RecordStores(self.settings.data_dir or self.settings.shared_store_dir)
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -84,12 +89,13 @@ class AppState:
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it: runtime rules, sequence
         counters and `times` budgets, the journal, rate-limit windows, stored images and files, remembered
-        drafts, the clock, the seeded id sequence."""
+        drafts, stored objects, the clock, the seeded id sequence."""
         self.rules.reset()
         self.journal.clear()
         self.limiter.clear()
         self.images.clear()
         self.files.clear()
+        self.records.clear()
         self.drafts.clear()
         self.seeding.clock = Clock(self.settings.fixed_time, self.settings.job_speed)
         self.reseed(self.settings.seed)

@@ -1,0 +1,116 @@
+"""Stored API objects: per owner, bounded, paged like the API's lists, in memory or in SQLite."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mockapi.records import Bounds, Database, MemoryRecords, Records, SQLiteRecords, UnknownCursor
+
+Make = Callable[[Bounds], Records]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def make(request: pytest.FixtureRequest, tmp_path: Path) -> Make:
+    if request.param == "memory":
+        return lambda bounds: MemoryRecords("things", bounds)
+    database = Database(tmp_path / "db.sqlite3")
+    return lambda bounds: SQLiteRecords("things", bounds, database)
+
+
+def _fill(store: Records, count: int, owner: str = "org:a") -> None:
+    for index in range(count):
+        store.put(owner, f"t_{index}", {"id": f"t_{index}", "n": index, "created_at": 100 + index}, 100 + index)
+
+
+def test_a_record_is_its_owners_only(make: Make) -> None:
+    store = make(Bounds())
+    store.put("org:a", "t_1", {"id": "t_1", "x": [1, 2]}, 5)
+    assert store.get("org:a", "t_1") == {"id": "t_1", "x": [1, 2]}
+    assert store.get("org:b", "t_1") is None
+    assert store.delete("org:b", "t_1") is False
+    assert store.delete("org:a", "t_1") is True
+    assert store.get("org:a", "t_1") is None
+
+
+def test_pages_follow_creation_with_cursors(make: Make) -> None:
+    store = make(Bounds())
+    _fill(store, 5)
+    first = store.page("org:a", limit=2, order="asc")
+    assert [r["n"] for r in first.data] == [0, 1] and first.has_more
+    second = store.page("org:a", limit=2, order="asc", after="t_1")
+    assert [r["n"] for r in second.data] == [2, 3] and second.has_more
+    last = store.page("org:a", limit=2, order="asc", after="t_3")
+    assert [r["n"] for r in last.data] == [4] and not last.has_more
+    newest = store.page("org:a", limit=2)
+    assert [r["n"] for r in newest.data] == [4, 3]
+    assert [r["n"] for r in store.page("org:a", limit=2, order="asc", before="t_3").data] == [1, 2]
+
+
+def test_an_unknown_cursor_is_refused(make: Make) -> None:
+    store = make(Bounds())
+    _fill(store, 2)
+    with pytest.raises(UnknownCursor):
+        store.page("org:a", after="t_99")
+    with pytest.raises(UnknownCursor):
+        store.page("org:b", after="t_0")
+
+
+def test_a_filter_selects_records(make: Make) -> None:
+    store = make(Bounds())
+    _fill(store, 6)
+    page = store.page("org:a", order="asc", where=lambda r: r["n"] % 2 == 0)
+    assert [r["n"] for r in page.data] == [0, 2, 4]
+
+
+def test_the_oldest_leave_first_past_the_count_and_byte_bounds(make: Make) -> None:
+    store = make(Bounds(count=3))
+    _fill(store, 5)
+    assert [r["n"] for r in store.page("org:a", order="asc").data] == [2, 3, 4]
+    small = make(Bounds(bytes=200))
+    small.clear()
+    for index in range(10):
+        small.put("o", f"s_{index}", {"pad": "x" * 50}, index)
+    kept = small.page("o", order="asc").data
+    assert 1 <= len(kept) <= 3
+
+
+def test_an_update_keeps_the_record_in_its_place(make: Make) -> None:
+    store = make(Bounds())
+    _fill(store, 3)
+    store.update("org:a", "t_0", lambda r: {**r, "status": "done"})
+    assert [r["n"] for r in store.page("org:a", order="asc").data] == [0, 1, 2]
+    assert store.get("org:a", "t_0") == {"id": "t_0", "n": 0, "created_at": 100, "status": "done"}
+    assert store.update("org:a", "missing", lambda r: r) is None
+
+
+def test_all_lists_every_owner_with_the_owner(make: Make) -> None:
+    store = make(Bounds())
+    _fill(store, 1, "org:a")
+    store.put("org:b", "u", {"id": "u"}, 200)
+    assert [(rid, rec["_owner"]) for rid, rec in store.all()] == [("t_0", "org:a"), ("u", "org:b")]
+
+
+def test_clear_empties_the_kind(make: Make) -> None:
+    store = make(Bounds())
+    _fill(store, 3)
+    store.clear()
+    assert store.page("org:a").data == []
+
+
+def _write_in_another_process(path: str) -> None:
+    store = SQLiteRecords("things", Bounds(), Database(Path(path)))
+    store.put("org:a", "from-child", {"id": "from-child"}, 1)
+
+
+def test_the_sqlite_store_is_shared_between_processes(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite3"
+    store = SQLiteRecords("things", Bounds(), Database(path))
+    child = multiprocessing.get_context("spawn").Process(target=_write_in_another_process, args=(str(path),))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert store.get("org:a", "from-child") == {"id": "from-child"}
