@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import signal
 import sys
@@ -17,7 +16,6 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
 from mockapi.fixtures import RuleFileError
-from mockapi.memory import fix_allocator_thresholds, release_free_memory, trim_after_full_collections
 from mockapi.serving import uvicorn_options
 from mockapi.settings import Settings, env_name, export_for_workers, settings_for_worker
 
@@ -107,27 +105,22 @@ def worker_app() -> FastAPI:
     """Factory for uvicorn's worker processes."""
     from mockapi.app import create_app
 
-    app = create_app(settings_for_worker().model_copy(update={"id_salt": f"-worker-{os.getpid()}"}))
-    settle_heap()
+    settings = settings_for_worker().model_copy(update={"id_salt": f"-worker-{os.getpid()}"})
+    from mockapi import tuning
+
+    app = create_app(settings)
+    tuning.apply(settings.tuning)
     return app
-
-
-def settle_heap() -> None:
-    """Move everything built at start-up out of the garbage collector's sight (`gc.freeze`): those
-    objects live as long as the process, and scanning them on every full collection stalls requests."""
-    fix_allocator_thresholds()
-    release_free_memory()
-    gc.freeze()
-    trim_after_full_collections()
 
 
 def serve(settings: Settings) -> int:
     import uvicorn
 
+    from mockapi import tuning
     from mockapi.app import create_app
 
     app = create_app(settings)  # also validates fixtures before binding
-    settle_heap()
+    tuning.apply(settings.tuning)
     _exit_0_on_sigterm()
     options = {"host": settings.host, "port": settings.port, **uvicorn_options(settings)}
     if settings.workers > 1:

@@ -41,6 +41,9 @@ def _split_on(separator: str) -> Callable[[Any], Any]:
 
 # A list in one variable: comma-separated, or os.pathsep-separated for paths (which may hold commas).
 TextList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split_on(","))]
+# The serve-time tuning (tuning.py names and documents each).
+TuningName = Literal["coalesced_writes", "rank_tables", "gc_freeze"]
+TuningList = Annotated[tuple[TuningName, ...], NoDecode, BeforeValidator(_split_on(","))]
 PathList = Annotated[tuple[Path, ...], NoDecode, BeforeValidator(_split_on(os.pathsep))]
 
 
@@ -76,6 +79,10 @@ class Settings(BaseSettings):
     log_level: LogLevel = Field("info", description="log level; debug and trace log every request")
     cors_origins: TextList = Field(("*",), description="allowed browser origin, repeatable")
     workers: int = Field(1, ge=1, description="worker processes")
+    tuning: TuningList = Field(
+        ("coalesced_writes", "rank_tables", "gc_freeze"),
+        description="serve-time tuning to apply, repeatable (none: MOCKAPI_TUNING=''; see tuning.py)",
+    )
     # Simulates a real model's speed.
     stream_delay_ms: float = Field(0, ge=0, description="delay between stream chunks")
     fixed_time: int | None = Field(

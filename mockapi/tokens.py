@@ -93,6 +93,10 @@ def load_cl100k() -> tiktoken.Encoding:
     return tiktoken.get_encoding(ENCODING_NAME)
 
 
+# Called with each encoding once it has loaded (the serve-time tuning in tuning.py hooks in here).
+AFTER_LOAD: list[Callable[[tiktoken.Encoding], None]] = []
+
+
 class Tokenizer:
     """One encoding, loaded on first use, with a bounded cache of the ids of short texts."""
 
@@ -113,6 +117,8 @@ class Tokenizer:
             with self._lock:
                 if self._loaded is None:
                     self._loaded = self._load()
+                    for loaded in AFTER_LOAD:
+                        loaded(self._loaded)
         return self._loaded
 
     def encode(self, text: str) -> tuple[int, ...]:

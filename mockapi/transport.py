@@ -4,7 +4,8 @@
   OpenAI's error shape, with OpenAI's headers: uvicorn itself writes plain text, before any app code runs.
 - Each request's scope carries a `mockapi.reset` extension: a TCP reset of its connection (SO_LINGER 0, then
   close), which the `reset` fault uses; plain ASGI has no way to say it.
-- Writes made in one turn of the event loop leave in one send (CoalescedWrites).
+- Writes made in one turn of the event loop may leave in one send (CoalescedWrites), when `mockapi serve`
+  applies that tuning (tuning.py).
 """
 
 from __future__ import annotations
@@ -39,11 +40,15 @@ class OpenAIShapedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol (its default), with the parser's 400 in OpenAI's shape and the reset
     extension."""
 
+    # Set by the serve-time tuning (tuning.py).
+    coalesce_writes = False
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._raw_transport = transport
         # One dict per connection, shared by its requests' scopes: nothing is built per request.
         self._extensions = {RESET_EXTENSION: self.reset_connection}
-        super().connection_made(CoalescedWrites(transport, self.loop))  # type: ignore[arg-type]
+        held = CoalescedWrites(transport, self.loop) if self.coalesce_writes else transport
+        super().connection_made(held)  # type: ignore[arg-type]
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

@@ -1,31 +1,66 @@
-"""Memory trims that reach into libraries' internals: each says what it buys, and none is applied by default.
+"""Serve-time tuning: what `mockapi serve` applies beyond plain FastAPI on uvicorn, each with the figure that
+keeps it (bench/RESULTS.md, "Tuning"). Nothing here changes an answer; the pytest plugin's server and
+`create_app` apply none of it. `--tuning` (MOCKAPI_TUNING) names those to apply; the default is all of them.
 
-They rely on private attributes that a new release of the library may rename, so a caller opts in (and a
-benchmark says whether it pays).
+- coalesced_writes: the writes of one event-loop turn leave in one send() (transport.CoalescedWrites): uvicorn
+  writes a response's head and body, and each stream event, separately, and on loopback a send costs more
+  than building a small answer.
+- rank_tables: tiktoken keeps each encoding's ranks twice, in its Rust core (which encodes and decodes) and in
+  the Python `_mergeable_ranks` dict (which only pickling reads); the Python copy is emptied once an encoding
+  loads. This is the one place mockapi touches another library's private attribute.
+- gc_freeze: everything built at start-up (the app, the catalogue, the loaded modules) is moved out of the
+  garbage collector's sight: those objects live as long as the process, and scanning them on every full
+  collection stalls requests.
 """
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable, Iterable
+from typing import get_args
+
+import tiktoken
+
 from mockapi import tokens
-from mockapi.memory import release_free_memory
+from mockapi.settings import TuningName as Tuning
+from mockapi.transport import OpenAIShapedHttpTools
+
+TUNINGS: tuple[Tuning, ...] = get_args(Tuning)
 
 
-def drop_python_rank_tables() -> int:
-    """Empty the Python copy of the rank table of every tokenizer loaded so far, and hand the freed heap back.
+def coalesce_writes() -> None:
+    OpenAIShapedHttpTools.coalesce_writes = True
 
-    What it buys: about 13 MB of resident memory for cl100k_base (100k entries) and about twice that for
-    o200k_base. tiktoken keeps the ranks twice: in its Rust core, which encodes and decodes, and in the
-    Encoding's `_mergeable_ranks` dict, which only pickling and a few introspection helpers read. Encoding,
-    decoding and token lookups are unchanged afterwards; pickling the Encoding is no longer possible.
-    A tokenizer loaded after the call keeps its table: call it again once the tokenizers in use are loaded.
-    Answers how many tables were dropped.
-    """
-    dropped = 0
+
+def drop_rank_table(encoding: tiktoken.Encoding) -> None:
+    """Empty the Python copy of an encoding's ranks; encoding, decoding and token lookups are unchanged."""
+    encoding._mergeable_ranks = {}
+    gc.collect()
+
+
+def drop_rank_tables() -> None:
+    """For the encodings loaded so far, and for each one that loads later."""
     for tokenizer in tokens.loaded_tokenizers():
-        encoding = tokenizer.encoding
-        if encoding._mergeable_ranks:
-            encoding._mergeable_ranks = {}
-            dropped += 1
-    if dropped:
-        release_free_memory()
-    return dropped
+        drop_rank_table(tokenizer.encoding)
+    if drop_rank_table not in tokens.AFTER_LOAD:
+        tokens.AFTER_LOAD.append(drop_rank_table)
+
+
+def freeze_start_up_objects() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+APPLY: dict[Tuning, Callable[[], None]] = {
+    "coalesced_writes": coalesce_writes,
+    "rank_tables": drop_rank_tables,
+    "gc_freeze": freeze_start_up_objects,
+}
+
+
+def apply(names: Iterable[str]) -> None:
+    """Apply the named tunings, in the order of TUNINGS (the freeze last: it must see the built app)."""
+    wanted = set(names)
+    for name in TUNINGS:
+        if name in wanted:
+            APPLY[name]()

@@ -173,11 +173,18 @@ def test_logit_bias_ids_are_checked_against_the_model_tokenizer() -> None:
         check_logit_bias({"150000": 1}, cl100k)
 
 
-def test_dropping_the_python_rank_tables_keeps_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dropping_the_python_rank_table_keeps_encoding() -> None:
     fresh = Tokenizer("o200k_base", tokens.load_o200k)
     assert len(fresh.encoding._mergeable_ranks) == 199998
-    monkeypatch.setattr(tokens, "loaded_tokenizers", lambda: [fresh])
-    assert tuning.drop_python_rank_tables() == 1
+    tuning.drop_rank_table(fresh.encoding)
     assert fresh.encoding._mergeable_ranks == {}
     assert fresh.encode("hello world") == (24912, 2375) and fresh.decode([24912, 2375]) == "hello world"
-    assert tuning.drop_python_rank_tables() == 0
+
+
+def test_the_rank_table_tuning_applies_to_encodings_loaded_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "AFTER_LOAD", [])
+    monkeypatch.setattr(tokens, "loaded_tokenizers", lambda: [])
+    tuning.drop_rank_tables()
+    fresh = Tokenizer("o200k_base", tokens.load_o200k)
+    assert fresh.encoding._mergeable_ranks == {}
+    assert fresh.count("hello world") == 2
