@@ -31,7 +31,7 @@ ALTERNATIVES = 5  # the most `logprobs` may ask for
 # The likeliest token always holds at least this share of the probability mass (see `score`).
 TOP_TOKEN_MASS = 0.5
 # Common single tokens the alternatives are drawn from.
-_ALTERNATIVE_WORDS = (
+ALTERNATIVE_WORDS = (
     " the", " a", " and", " of", " to", " in", " is", ",", ".", " that", " it", " for", " with", " as",
     " was", " on", "\n", " I", " you", " this", " be", " are", " or", " not", " have", " we", " they",
     " at", " by", " from", " but", " an", " one", " all", " so", " can", " will", " more", " there",
@@ -134,7 +134,7 @@ class Draft:
 
 @lru_cache(maxsize=len(tokens.TOKENIZER_NAMES))
 def _alternative_pool(tokenizer: Tokenizer) -> tuple[int, ...]:
-    return tuple(tokenizer.encode(word)[0] for word in _ALTERNATIVE_WORDS)
+    return tuple(tokenizer.encode(word)[0] for word in ALTERNATIVE_WORDS)
 
 
 class DraftMemo(BoundedCache):

@@ -90,11 +90,13 @@ def take_turn(
     limits: Limits,
     index: int = 0,
     effort: str | None = None,
+    fallback: str | None = None,
 ) -> Turn:
     """Choice `index`'s turn. `budget` is every completion token the turn may use, reasoning included (the
     request's max_completion_tokens, or what the context window leaves); `limits` gives the stops, logit_bias,
     penalties and length (its max_tokens and tokenizer are the budget's and the model's); `effort` is the
-    request's reasoning_effort (the model's default when None)."""
+    request's reasoning_effort (the model's default when None); `fallback` is the text said when nothing
+    else decides it (a chat request's predicted output), in place of Faker's."""
     reasoning = reasoning_tokens(model, effort, _rng(answer, index, b"reasoning"))
     if reasoning >= budget:
         empty = Draft("", (), "length", 0, limits.banned, model.tokenizer)
@@ -108,6 +110,7 @@ def take_turn(
             calls = plan.calls
         else:
             text = _text_for(conversation, plan.source, _rng(answer, index, b"json"))
+            text = fallback if text is None else text
             draft = draft_for(answer, index, shaping, text=text)
             return Turn(draft, (), _finish(draft), reasoning)
     if calls is not None:
