@@ -66,7 +66,7 @@ class AppState:
         seeding = Seeding(
             settings.seed, settings.fixed_time, settings.id_salt, Clock(settings.fixed_time, settings.job_speed)
         )
-        catalogue = Catalogue.load(settings.fixture_dirs, seeding)
+        catalogue = Catalogue.load(settings.fixture_dirs, seeding, settings.models)
         return cls(
             settings,
             seeding,

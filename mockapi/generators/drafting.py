@@ -310,18 +310,18 @@ def logprobs_object(
     start: int,
     tokenizer: Tokenizer | None = None,
 ) -> dict[str, Any]:
-    """The completions `logprobs` object; a None score (the first echoed token) has null logprobs."""
+    """The completions `logprobs` object; a None score (the first echoed token) has null logprobs. The
+    sampled token's logprob is always given (the reference: "up to logprobs+1 elements"), and the sampled
+    token is the likeliest: `top` entries per token, the sampled one alone for logprobs 0."""
     tokenizer = tokenizer or tokenizer_for(CL100K)
-    top_logprobs: list[dict[str, float] | None] | None = None
-    if top > 0:
-        top_logprobs = []
-        for token, token_score in zip(ids, scores, strict=True):
-            if token_score is None:
-                top_logprobs.append(None)
-                continue
-            entries = [(token_string(token, tokenizer), token_score.logprob)]
-            entries += [(token_string(t, tokenizer), lp) for t, lp in token_score.alternatives[: top - 1]]
-            top_logprobs.append(dict(sorted(entries, key=lambda entry: -entry[1])))
+    top_logprobs: list[dict[str, float] | None] = []
+    for token, token_score in zip(ids, scores, strict=True):
+        if token_score is None:
+            top_logprobs.append(None)
+            continue
+        entries = [(token_string(token, tokenizer), token_score.logprob)]
+        entries += [(token_string(t, tokenizer), lp) for t, lp in token_score.alternatives[: max(top, 1) - 1]]
+        top_logprobs.append(dict(sorted(entries, key=lambda entry: -entry[1])))
     return {
         "tokens": [token_string(t, tokenizer) for t in ids],
         "token_logprobs": [s.logprob if s is not None else None for s in scores],

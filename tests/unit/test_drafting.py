@@ -113,7 +113,10 @@ def test_logprobs_object_is_consistent_with_the_text() -> None:
     assert body["text_offset"][0] == 10 and body["text_offset"][-1] == 10 + len(TEXT) - len(body["tokens"][-1])
     for token, top in zip(body["tokens"], body["top_logprobs"], strict=True):
         assert len(top) == 3 and token in top and max(top.values()) == top[token]
-    assert logprobs_object(ids, scores, 0, 0)["top_logprobs"] is None
+    # logprobs 0: the spec's list, each with the sampled token alone ("up to logprobs+1 elements").
+    sampled = logprobs_object(ids, scores, 0, 0)
+    pairs = zip(body["tokens"], body["token_logprobs"], strict=True)
+    assert sampled["top_logprobs"] == [{token: lp} for token, lp in pairs]
 
 
 def test_echoed_first_token_has_null_logprobs() -> None:
