@@ -122,7 +122,8 @@ def _system_text(conversation: Conversation) -> str | None:
 
 def _is_reference_shaped(raw: Mapping[str, Any]) -> bool:
     messages = raw.get("messages")
-    return set(raw) <= REFERENCE_FIELDS and isinstance(messages, list) and all(
+    # stream_options only delivers the answer: a streamed request is seeded as the same request unstreamed.
+    return set(raw) - {"stream_options"} <= REFERENCE_FIELDS and isinstance(messages, list) and all(
         isinstance(m, dict) and set(m) <= REFERENCE_MESSAGE_KEYS and isinstance(m.get("content"), str)
         and m.get("role") in ("system", "user", "assistant")
         for m in messages

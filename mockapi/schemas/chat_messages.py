@@ -201,6 +201,8 @@ class AssistantMessage(BaseModel):
     tool_calls: Annotated[list[MessageToolCall], Field(min_length=1)] | None = None
     function_call: FunctionCall | None = None
     audio: AudioReference | None = None
+    # An answer's message sent back as it came (the SDK's message, dumped) carries its annotations.
+    annotations: list[dict[str, Any]] | None = None
 
 
 class ToolMessage(BaseModel):
