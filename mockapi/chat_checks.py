@@ -121,6 +121,8 @@ def _given(raw: Mapping[str, Any], name: str) -> bool:
 
 def _check_parameters(body: CreateChatCompletionRequest, raw: Mapping[str, Any], model: ModelEntry) -> None:
     capabilities = model.capabilities
+    if body.modalities and "audio" in body.modalities and not capabilities.audio:
+        raise errors_chat.unsupported_choice("modalities", "audio", ["text"])
     for name, instead in capabilities.unsupported_parameters.items():
         if _given(raw, name):
             raise errors_chat.unsupported_parameter(name, instead)
@@ -141,8 +143,6 @@ def _check_parameters(body: CreateChatCompletionRequest, raw: Mapping[str, Any],
         kind = body.response_format.type
         if not (capabilities.json_object if kind == "json_object" else capabilities.json_schema):
             raise errors_chat.response_format_not_supported(kind)
-    if body.modalities and "audio" in body.modalities and not capabilities.audio:
-        raise errors_chat.unsupported_choice("modalities", "audio", ["text"])
 
 
 def _check_limits(body: CreateChatCompletionRequest, model: ModelEntry) -> None:

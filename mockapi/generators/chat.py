@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +22,7 @@ from typing import Any
 from mockapi.accounting import PromptTokens
 from mockapi.catalogue_schema import ModelEntry
 from mockapi.conversation import Conversation, ToolCall
+from mockapi.generators import chat_audio
 from mockapi.generators.chat_logprobs import choice_logprobs
 from mockapi.generators.drafting import Limits, is_greedy, limits_for, pieces
 from mockapi.generators.streaming import interleave
@@ -69,6 +71,11 @@ class PreparedChat:
         return text_of(self.request.prediction.content) if self.request.prediction is not None else None
 
     @property
+    def speaks(self) -> bool:
+        """Whether the answer is audio (`modalities` with audio), its text the transcript."""
+        return bool(self.request.modalities and "audio" in self.request.modalities and self.request.audio)
+
+    @property
     def legacy(self) -> bool:
         return self.conversation.legacy_functions
 
@@ -115,7 +122,8 @@ def _prediction_tokens(prepared: PreparedChat, made: list[Turn]) -> tuple[int, i
 
 def usage(prepared: PreparedChat, made: list[Turn]) -> dict[str, Any]:
     accepted, rejected = _prediction_tokens(prepared, made)
-    completion = sum(turn.output_tokens for turn in made) + rejected
+    spoken = sum(chat_audio.audio_tokens(turn.text or "") for turn in made) if prepared.speaks else 0
+    completion = sum(turn.output_tokens for turn in made) + rejected + spoken
     prompt = prepared.prompt.total
     counts: dict[str, Any] = {
         "prompt_tokens": prompt,
@@ -126,7 +134,7 @@ def usage(prepared: PreparedChat, made: list[Turn]) -> dict[str, Any]:
         counts["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": prepared.prompt.audio}
         counts["completion_tokens_details"] = {
             "reasoning_tokens": sum(turn.reasoning_tokens for turn in made),
-            "audio_tokens": 0,
+            "audio_tokens": spoken,
             "accepted_prediction_tokens": accepted,
             "rejected_prediction_tokens": rejected,
         }
@@ -148,8 +156,19 @@ def _calls(calls: tuple[ToolCall, ...]) -> list[dict[str, Any]]:
     return [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
 
 
-def _message(prepared: PreparedChat, turn: Turn) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": turn.text}
+def _spoken(prepared: PreparedChat, turn: Turn, answer: TurnSource, index: int) -> chat_audio.Spoken | None:
+    """The turn's text spoken, when the request asks for audio (a turn that calls tools says nothing)."""
+    audio = prepared.request.audio
+    if not prepared.speaks or audio is None or turn.tool_calls:
+        return None
+    rng = random.Random(answer.digest(index) + b"|audio")
+    return chat_audio.speak(turn.text or "", audio.voice, audio.format, answer.now(), rng)
+
+
+def _message(prepared: PreparedChat, turn: Turn, spoken: chat_audio.Spoken | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": None if spoken else turn.text}
+    if spoken is not None:
+        message["audio"] = spoken.body()
     if turn.tool_calls and prepared.legacy:
         call = turn.tool_calls[0]
         message["function_call"] = {"name": call.name, "arguments": call.arguments}
@@ -188,7 +207,8 @@ def chat_completion(prepared: PreparedChat, answer: TurnSource, completion_id: s
     top = prepared.top_logprobs()
     choices = []
     for index, turn in enumerate(made):
-        choice: dict[str, Any] = {"index": index, "message": _message(prepared, turn)}
+        message = _message(prepared, turn, _spoken(prepared, turn, answer, index))
+        choice: dict[str, Any] = {"index": index, "message": message}
         if prepared.today or top is not None:
             choice["logprobs"] = choice_logprobs(turn.draft, top) if top is not None else None
         choice["finish_reason"] = _finish_reason(prepared, turn)
@@ -218,8 +238,12 @@ def chat_chunks(prepared: PreparedChat, answer: TurnSource, completion_id: str) 
         return made
 
     def of(index: int, turn: Turn) -> Iterator[dict[str, Any]]:
+        spoken = _spoken(prepared, turn, answer, index)
         if turn.tool_calls:
             yield from (chunk(index, delta) for delta in _call_deltas(prepared, turn))
+        elif spoken is not None:
+            yield chunk(index, _first_delta(prepared, None))
+            yield from (chunk(index, delta) for delta in _audio_deltas(prepared, turn, spoken))
         else:
             yield chunk(index, _first_delta(prepared, ""))
             draft = turn.draft
@@ -246,6 +270,15 @@ def _first_delta(prepared: PreparedChat, content: str | None, **more: Any) -> di
     if prepared.today:
         delta["refusal"] = None
     return delta
+
+
+def _audio_deltas(prepared: PreparedChat, turn: Turn, spoken: chat_audio.Spoken) -> Iterator[dict[str, Any]]:
+    """The transcript in token pieces (the audio's id on the first), then the audio data and its expiry."""
+    draft = turn.draft
+    assert draft is not None
+    for number, (text, _, _) in enumerate(pieces(draft.tokens, draft.tokenizer)):
+        yield {"audio": {"id": spoken.id, "transcript": text} if number == 0 else {"transcript": text}}
+    yield {"audio": {"id": spoken.id, "data": spoken.data, "expires_at": spoken.expires_at}}
 
 
 def _call_deltas(prepared: PreparedChat, turn: Turn) -> Iterator[dict[str, Any]]:

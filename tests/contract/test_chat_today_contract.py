@@ -48,6 +48,7 @@ CHAT_CASES: list[dict[str, Any]] = [
     {"model": "gpt-5-mini", "verbosity": "low", "service_tier": "flex", "metadata": {"k": "v"}, "store": True},
     {"model": "gpt-4o", "prediction": {"type": "content", "content": "The weather in Paris is mild."}},
     {"model": "gpt-4o-search-preview", "web_search_options": {"search_context_size": "low"}},
+    {"model": "gpt-4o-audio-preview", "modalities": ["text", "audio"], "audio": {"voice": "ash", "format": "pcm16"}},
 ]  # fmt: skip
 
 
