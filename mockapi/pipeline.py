@@ -233,8 +233,9 @@ def _settling(admission: Admission, total: Callable[[], int] | None) -> Callable
 
 def estimate_tokens(exchange: Exchange, exact: bool) -> int:
     """Tokens a request will use before its answer is known: prompt plus `max_tokens`, as the real limiter
-    reserves. Counted with the tokenizer only when a token limit is enforced (else a cheap estimate)."""
-    max_tokens = exchange.body.get("max_tokens")
+    reserves (`max_completion_tokens` where given). Counted with the tokenizer only when a token limit is
+    enforced (else a cheap estimate)."""
+    max_tokens = exchange.body.get("max_completion_tokens", exchange.body.get("max_tokens"))
     total = max_tokens if isinstance(max_tokens, int) else 0
     for text in (exchange.text, exchange.system):
         if text:

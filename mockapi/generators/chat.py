@@ -49,6 +49,7 @@ class PreparedChat:
     prompt: PromptTokens
     budget: int  # completion tokens each choice may use, reasoning included
     fingerprint: str
+    cached_tokens: int = 0  # of the prompt, read from the prompt cache
 
     @property
     def today(self) -> bool:
@@ -131,7 +132,10 @@ def usage(prepared: PreparedChat, made: list[Turn]) -> dict[str, Any]:
         "total_tokens": prompt + completion,
     }
     if prepared.today:
-        counts["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": prepared.prompt.audio}
+        counts["prompt_tokens_details"] = {
+            "cached_tokens": prepared.cached_tokens,
+            "audio_tokens": prepared.prompt.audio,
+        }
         counts["completion_tokens_details"] = {
             "reasoning_tokens": sum(turn.reasoning_tokens for turn in made),
             "audio_tokens": spoken,

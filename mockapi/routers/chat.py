@@ -8,13 +8,14 @@ from typing import Any
 from starlette.requests import Request
 
 from mockapi import accounting, chat_checks, errors
-from mockapi.accounting import AudioInputError, PromptTokens
+from mockapi.accounting import AudioInputError, PromptMessage, PromptTokens
 from mockapi.catalogue import ModelEntry
 from mockapi.context import context_of
 from mockapi.conversation import Conversation, from_chat
 from mockapi.generators.chat import PreparedChat, chat_chunks, chat_completion, completion_tokens, fingerprint
 from mockapi.image_input import ImageInputError
-from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, run, state_of
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, caller_of, exchange_of, run, state_of
+from mockapi.prompt_cache import MIN_CACHED_TOKENS, prefixes
 from mockapi.routing import Resource
 from mockapi.schemas.chat import (
     REFERENCE_FIELDS,
@@ -23,6 +24,7 @@ from mockapi.schemas.chat import (
     CreateChatCompletionStreamResponse,
     ReferenceChatRequest,
 )
+from mockapi.tokens import tokenizer_for
 from mockapi.wire import Rendered
 
 router = Resource("chat")
@@ -56,7 +58,7 @@ async def create_chat_completion(request: Request, body: CreateChatCompletionReq
     raw: Mapping[str, Any] = context_of(request).served.body or {}
     conversation = from_chat(raw)
     chat_checks.check_request(body, raw, entry, conversation)
-    prompt = _prompt_tokens(entry, raw)
+    prompt, messages = _prompt_tokens(entry, raw)
     state = state_of(request)
     prepared = PreparedChat(
         body,
@@ -65,6 +67,7 @@ async def create_chat_completion(request: Request, body: CreateChatCompletionReq
         prompt,
         _completion_budget(entry, body, prompt.total),
         fingerprint(entry.id, state.seeding.seed),
+        _cached_tokens(request, entry, body, raw, messages, prompt),
     )
     exchange = exchange_of(
         request, model=body.model, text=_last_user_text(conversation), system=_system_text(conversation),
@@ -88,14 +91,38 @@ def _chat_model(request: Request, model: str) -> ModelEntry:
     return entry
 
 
-def _prompt_tokens(entry: ModelEntry, raw: Mapping[str, Any]) -> PromptTokens:
+def _prompt_tokens(entry: ModelEntry, raw: Mapping[str, Any]) -> tuple[PromptTokens, list[PromptMessage]]:
     """The published per-message accounting, with the model's tokenizer and its image rule."""
     try:
         messages = accounting.chat_messages(raw.get("messages") or ())
     except (ImageInputError, AudioInputError) as exc:
         raise chat_checks.media_failure(exc) from None
     functions = accounting.chat_functions(raw.get("tools"), raw.get("functions"))
-    return accounting.model_prompt_tokens(entry, messages, functions)
+    return accounting.model_prompt_tokens(entry, messages, functions), messages
+
+
+def _cached_tokens(
+    request: Request,
+    entry: ModelEntry,
+    body: CreateChatCompletionRequest,
+    raw: Mapping[str, Any],
+    messages: list[PromptMessage],
+    prompt: PromptTokens,
+) -> int:
+    """The prompt's tokens the cache holds from an earlier request (today's models; long prompts only)."""
+    if entry.permission or prompt.total < MIN_CACHED_TOKENS:
+        return 0
+    tokenizer, rules = tokenizer_for(entry.tokenizer), entry.accounting
+    functions = accounting.chat_functions(raw.get("tools"), raw.get("functions"))
+    counts = [
+        accounting.prompt_tokens([m], tokenizer, rules, entry.image_tokens).total - rules.reply_priming
+        for m in messages
+    ]
+    scope = f"{caller_of(request).owner}|{entry.id}|{body.prompt_cache_key or ''}"
+    first = accounting.function_tokens(functions, tokenizer, rules)
+    found = prefixes(scope, raw.get("tools") or raw.get("functions"), raw.get("messages") or [], counts, first)
+    state = state_of(request)
+    return state.prompt_cache.read(found, state.seeding.clock.time(), body.prompt_cache_retention)
 
 
 def _completion_budget(entry: ModelEntry, body: CreateChatCompletionRequest, prompt_tokens: int) -> int:
