@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-Form = Literal["content", "embedding", "transcript"]
+Form = Literal["content", "embedding", "transcript", "tool_calls"]
 
 CONTENT: frozenset[Form] = frozenset({"content"})
+# A conversation's answer: text, or the tools the model calls.
+TURN: frozenset[Form] = frozenset({"content", "tool_calls"})
 NO_FORMS: frozenset[Form] = frozenset()
 
 ENDPOINTS: dict[str, frozenset[Form]] = {
-    "chat.completions": CONTENT,
+    "chat.completions": TURN,
     "models": NO_FORMS,
     "embeddings": frozenset({"embedding"}),
     "completions": CONTENT,

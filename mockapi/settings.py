@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="interface to bind")
     port: int = Field(8000, ge=0, le=65535, description="port to bind, 0 for any free one")
     fixtures: PathList = Field((), description="extra fixtures directory, repeatable")
+    models: PathList = Field(
+        (), description="models catalogue file (YAML or JSON) adding or overriding entries, repeatable"
+    )
     seed: int = Field(0, description="seed of every generated value")
     api_keys: TextList = Field(
         (),

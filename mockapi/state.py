@@ -13,6 +13,7 @@ from mockapi.fixtures import load_rules
 from mockapi.generators.drafting import DraftMemo
 from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.journal import Journal
+from mockapi.prompt_cache import PromptCache
 from mockapi.ratelimit import Limiter, Limits, RateLimiter
 from mockapi.records import RecordStores
 from mockapi.rulebook import RuleBook
@@ -48,6 +49,8 @@ class AppState:
     limiter: Limiter = field(default_factory=lambda: Limiter(RateLimiter(60), Limits(), Seeding.monotonic))
     # The latest drafts of generated text, which repeated requests reuse.
     drafts: DraftMemo = field(default_factory=DraftMemo)
+    # The long prompt prefixes seen, for the cached tokens usage reports.
+    prompt_cache: PromptCache = field(default_factory=PromptCache)
     images: ImageStore = field(init=False)
     files: FileStore = field(init=False)
     # Stored API objects (responses, vector stores, jobs...): `state.records("responses")`.
@@ -66,7 +69,7 @@ class AppState:
         seeding = Seeding(
             settings.seed, settings.fixed_time, settings.id_salt, Clock(settings.fixed_time, settings.job_speed)
         )
-        catalogue = Catalogue.load(settings.fixture_dirs, seeding)
+        catalogue = Catalogue.load(settings.fixture_dirs, seeding, settings.models)
         return cls(
             settings,
             seeding,
@@ -89,7 +92,7 @@ class AppState:
     def reset(self) -> None:
         """Back to the state of a fresh start, as far as requests can change it: runtime rules, sequence
         counters and `times` budgets, the journal, rate-limit windows, stored images and files, remembered
-        drafts, stored objects, the clock, the seeded id sequence."""
+        drafts, cached prompts, stored objects, the clock, the seeded id sequence."""
         self.rules.reset()
         self.journal.clear()
         self.limiter.clear()
@@ -97,5 +100,6 @@ class AppState:
         self.files.clear()
         self.records.clear()
         self.drafts.clear()
+        self.prompt_cache.clear()
         self.seeding.clock = Clock(self.settings.fixed_time, self.settings.job_speed)
         self.reseed(self.settings.seed)

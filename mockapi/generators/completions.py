@@ -117,7 +117,9 @@ def completion(
 def completion_chunks(
     request: CreateCompletionRequest, prompts: Sequence[PromptText], answer: Source, completion_id: str
 ) -> Iterator[dict[str, Any]]:
-    """Chunks of every choice, interleaved by index; nothing is generated until the first is asked for."""
+    """Chunks of every choice, interleaved by index; nothing is generated until the first is asked for. With
+    stream_options.include_usage a last one, without choices, has the usage (the spec's completion has no
+    null usage, so the others leave it out)."""
     created = answer.now()
 
     def chunk(choice_body: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +154,12 @@ def completion_chunks(
         )
 
     def stream() -> Iterator[dict[str, Any]]:
-        yield from interleave([of(choice) for choice in generate(request, prompts, answer).choices])
+        generation = generate(request, prompts, answer)
+        yield from interleave([of(choice) for choice in generation.choices])
+        if request.include_usage:
+            used, generated = prompt_tokens(request, prompts), generation.completion_tokens
+            usage = {"prompt_tokens": used, "completion_tokens": generated, "total_tokens": used + generated}
+            yield {"id": completion_id, "object": OBJECT, "created": created, "choices": [], "model": request.model,
+                   "usage": usage}  # fmt: skip
 
     return stream()

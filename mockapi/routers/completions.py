@@ -21,6 +21,7 @@ SHAPING_KEYS = {
     "max_tokens", "stop", "logprobs", "echo", "n", "best_of", "logit_bias", "stream", "user",
     "top_p", "presence_penalty", "frequency_penalty",
 }  # fmt: skip
+LATER_FIELDS = ("seed", "stream_options")
 
 
 @router.post(
@@ -44,7 +45,9 @@ async def create_completion(request: Request, body: CreateCompletionRequest) -> 
             return StreamReply(chunks, total_tokens=lambda: total_tokens(body, prompts, answer))
         return JSONReply(completion(body, prompts, answer, completion_id))
 
-    seed = body.model_dump_json(exclude=SHAPING_KEYS).encode()  # deterministic: fields in declared order
+    # Deterministic: fields in declared order; those since 2023 only when given (`seed` draws another text).
+    unset = {name for name in LATER_FIELDS if name not in body.model_fields_set}
+    seed = body.model_dump_json(exclude=SHAPING_KEYS | unset | {"stream_options"}).encode()
     return await run(request, exchange, produce, seed_body=seed)
 
 

@@ -15,6 +15,15 @@ ENDOFTEXT = "<|endoftext|>"
 ENDOFTEXT_ID = tokens.ENDOFTEXT_ID
 
 TokenIds = Annotated[list[int], Field(min_length=1)]
+
+
+class CompletionStreamOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    include_usage: bool | None = None
+    include_obfuscation: bool | None = None
+
+
 Prompt = str | list[str] | TokenIds | Annotated[list[TokenIds], Field(min_length=1)] | None
 
 
@@ -37,6 +46,9 @@ class CreateCompletionRequest(BaseModel):
     best_of: Annotated[int | None, Field(ge=0, le=20)] = 1
     logit_bias: LogitBias = None
     user: str | None = None
+    # Since the 2023 reference (last, so that a 2023 request is seeded as it always was).
+    seed: Annotated[int | None, Field(ge=-(2**63), lt=2**63)] = None
+    stream_options: CompletionStreamOptions | None = None
 
     @field_validator("prompt")
     @classmethod
@@ -62,6 +74,14 @@ class CreateCompletionRequest(BaseModel):
             raise errors.invalid_param("best_of must be greater than or equal to n.", "best_of")
         if self.stream and best_of > 1:
             raise errors.invalid_param("Cannot stream results with best_of > 1.", "best_of")
+        if self.stream_options is not None and not self.stream:
+            raise errors.invalid_param(
+                "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options"
+            )
+
+    @property
+    def include_usage(self) -> bool:
+        return bool(self.stream and self.stream_options and self.stream_options.include_usage)
 
 
 class PromptText(BaseModel):

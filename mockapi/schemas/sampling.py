@@ -13,8 +13,9 @@ from mockapi.tokens import Tokenizer
 MAX_TOKEN_ID = 100276
 
 
-def check_logit_bias(bias: dict[str, float] | None, tokenizer: Tokenizer) -> dict[str, float] | None:
-    """The real API's checks of `logit_bias`, its ids against the model's tokenizer."""
+def check_logit_bias(bias: dict[str, float] | None, tokenizer: Tokenizer | None) -> dict[str, float] | None:
+    """The real API's checks of `logit_bias`, key by key: an id, of the model's tokenizer (unless None: the
+    model is not known yet), with a value between -100 and 100."""
     if bias is None:
         return None
     for key, value in bias.items():
@@ -22,11 +23,16 @@ def check_logit_bias(bias: dict[str, float] | None, tokenizer: Tokenizer) -> dic
             raise ValueError(
                 f"Invalid key in 'logit_bias': {key}. You should only be submitting non-negative integers."
             )
-        if not tokenizer.token_exists(int(key)):
+        if tokenizer is not None and not tokenizer.token_exists(int(key)):
             raise ValueError(f"Invalid key in 'logit_bias': {key}. Maximum value is {tokenizer.max_token}.")
         if not -100 <= value <= 100:
             raise ValueError(f"Invalid value for 'logit_bias': {value}. Values must be between -100 and 100.")
     return bias
+
+
+def check_bias_entries(bias: dict[str, float] | None) -> dict[str, float] | None:
+    """What can be checked of `logit_bias` before the model is known: its keys are ids, its values in range."""
+    return check_logit_bias(bias, None)
 
 
 def _check_logit_bias(bias: dict[str, float] | None) -> dict[str, float] | None:

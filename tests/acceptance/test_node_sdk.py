@@ -37,3 +37,16 @@ def test_node_sdk_tour(server: ServerProcess) -> None:
     assert seen["dims"] == 1536
     assert seen["file"] == [32, '{"prompt":"a","completion":"b"}\n']
     assert seen["err"] == [404, "model_not_found"]
+
+
+def test_node_sdk_chat_tools_streams_and_run_tools(server: ServerProcess) -> None:
+    script = NODE_DIR / "chat_tools.mjs"
+    shutil.copy(TOUR.with_name("chat_tools.mjs"), script)
+    done = subprocess.run(["node", str(script), server.base_url], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["call"] == ["tool_calls", "get_weather", '{"city":"Lisbon"}', True]
+    assert seen["stream"] == ['{"city":"Lisbon"}', 1, True, "tool_calls", True]
+    final, cities, messages = seen["runTools"]
+    assert final == 'According to get_weather: {"city":"Lisbon","sky":"sunny"}'
+    assert cities == ["Lisbon"] and messages == 4  # the question, the call, the result, the answer

@@ -16,7 +16,25 @@ SPEC_PATH = Path(__file__).with_name("openapi-current.yaml")
 @cache
 def spec() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.load(SPEC_PATH.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return loaded
+    return dict(_nullable_to_null(loaded))
+
+
+def _nullable_to_null(node: Any) -> Any:
+    """OpenAPI 3.0's `nullable: true`, which parts of the current spec still use (a chunk's finish_reason),
+    as JSON Schema says it: null among the types (and the enum), or beside a schema without a type."""
+    if isinstance(node, list):
+        return [_nullable_to_null(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _nullable_to_null(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable") is not True:
+        return out
+    if isinstance(out.get("type"), str):
+        out["type"] = [out["type"], "null"]
+        if isinstance(out.get("enum"), list):
+            out["enum"] = [*out["enum"], None]
+        return out
+    return {"anyOf": [out, {"type": "null"}]}
 
 
 def _validator_for(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:

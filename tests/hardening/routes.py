@@ -21,13 +21,13 @@ from PIL import Image
 
 from mockapi.catalogue import CatalogueFile, ModelEntry
 from mockapi.schemas.audio import RESPONSE_FORMATS as AUDIO_FORMATS
-from mockapi.schemas.chat import CreateChatCompletionRequest
+from mockapi.schemas.chat import REFERENCE_FIELDS, CreateChatCompletionRequest
 from mockapi.schemas.completions import CreateCompletionRequest
 from mockapi.schemas.edits import CreateEditRequest
 from mockapi.schemas.embeddings import CreateEmbeddingRequest
 from mockapi.settings import builtin_fixtures_dir
-from tests.contract import spec
-from tests.hardening.strategies import TEXT, Strategy, from_model, requests, weighted
+from tests.contract import current_spec, spec
+from tests.hardening.strategies import TEXT, Strategy, from_model, from_schema, requests, weighted
 from tests.support import API_KEY, silent_wav
 
 # What one drawn request is: keyword arguments of `httpx.Client.request` (method and url included).
@@ -79,9 +79,33 @@ def _json_request(path: str, body: Strategy) -> Strategy:
 SMALL_N = st.integers(1, 3) | st.none()
 TOKENS = st.integers(0, 40) | st.none()
 
-CHAT = from_model(
-    CreateChatCompletionRequest,
-    {"model": model_ids("chat"), "n": SMALL_N, "max_tokens": TOKENS},
+# Chat bodies: the 2023 reference's fields from the request model, messages of the common roles, and now and
+# then one of today's parameters (every one at once would make almost every request one some model refuses).
+_CHAT_SCHEMA = CreateChatCompletionRequest.model_json_schema()
+_MESSAGES = st.lists(
+    st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant", "developer"]), "content": TEXT}),
+    min_size=1,
+    max_size=3,
+)
+_TODAY = st.sampled_from(
+    [
+        {},
+        {"seed": 7},
+        {"max_completion_tokens": 12},
+        {"stream_options": {"include_usage": True}, "stream": True},
+        {"logprobs": True, "top_logprobs": 2},
+        {"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]},
+        {"response_format": {"type": "json_object"}, "messages": [{"role": "user", "content": "json"}]},
+    ]
+)
+CHAT = st.builds(
+    lambda base, today: {**base, **today},
+    from_schema(
+        {**_CHAT_SCHEMA, "properties": {k: v for k, v in _CHAT_SCHEMA["properties"].items() if k in REFERENCE_FIELDS}},
+        _CHAT_SCHEMA.get("$defs", {}),
+        {"model": model_ids("chat"), "n": SMALL_N, "max_tokens": TOKENS, "messages": _MESSAGES},
+    ),
+    _TODAY,
 )
 COMPLETION = from_model(
     CreateCompletionRequest,
@@ -288,18 +312,23 @@ def _text_stream(spec_path: str, obj: str) -> Callable[[Sent, httpx.Response], N
         body = response.json()
         if obj == "text_completion":
             _allow_echoed_null_logprob(body)
+        if "service_tier" in body:  # today's models answer today's shape
+            current_spec.check(spec_path, "post", body)
+            return
+        for choice in body.get("choices", ()):
+            message = choice.get("message") or {}
+            if message.get("content") is None and (message.get("tool_calls") or message.get("function_call")):
+                message["content"] = ""  # a message that calls tools has no content, which the 2023 schema predates
         spec.check(spec_path, "post", body)
 
     return check
 
 
 def _allow_echoed_null_logprob(body: dict[str, Any]) -> None:
-    """Two things the real API sends that the 2023 schema does not allow: a null logprob for the first
-    echoed token, and `top_logprobs: null` when `logprobs` is 0. Replaced by what the schema expects."""
+    """What the real API sends that the 2023 schema does not allow: a null logprob for the first echoed token.
+    Replaced by what the schema expects."""
     for choice in body.get("choices", ()):
         logprobs = choice.get("logprobs") or {}
-        if logprobs.get("top_logprobs", []) is None:
-            logprobs["top_logprobs"] = [{} for _ in logprobs["tokens"]]
         if logprobs.get("token_logprobs") and logprobs["token_logprobs"][0] is None:
             logprobs["token_logprobs"][0] = 0.0
             logprobs["top_logprobs"][0] = logprobs["top_logprobs"][0] or {}

@@ -113,7 +113,10 @@ def test_logprobs_object_is_consistent_with_the_text() -> None:
     assert body["text_offset"][0] == 10 and body["text_offset"][-1] == 10 + len(TEXT) - len(body["tokens"][-1])
     for token, top in zip(body["tokens"], body["top_logprobs"], strict=True):
         assert len(top) == 3 and token in top and max(top.values()) == top[token]
-    assert logprobs_object(ids, scores, 0, 0)["top_logprobs"] is None
+    # logprobs 0: the spec's list, each with the sampled token alone ("up to logprobs+1 elements").
+    sampled = logprobs_object(ids, scores, 0, 0)
+    pairs = zip(body["tokens"], body["token_logprobs"], strict=True)
+    assert sampled["top_logprobs"] == [{token: lp} for token, lp in pairs]
 
 
 def test_echoed_first_token_has_null_logprobs() -> None:
@@ -142,3 +145,18 @@ def test_multibyte_characters_stream_whole_and_offsets_count_characters() -> Non
 
 def test_interleave_takes_one_of_each_in_turn() -> None:
     assert list(interleave([iter("abc"), iter("x"), iter("12")])) == ["a", "x", "1", "b", "2", "c"]
+
+
+def test_drafts_are_cut_counted_and_scored_in_the_limits_tokenizer() -> None:
+    from mockapi.tokens import load_o200k
+
+    o200k = load_o200k()
+    assert shape(TEXT, Limits(), rng()) == shape(TEXT, Limits(tokenizer="cl100k_base"), rng())
+    draft = shape(TEXT, Limits(max_tokens=6, tokenizer="o200k_base"), rng())
+    assert list(draft.tokens) == o200k.encode(TEXT)[:6] and draft.text == o200k.decode(o200k.encode(TEXT)[:6])
+    assert draft.tokenizer.name == "o200k_base" and len(draft.scores) == 6
+    assert "".join(text for text, _, _ in pieces(draft.tokens, draft.tokenizer)) == draft.text
+    logprobs = logprobs_object(draft.tokens, draft.scores, 2, 0, draft.tokenizer)
+    assert logprobs["tokens"] == [token_string(t, draft.tokenizer) for t in draft.tokens]
+    assert "".join(logprobs["tokens"]) == draft.text
+    assert all(len(top) == 2 for top in logprobs["top_logprobs"])

