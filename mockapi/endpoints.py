@@ -18,6 +18,7 @@ NO_FORMS: frozenset[Form] = frozenset()
 
 ENDPOINTS: dict[str, frozenset[Form]] = {
     "chat.completions": CONTENT,
+    "responses": CONTENT,
     "models": NO_FORMS,
     "embeddings": frozenset({"embedding"}),
     "completions": CONTENT,

@@ -47,11 +47,26 @@ class OpenAIError(Exception):
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
 
+class RefusedInput(OpenAIError, ValueError):
+    """An OpenAIError raised by a validator inside pydantic, which passes on ValueErrors only: the route's
+    validation answers it as it is (errors_validation keeps it as the failure's cause)."""
+
+
 # Named constructors for the real API's common errors.
 
 
 def invalid_param(message: str, param: str | None, code: str | None = None) -> OpenAIError:
     return OpenAIError(400, message, param=param, code=code)
+
+
+def refused_input(failure: OpenAIError) -> RefusedInput:
+    """The same error, raisable by a request model's own validator (see RefusedInput)."""
+    return RefusedInput(failure.status, failure.message, failure.type, failure.param, failure.code, failure.headers)
+
+
+def not_found(message: str, param: str | None = None, code: str | None = None) -> OpenAIError:
+    """A stored object (a response, a conversation) the caller does not have: theirs never was, or is gone."""
+    return OpenAIError(404, message, param=param, code=code)
 
 
 def invalid_json() -> OpenAIError:
