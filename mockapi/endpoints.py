@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-Form = Literal["content", "embedding", "transcript"]
+Form = Literal["content", "embedding", "transcript", "tool_calls"]
 
 CONTENT: frozenset[Form] = frozenset({"content"})
+# A conversation's answer: text, or the tools the model calls.
+TURN: frozenset[Form] = frozenset({"content", "tool_calls"})
 NO_FORMS: frozenset[Form] = frozenset()
 
 ENDPOINTS: dict[str, frozenset[Form]] = {
-    "chat.completions": CONTENT,
-    "responses": CONTENT,
+    "chat.completions": TURN,
+    "responses": TURN,
     "models": NO_FORMS,
     "embeddings": frozenset({"embedding"}),
     "completions": CONTENT,

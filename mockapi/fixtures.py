@@ -10,8 +10,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, get_args
 
+import orjson
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from mockapi.catalogue import CATALOGUE_FILES
@@ -33,6 +43,7 @@ from mockapi.faults import (
     journal_name,
 )
 from mockapi.matching import Headers, Match, ShallowJSON
+from mockapi.rule_checks import stream_problem, structured_problem
 
 __all__ = ["NAMED_ERRORS", "ErrorSpec", "Respond", "Rule", "RuleFileError", "load_rule_file", "load_rules"]
 
@@ -41,13 +52,41 @@ RULE_SUFFIXES = (".yaml", ".yml", ".json")
 FORM_ENDPOINTS: dict[Form, frozenset[str]] = {form: endpoints_taking(form) for form in get_args(Form)}
 
 
+class RuleToolCall(BaseModel):
+    """A call a rule makes the model answer with: the function's name and its arguments (an object, or the
+    JSON text of one, sent as given)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+
+    @field_validator("arguments")
+    @classmethod
+    def _a_json_object(cls, value: dict[str, Any] | str) -> dict[str, Any] | str:
+        if isinstance(value, str):
+            try:
+                parsed = orjson.loads(value)
+            except orjson.JSONDecodeError as exc:
+                raise ValueError(f"arguments given as text must be JSON: {exc}") from None
+            if not isinstance(parsed, dict):
+                raise ValueError("arguments must be a JSON object (or the text of one)")
+        return value
+
+    @property
+    def arguments_text(self) -> str:
+        """The arguments as the API sends them: JSON text (compact for an object)."""
+        return self.arguments if isinstance(self.arguments, str) else orjson.dumps(self.arguments).decode()
+
+
 class Respond(BaseModel):
-    """One answer. Exactly one form (content, body, error, embedding, transcript, sequence) or none
-    (the generator answers, with the timing and faults applied)."""
+    """One answer. Exactly one form (content, tool_calls, body, error, embedding, transcript, sequence) or
+    none (the generator answers, with the timing and faults applied)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     content: str | None = None
+    tool_calls: list[RuleToolCall] | None = Field(None, min_length=1)
     body: ShallowJSON = None
     status: int = Field(200, ge=200, le=599)  # of `body` or `empty_response`; an error has its own
     headers: Headers = Field(default_factory=dict)
@@ -75,13 +114,10 @@ class Respond(BaseModel):
 
     @model_validator(mode="after")
     def _one_form(self) -> Respond:
-        forms = [
-            name
-            for name in ("content", "body", "error", "embedding", "transcript", "sequence")
-            if getattr(self, name) is not None
-        ]
+        names = ("content", "tool_calls", "body", "error", "embedding", "transcript", "sequence")
+        forms = [name for name in names if getattr(self, name) is not None]
         if len(forms) > 1:
-            raise ValueError(f"give one of content, body, error, embedding, transcript, sequence; got {forms}")
+            raise ValueError(f"give one of {', '.join(names)}; got {forms}")
         if any(step.sequence is not None for step in self.sequence or ()):
             raise ValueError("a sequence step cannot itself be a sequence")
         if "status" in self.model_fields_set and self.body is None and not self.empty_response:
@@ -124,6 +160,19 @@ class Respond(BaseModel):
         chosen = step.model_copy(update={**inherited, **own})
         chosen._settle()
         return chosen
+
+    @property
+    def calls(self) -> tuple[tuple[str, str], ...] | None:
+        """The `tool_calls` form as (name, arguments as JSON text), or None."""
+        if self.tool_calls is None:
+            return None
+        return tuple((call.name, call.arguments_text) for call in self.tool_calls)
+
+    def steps(self) -> list[tuple[tuple[str | int, ...], Respond]]:
+        """(where, answer) of this answer, or of each step of its sequence."""
+        if not self._steps:
+            return [((), self)]
+        return [(("sequence", index), step) for index, step in enumerate(self._steps)]
 
     @property
     def applied_faults(self) -> tuple[FaultBase, ...]:
@@ -193,6 +242,21 @@ class Rule(BaseModel):
                     f"{field} cannot apply to endpoint '{endpoint}' ({form} answers {fits} only)",
                     getattr(self.respond, form) if len(where) == 1 else None,
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _answers_fit_the_request(self) -> Rule:
+        """What the rule's own match says of the request binds its answers: content valid against the
+        json_schema it names, and a body that can be streamed to the streamed requests it matches."""
+        for where, step in self.respond.steps():
+            if step.content is not None:
+                problem = structured_problem(self.match.body, step.content)
+                if problem is not None:
+                    raise field_error(("respond", *where, "content"), problem, step.content)
+            if step.body is not None:
+                problem = stream_problem(self.match.body, step.body, step.headers, step.status)
+                if problem is not None:
+                    raise field_error(("respond", *where, "body"), problem, None)
         return self
 
     def public(self) -> dict[str, Any]:

@@ -18,13 +18,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mockapi.catalogue_schema import ModelEntry
 from mockapi.conversation import Conversation
 from mockapi.generators import responses_tools as hosted
-from mockapi.generators.drafting import Source
 from mockapi.generators.hints import significant
-from mockapi.generators.responses_turn import Turn, plan
+from mockapi.generators.responses_turn import plan, truncated
+from mockapi.generators.turns import Turn, TurnSource
 from mockapi.schemas.strict_schema import effective_strict
-from mockapi.tokens import Tokenizer
+from mockapi.tokens import Tokenizer, tokenizer_for
 
 Item = dict[str, Any]
 _ALTERNATIVES = (" the", " a", " and", " of", " to", " in", " is", ",", ".", " that", " it", " for", " with")
@@ -38,7 +39,7 @@ class Setup:
     created_at: int
     request: Mapping[str, Any]  # the body as sent (the answer echoes its settings)
     conversation: Conversation
-    tokenizer: Tokenizer
+    model: ModelEntry
     budget: int  # output tokens the turn may use
     effort: str | None  # a reasoning model's effort (None for other models)
     input_tokens: int
@@ -52,28 +53,36 @@ class Setup:
     def include(self) -> frozenset[str]:
         return frozenset(self.request.get("include") or ())
 
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return tokenizer_for(self.model.tokenizer)
 
-def build_response(setup: Setup, answer: Source) -> dict[str, Any]:
+
+def build_response(setup: Setup, answer: TurnSource) -> dict[str, Any]:
     """The finished response (status completed, or incomplete)."""
     conversation = setup.conversation
     found = _hosted(setup)
-    turn = plan(conversation, answer, setup.tokenizer, setup.budget, setup.effort, found.text if found else None)
+    verbosity = (setup.request.get("text") or {}).get("verbosity")
+    source = found.text if found else None
+    turn = plan(conversation, setup.model, answer, setup.budget, setup.effort, verbosity, source)
+    cut = truncated(turn)
     output: list[Item] = []
     if setup.effort not in (None, "none"):
         output.append(_reasoning(setup, conversation))
     if found is not None:
         output.append(found.item)
     if turn.text is None:
-        for call in turn.calls:
-            item = {"id": setup.new_id("fc_"), "type": "function_call", "status": "completed"}
+        limit = setup.request.get("max_tool_calls")
+        for call in turn.tool_calls[: limit - (found is not None) if limit else None]:
+            item = {"id": setup.new_id("fc_"), "type": "function_call", "status": "incomplete" if cut else "completed"}
             output.append({**item, "arguments": call.arguments, "call_id": call.id, "name": call.name})
-    elif turn.text or not turn.truncated:
+    elif turn.text or not cut:
         annotations = list(found.annotations) if found is not None else []
-        output.append(_message(setup, turn, annotations, answer.rng(3)))
-    response = base_object(setup, "incomplete" if turn.truncated else "completed")
+        output.append(_message(setup, turn, cut, annotations, answer.rng(3)))
+    response = base_object(setup, "incomplete" if cut else "completed")
     response["output"] = output
     response["usage"] = usage(setup.input_tokens, setup.cached_tokens, turn)
-    if turn.truncated:
+    if cut:
         response["incomplete_details"] = {"reason": "max_output_tokens"}
     else:
         response["completed_at"] = setup.created_at
@@ -172,14 +181,14 @@ def reasoning_summary(conversation: Conversation) -> str:
     return f"**Working out {topic}**\n\nThe user asks about {topic}. I consider what is needed and answer directly."
 
 
-def _message(setup: Setup, turn: Turn, annotations: list[Item], rng: random.Random) -> Item:
+def _message(setup: Setup, turn: Turn, cut: bool, annotations: list[Item], rng: random.Random) -> Item:
     text = turn.text or ""
     logprobs = _logprobs(setup, text, rng) if "message.output_text.logprobs" in setup.include else []
     part = {"type": "output_text", "text": text, "annotations": annotations, "logprobs": logprobs}
     return {
         "id": setup.new_id("msg_"),
         "type": "message",
-        "status": "incomplete" if turn.truncated else "completed",
+        "status": "incomplete" if cut else "completed",
         "content": [part],
         "role": "assistant",
     }

@@ -108,9 +108,8 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
     reasoning = entry.capabilities.reasoning
     effort = None if reasoning is None else (body.reasoning or {}).get("effort") or reasoning.default_effort
     tokenizer = tokens.tokenizer_for(entry.tokenizer)
-    exchange = exchange_of(
-        request, model=body.model, text=conversation.last_user_text(), system=conversation.system_text() or None
-    )
+    text, system = conversation.last_user_text(), conversation.system_text() or None
+    exchange = exchange_of(request, model=body.model, text=text, system=system, conversation=conversation)
 
     def produce(answer: Answer) -> Reply:
         seeding = state.seeding
@@ -119,7 +118,7 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
             created_at=answer.now(),
             request=sent,
             conversation=conversation,
-            tokenizer=tokenizer,
+            model=entry,
             budget=budget,
             effort=effort,
             input_tokens=prompt,
