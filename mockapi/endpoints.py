@@ -31,6 +31,7 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "audio.transcriptions": frozenset({"content", "transcript"}),
     "audio.translations": frozenset({"content", "transcript"}),
     "files": NO_FORMS,
+    "conversations": NO_FORMS,
 }
 
 NAMES = tuple(ENDPOINTS)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mockapi import errors_responses as refuse
 from mockapi.records import Records
 
 RESPONSES = "responses"
@@ -63,6 +64,25 @@ def with_ids(items: Sequence[Mapping[str, Any]], new_id: Callable[[str], str]) -
             item["id"] = new_id(ITEM_PREFIXES.get(str(kind), "item_"))
         listed.append(item)
     return listed
+
+
+def item_page(items: Sequence[Item], limit: int, order: str, after: str | None) -> dict[str, Any]:
+    """One page of items (a response's input items, a conversation's) in `order`, after the item `after`."""
+    ordered = list(items) if order == "asc" else list(reversed(items))
+    start = 0
+    if after is not None:
+        ids = [item.get("id") for item in ordered]
+        if after not in ids:
+            raise refuse.item_not_found(after, "after")
+        start = ids.index(after) + 1
+    page = ordered[start : start + limit]
+    return {
+        "object": "list",
+        "data": page,
+        "has_more": start + len(page) < len(ordered),
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+    }
 
 
 class ResponseStore:

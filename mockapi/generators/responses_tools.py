@@ -54,6 +54,24 @@ _OPERATORS: dict[type, Callable[..., Any]] = {
     ast.UAdd: operator.pos,
 }
 MAX_EXPONENT = 64
+# Words that ask for a search rather than say what it is about.
+_SEARCH_WORDS = frozenset(
+    [
+        "search",
+        "web",
+        "internet",
+        "online",
+        "latest",
+        "new",
+        "news",
+        "today",
+        "look",
+        "google",
+        "headline",
+        "find",
+        "recent",
+    ]
+)
 QUOTE_CHARS = 400
 
 
@@ -77,11 +95,14 @@ class HostedTurn:
     annotations: tuple[dict[str, Any], ...] = ()
 
 
-def hosted_tool(conversation: Conversation, tools: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The hosted tool the model uses this turn (its definition), or None."""
+def hosted_tool(
+    conversation: Conversation, tools: Sequence[Mapping[str, Any]], tool_choice: Any
+) -> Mapping[str, Any] | None:
+    """The hosted tool the model uses this turn (its definition), or None. `tool_choice` is the request's:
+    the conversation model reads a choice left out as `none` when no function is offered."""
     offered = [tool for tool in tools if tool.get("type") in HOSTED_TYPES]
     choice = conversation.tool_choice
-    if not offered or choice.mode == "none" or conversation.last_is_tool_result():
+    if not offered or tool_choice == "none" or conversation.last_is_tool_result():
         return None
     if choice.mode == "builtin":
         wanted = HOSTED_TYPES.get(choice.name or "")
@@ -92,7 +113,7 @@ def hosted_tool(conversation: Conversation, tools: Sequence[Mapping[str, Any]]) 
     for tool in offered:
         if _SUBJECTS[HOSTED_TYPES[tool["type"]]].search(text):
             return tool
-    if choice.mode == "required" and not conversation.offered():
+    if tool_choice == "required" and not conversation.offered():
         return offered[0]
     return None
 
@@ -105,8 +126,9 @@ def query_of(conversation: Conversation) -> str:
 
 def web_search(conversation: Conversation, item_id: str, sources: bool) -> HostedTurn:
     query = query_of(conversation)
-    topic = " ".join(significant(query)[:4]) or "the topic"
-    slug = "-".join(significant(query)[:4]) or "overview"
+    subject = [word for word in significant(query) if word not in _SEARCH_WORDS][:4]
+    topic = " ".join(subject) or "the topic"
+    slug = "-".join(subject) or "overview"
     url = f"https://www.example.com/articles/{slug}"
     title = f"{topic.title()} - Example Reference"
     action: dict[str, Any] = {"type": "search", "query": query, "queries": [query]}

@@ -101,7 +101,7 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
         raise refusal
     prompt = input_tokens(entry, body, [*earlier, *given])
     budget = _output_budget(entry, body, prompt)
-    tool = hosted_tool(conversation, body.tools or ())
+    tool = hosted_tool(conversation, body.tools or (), body.tool_choice)
     hits = []
     if tool is not None and HOSTED_TYPES[str(tool["type"])] == "file_search":
         hits = file_search_hits(state, owner, tool, query_of(conversation))

@@ -16,7 +16,7 @@ from mockapi import tokens
 from mockapi.generators.responses_events import response_events
 from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, caller_of, exchange_of, run, state_of
 from mockapi.responses_context import response_store
-from mockapi.responses_store import Stored
+from mockapi.responses_store import Stored, item_page
 from mockapi.routing import Resource
 from mockapi.schemas.responses import (
     DeletedResponse,
@@ -116,26 +116,7 @@ async def list_input_items(request: Request, params: ListInputItemsParams) -> Re
     stored = _stored(request, response_id)
 
     def produce(_: Answer) -> Reply:
-        return JSONReply(item_page(stored.input_items, params))
+        return JSONReply(item_page(stored.input_items, params.limit, params.order, params.after))
 
     rendered: Rendered = await _exchange_run(request, response_id, produce)
     return rendered
-
-
-def item_page(items: list[dict[str, Any]], params: ListInputItemsParams) -> dict[str, Any]:
-    """One page of items in `order`, after the item named by `after`."""
-    ordered = items if params.order == "asc" else list(reversed(items))
-    start = 0
-    if params.after is not None:
-        ids = [item.get("id") for item in ordered]
-        if params.after not in ids:
-            raise refuse.item_not_found(params.after, "after")
-        start = ids.index(params.after) + 1
-    page = ordered[start : start + params.limit]
-    return {
-        "object": "list",
-        "data": page,
-        "has_more": start + len(page) < len(ordered),
-        "first_id": page[0]["id"] if page else None,
-        "last_id": page[-1]["id"] if page else None,
-    }
