@@ -55,23 +55,8 @@ _OPERATORS: dict[type, Callable[..., Any]] = {
 }
 MAX_EXPONENT = 64
 # Words that ask for a search rather than say what it is about.
-_SEARCH_WORDS = frozenset(
-    [
-        "search",
-        "web",
-        "internet",
-        "online",
-        "latest",
-        "new",
-        "news",
-        "today",
-        "look",
-        "google",
-        "headline",
-        "find",
-        "recent",
-    ]
-)
+_SEARCH_TEXT = "search web internet online latest new news today look google headline find recent"
+_SEARCH_WORDS = frozenset(_SEARCH_TEXT.split())
 QUOTE_CHARS = 400
 
 
