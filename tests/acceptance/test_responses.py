@@ -68,7 +68,10 @@ def test_item_input_with_roles_and_parts(mockapi: Mockapi) -> None:
     response = client.responses.create(model="gpt-4.1", input=items)
     assert response.status == "completed" and response.output_text
     expected = prompt_tokens(
-        ("developer", "Answer in one line."), ("user", "Name a planet."), ("assistant", "Mars."), ("user", "Another one?")
+        ("developer", "Answer in one line."),
+        ("user", "Name a planet."),
+        ("assistant", "Mars."),
+        ("user", "Another one?"),
     )
     assert response.usage is not None and response.usage.input_tokens == expected
 
@@ -124,9 +127,7 @@ def test_a_function_tool_round_trip_continued_with_previous_response_id(mockapi:
     assert json.loads(call.arguments) == {"city": "Lisbon"} and call.name == "get_weather"
     assert first.output_text == ""
     result: Any = [{"type": "function_call_output", "call_id": call.call_id, "output": "Sunny, 22C"}]
-    second = client.responses.create(
-        model="gpt-4o", previous_response_id=first.id, input=result, tools=[WEATHER_TOOL]
-    )
+    second = client.responses.create(model="gpt-4o", previous_response_id=first.id, input=result, tools=[WEATHER_TOOL])
     assert second.output_text == "According to get_weather: Sunny, 22C"
     assert second.previous_response_id == first.id
     # The earlier input and output count as input tokens.
@@ -265,7 +266,9 @@ def test_a_stored_response_replays_its_events_after_a_sequence_number(mockapi: M
 
 def test_input_tokens_counts_exactly(mockapi: Mockapi) -> None:
     client = mockapi.openai_client()
-    counted = client.responses.input_tokens.count(model="gpt-4o", input="Tell me about tides.", instructions="Be brief.")
+    counted = client.responses.input_tokens.count(
+        model="gpt-4o", input="Tell me about tides.", instructions="Be brief."
+    )
     assert counted.object == "response.input_tokens"
     assert counted.input_tokens == prompt_tokens(("developer", "Be brief."), ("user", "Tell me about tides."))
     made = client.responses.create(model="gpt-4o", input="Tell me about tides.", instructions="Be brief.")
