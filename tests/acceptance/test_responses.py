@@ -271,5 +271,5 @@ def test_input_tokens_counts_exactly(mockapi: Mockapi) -> None:
     )
     assert counted.object == "response.input_tokens"
     assert counted.input_tokens == prompt_tokens(("developer", "Be brief."), ("user", "Tell me about tides."))
-    made = client.responses.create(model="gpt-4o", **question)
+    made = client.responses.create(model="gpt-4o", input="Tell me about tides.", instructions="Be brief.")
     assert made.usage is not None and made.usage.input_tokens == counted.input_tokens
