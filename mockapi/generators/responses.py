@@ -95,7 +95,7 @@ def base_object(setup: Setup, status: str) -> dict[str, Any]:
     text = request.get("text") or {}
     reasoning = request.get("reasoning") or {}
     conversation = request.get("conversation")
-    return {
+    response = {
         "id": setup.response_id,
         "object": "response",
         "created_at": setup.created_at,
@@ -129,10 +129,11 @@ def base_object(setup: Setup, status: str) -> dict[str, Any]:
         "top_logprobs": request.get("top_logprobs") or 0,
         "top_p": request.get("top_p") if request.get("top_p") is not None else 1.0,
         "truncation": request.get("truncation") or "disabled",
-        "usage": None,
-        "user": request.get("user"),
         "metadata": request.get("metadata") or {},
     }
+    if request.get("user") is not None:  # deprecated: the API shows it only when it was sent
+        response["user"] = request["user"]
+    return response
 
 
 def usage(input_tokens: int, cached_tokens: int, turn: Turn) -> dict[str, Any]:

@@ -51,7 +51,8 @@ def counted_pieces(text: str, tokenizer: Tokenizer) -> Iterator[tuple[str, int]]
 def in_progress(response: Mapping[str, Any], status: str = "in_progress") -> dict[str, Any]:
     """The response as the first events show it: no output or usage yet."""
     shown = copy.deepcopy(dict(response))
-    shown.update(status=status, output=[], usage=None, completed_at=None, incomplete_details=None, error=None)
+    shown.update(status=status, output=[], completed_at=None, incomplete_details=None, error=None)
+    shown.pop("usage", None)
     return shown
 
 

@@ -32,7 +32,6 @@ def failed_events(
         "tools": list(request.get("tools") or ()),
         "temperature": request.get("temperature"),
         "top_p": request.get("top_p"),
-        "usage": None,
     }
     code = failure.code if failure.code in FAILURE_CODES else "server_error"
     failed = {**response, "status": "failed", "error": {"code": code, "message": failure.message}}
