@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import openai
 import pytest
 
 from mockapi.pytest_plugin import Mockapi
@@ -25,14 +26,20 @@ def weather_agent(calls: list[str]) -> Agent:
     return Agent(name="weather", instructions="Answer questions about the weather.", tools=[get_weather])
 
 
-def run_config(mockapi: Mockapi) -> RunConfig:
-    provider = OpenAIProvider(openai_client=mockapi.async_openai_client(), use_responses=True)
+def run_config(client: openai.AsyncOpenAI) -> RunConfig:
+    provider = OpenAIProvider(openai_client=client, use_responses=True)
     return RunConfig(model_provider=provider, tracing_disabled=True)
 
 
 def test_an_agent_calls_its_tool_once_and_answers(mockapi: Mockapi) -> None:
     calls: list[str] = []
-    result = Runner.run_sync(weather_agent(calls), "What is the weather in Lisbon?", run_config=run_config(mockapi))
+    client = mockapi.async_openai_client()
+    result = Runner.run_sync(weather_agent(calls), "What is the weather in Lisbon?", run_config=run_config(client))
+    # run_sync leaves the thread's event loop open for later runs: closed here, with the client's connections.
+    loop = asyncio.get_event_loop_policy().get_event_loop()
+    loop.run_until_complete(client.close())
+    loop.close()
+    asyncio.set_event_loop(None)
     assert calls == ["Lisbon"]
     assert result.final_output == "According to get_weather: It is sunny in Lisbon, 22C."
     requests = [entry for entry in mockapi.requests.filter(path="/v1/responses")]
@@ -45,15 +52,16 @@ def test_a_streamed_agent_run_ends_with_the_answer(mockapi: Mockapi) -> None:
     calls: list[str] = []
 
     async def run() -> tuple[object, list[str], list[str]]:
-        streamed = Runner.run_streamed(
-            weather_agent(calls), "What is the weather in Oslo?", run_config=run_config(mockapi)
-        )
+        client = mockapi.async_openai_client()
+        agent = weather_agent(calls)
+        streamed = Runner.run_streamed(agent, "What is the weather in Oslo?", run_config=run_config(client))
         kinds, deltas = [], []
         async for event in streamed.stream_events():
             kinds.append(event.type)
             data = getattr(event, "data", None)
             if getattr(data, "type", None) == "response.output_text.delta":
                 deltas.append(data.delta)
+        await client.close()
         return streamed.final_output, kinds, deltas
 
     final, kinds, deltas = asyncio.run(run())
