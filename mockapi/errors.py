@@ -218,6 +218,34 @@ def audio_too_large(limit: int, size: int) -> OpenAIError:
     return OpenAIError(413, f"Maximum content size limit ({limit}) exceeded ({size} bytes read)", type="server_error")
 
 
+# Vector stores: ids of the wrong kind, and stores, files and batches that are not the caller's.
+
+
+def wrong_id_prefix(param: str, value: str, prefix: str) -> OpenAIError:
+    return invalid_param(f"Invalid '{param}': '{value}'. Expected an ID that begins with '{prefix}'.", param)
+
+
+def vector_store_not_found(vector_store_id: str) -> OpenAIError:
+    return OpenAIError(404, f"No vector store found with id '{vector_store_id}'.")
+
+
+def vector_store_file_not_found(file_id: str, vector_store_id: str) -> OpenAIError:
+    return OpenAIError(404, f"No file found with id '{file_id}' in vector store '{vector_store_id}'.")
+
+
+def file_batch_not_found(batch_id: str, vector_store_id: str) -> OpenAIError:
+    return OpenAIError(404, f"No file batch found with id '{batch_id}' in vector store '{vector_store_id}'.")
+
+
+def attached_file_not_found(file_id: str, param: str) -> OpenAIError:
+    """A file to attach that is not one of the caller's uploads."""
+    return OpenAIError(404, f"No such File object: {file_id}", param=param)
+
+
+def vector_store_expired(vector_store_id: str) -> OpenAIError:
+    return invalid_param(f"Vector store '{vector_store_id}' has expired.", None)
+
+
 # The control API's own errors, and the errors that fixture rules answer.
 
 
