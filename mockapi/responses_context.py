@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mockapi import accounting
+from mockapi import accounting, retrieval
 from mockapi import errors_responses as refuse
 from mockapi.catalogue import ModelEntry
 from mockapi.conversation import Conversation, from_responses
 from mockapi.generators.responses_tools import SearchHit
 from mockapi.responses_store import CONVERSATIONS, RESPONSES, ConversationStore, Item, ResponseStore
 from mockapi.schemas.responses import ResponseInputFields
+from mockapi.vector_stores import VectorStores
 
 if TYPE_CHECKING:
     from mockapi.state import AppState
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 # Cached prompt tokens come in steps of this many, once the part seen before is at least CACHE_MINIMUM long.
 CACHE_STEP = 128
 CACHE_MINIMUM = 1024
+# Chunks the file_search tool reads when it does not say (as the API defaults it).
+DEFAULT_SEARCH_RESULTS = 10
 # Item fields that say where an item is, not what it says: left out of what seeds an answer.
 _BOOKKEEPING = ("id", "status")
 
@@ -107,7 +110,23 @@ def seed_items(items: Sequence[Item]) -> list[Item]:
     return [{key: value for key, value in item.items() if key not in _BOOKKEEPING} for item in items]
 
 
-def file_search_hits(state: AppState, owner: str, tool: Mapping[str, Any], query: str) -> list[SearchHit]:
-    """The chunks the file_search tool's vector stores return for the query, best first. No vector store
-    search is served yet: nothing is found."""
-    return []
+def file_search_hits(
+    state: AppState, owner: str, tool: Mapping[str, Any], position: int, query: str
+) -> list[SearchHit]:
+    """The chunks the file_search tool's vector stores return for the (rewritten) query, best first; the
+    stores searched are marked active. Blocking: called in a worker thread."""
+    store_ids = [str(store_id) for store_id in tool.get("vector_store_ids") or ()]
+    hits = retrieval.search(
+        state,
+        owner,
+        store_ids,
+        query,
+        max_num_results=int(tool.get("max_num_results") or DEFAULT_SEARCH_RESULTS),
+        filters=tool.get("filters"),
+        ranking_options=tool.get("ranking_options"),
+        filters_param=f"tools[{position}].filters",
+    )
+    stores = VectorStores(state, owner)
+    for store_id in store_ids:
+        stores.touch(store_id)
+    return [SearchHit(hit.file_id, hit.filename, hit.score, hit.text, hit.attributes) for hit in hits]

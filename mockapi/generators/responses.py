@@ -47,6 +47,7 @@ class Setup:
     new_id: Callable[[str], str]
     hosted_tool: Mapping[str, Any] | None = None
     hits: Sequence[hosted.SearchHit] = ()
+    queries: Sequence[str] = ()  # what a hosted search looks for
     background: bool = False
 
     @property
@@ -157,7 +158,7 @@ def _hosted(setup: Setup) -> hosted.HostedTurn | None:
         return hosted.web_search(conversation, setup.new_id("ws_"), "web_search_call.action.sources" in setup.include)
     if kind == "file_search":
         with_results = "file_search_call.results" in setup.include
-        return hosted.file_search(conversation, setup.new_id("fs_"), setup.hits, with_results)
+        return hosted.file_search(conversation, setup.new_id("fs_"), setup.hits, with_results, setup.queries)
     container = hosted.container_id(tool, setup.new_id)
     outputs = "code_interpreter_call.outputs" in setup.include
     return hosted.code_interpreter(conversation, setup.new_id("ci_"), container, outputs)

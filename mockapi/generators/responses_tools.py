@@ -3,8 +3,9 @@ the output item of its call, and the text and annotations of the message that an
 
 When: a tool_choice that forces the hosted tool, or (under auto/required) a last user message that names
 its subject: the web ("search", "latest", "news", "online", ...), files ("file", "document", "uploaded",
-...), or a computation ("calculate", "python", an arithmetic expression). Never right after a function's
-result (the model answers that), never under tool_choice none.
+...), or a computation ("calculate", "python", an arithmetic expression); file_search also answers any
+other question that no function tool's subject matches. Never right after a function's result (the model
+answers that), never under tool_choice none.
 What, deterministically from the conversation:
 - web_search: a `search` action for the question, a short answer citing one source (a url_citation over
   the sentence it supports) on example.com, the domain reserved for documentation;
@@ -25,6 +26,7 @@ from typing import Any
 
 from mockapi.conversation import Conversation
 from mockapi.generators.hints import significant
+from mockapi.generators.tool_calls import matching_tools
 
 HOSTED_TYPES = {
     "web_search": "web_search",
@@ -98,6 +100,10 @@ def hosted_tool(
     for tool in offered:
         if _SUBJECTS[HOSTED_TYPES[tool["type"]]].search(text):
             return tool
+    # The files are searched for any question no function answers better.
+    searching = next((tool for tool in offered if tool["type"] == "file_search"), None)
+    if searching is not None and text.strip() and not matching_tools(conversation):
+        return searching
     if tool_choice == "required" and not conversation.offered():
         return offered[0]
     return None
@@ -127,7 +133,9 @@ def web_search(conversation: Conversation, item_id: str, sources: bool) -> Hoste
     return HostedTurn(item, text, (citation,))
 
 
-def file_search(conversation: Conversation, item_id: str, hits: Sequence[SearchHit], with_results: bool) -> HostedTurn:
+def file_search(
+    conversation: Conversation, item_id: str, hits: Sequence[SearchHit], with_results: bool, queries: Sequence[str]
+) -> HostedTurn:
     query = query_of(conversation)
     results = None
     if with_results:
@@ -139,7 +147,7 @@ def file_search(conversation: Conversation, item_id: str, hits: Sequence[SearchH
         "id": item_id,
         "type": "file_search_call",
         "status": "completed",
-        "queries": [query],
+        "queries": list(queries) or [query],
         "results": results,
     }
     if not hits:

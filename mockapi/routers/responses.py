@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mockapi import errors, tokens
 from mockapi import errors_responses as refuse
 from mockapi.catalogue import ModelEntry
 from mockapi.context import context_of
+from mockapi.generators.ranking import rewrite
 from mockapi.generators.responses import Setup, build_response
 from mockapi.generators.responses_events import in_progress, response_events
 from mockapi.generators.responses_failure import failed_events
-from mockapi.generators.responses_tools import HOSTED_TYPES, hosted_tool, query_of
+from mockapi.generators.responses_tools import HOSTED_TYPES, SearchHit, hosted_tool, query_of
 from mockapi.pipeline import (
     Answer,
     JSONReply,
@@ -102,9 +104,12 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
     prompt = input_tokens(entry, body, [*earlier, *given])
     budget = _output_budget(entry, body, prompt)
     tool = hosted_tool(conversation, body.tools or (), body.tool_choice)
-    hits = []
+    hits: list[SearchHit] = []
+    queries = [query_of(conversation)]
     if tool is not None and HOSTED_TYPES[str(tool["type"])] == "file_search":
-        hits = file_search_hits(state, owner, tool, query_of(conversation))
+        queries = [rewrite(queries[0])]
+        position = next(index for index, given in enumerate(body.tools or ()) if given is tool)
+        hits = await run_in_threadpool(file_search_hits, state, owner, tool, position, queries[0])
     reasoning = entry.capabilities.reasoning
     effort = None if reasoning is None else (body.reasoning or {}).get("effort") or reasoning.default_effort
     tokenizer = tokens.tokenizer_for(entry.tokenizer)
@@ -126,6 +131,7 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
             new_id=lambda prefix: seeding.next_id(prefix, 48),
             hosted_tool=tool,
             hits=hits,
+            queries=queries,
             background=body.background is True,
         )
         final = build_response(setup, answer)
