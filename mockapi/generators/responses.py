@@ -3,7 +3,7 @@ calls or a message) and its usage, from one turn of the conversation (responses_
 
 Items, in order: a `reasoning` item for a reasoning model (effort other than `none`; its summary when
 `reasoning.summary` asks for one), the hosted tool's call, then the function calls or the assistant message
-with its `output_text` part (annotations from the hosted tool; logprobs when included). Usage is exact:
+with its `output_text` part (annotations from the hosted tool; logprobs). Usage is exact:
 input tokens as the router counted them, output tokens the turn's (text, calls and hidden reasoning).
 A turn cut by `max_output_tokens` is `incomplete` with `incomplete_details.reason: max_output_tokens`.
 """
@@ -28,6 +28,15 @@ from mockapi.schemas.strict_schema import effective_strict
 from mockapi.tokens import Tokenizer, tokenizer_for
 
 Item = dict[str, Any]
+INCLUDABLE = frozenset(
+    {
+        "file_search_call.results",
+        "web_search_call.action.sources",
+        "code_interpreter_call.outputs",
+        "reasoning.encrypted_content",
+        "message.output_text.logprobs",
+    }
+)
 _ALTERNATIVES = (" the", " a", " and", " of", " to", " in", " is", ",", ".", " that", " it", " for", " with")
 
 
@@ -52,7 +61,9 @@ class Setup:
 
     @property
     def include(self) -> frozenset[str]:
-        return frozenset(self.request.get("include") or ())
+        """Everything includable is made (and kept); each answer shows what its request includes
+        (responses_include.py)."""
+        return INCLUDABLE
 
     @property
     def tokenizer(self) -> Tokenizer:

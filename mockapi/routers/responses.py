@@ -24,6 +24,7 @@ from mockapi.generators.ranking import rewrite
 from mockapi.generators.responses import Setup, build_response
 from mockapi.generators.responses_events import in_progress, response_events
 from mockapi.generators.responses_failure import failed_events
+from mockapi.generators.responses_include import shown
 from mockapi.generators.responses_tools import HOSTED_TYPES, SearchHit, hosted_tool, query_of
 from mockapi.pipeline import (
     Answer,
@@ -136,12 +137,13 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
         )
         final = build_response(setup, answer)
         _keep(state, owner, body, final, with_ids(given, setup.new_id), earlier)
+        answered = shown(final, body.include)
         if body.stream:
             total = final["usage"]["total_tokens"]
-            return StreamReply(response_events(final, tokenizer), total_tokens=lambda: total, typed=True)
+            return StreamReply(response_events(answered, tokenizer), total_tokens=lambda: total, typed=True)
         if body.background:
-            return JSONReply(in_progress(final, "queued"))
-        return JSONReply(final)
+            return JSONReply(in_progress(answered, "queued"))
+        return JSONReply(answered)
 
     seed = {key: value for key, value in sent.items() if key not in DELIVERY}
     seed["input"] = seed_items([*earlier, *given])

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from mockapi import errors_responses as refuse
 from mockapi import tokens
 from mockapi.generators.responses_events import response_events
+from mockapi.generators.responses_include import shown
 from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, caller_of, exchange_of, run, state_of
 from mockapi.responses_context import response_store
 from mockapi.responses_store import Stored, item_page
@@ -55,7 +56,9 @@ async def retrieve_response(request: Request, params: RetrieveResponseParams) ->
     stored = _stored(request, response_id)
 
     def produce(_: Answer) -> Reply:
-        response = stored.response
+        response = shown(
+            stored.response, request.query_params.getlist("include[]") + request.query_params.getlist("include")
+        )
         if params.stream != "true":
             return JSONReply(response)
         entry = state_of(request).catalogue.find(str(response["model"]))
@@ -98,7 +101,7 @@ async def cancel_response(request: Request) -> Rendered:
         if not stored.response.get("background"):
             raise refuse.only_background_cancels()
         cancelled = store.cancel(owner, response_id)
-        return JSONReply(cancelled if cancelled is not None else stored.response)
+        return JSONReply(shown(cancelled if cancelled is not None else stored.response, ()))
 
     rendered: Rendered = await _exchange_run(request, response_id, produce)
     return rendered

@@ -67,6 +67,8 @@ def test_file_search_cites_the_file_about_the_question(mockapi: Mockapi) -> None
         tools=[{"type": "file_search", "vector_store_ids": [store_id]}],
     )
     assert without.output[0].results is None  # only when included
+    again = client.responses.retrieve(without.id, include=["file_search_call.results"])
+    assert again.output[0].results is not None and again.output[0].results[0].file_id == ids["volcanoes.txt"]
 
 
 def test_web_search_answers_with_a_cited_source(mockapi: Mockapi) -> None:
