@@ -96,6 +96,19 @@ def input_tokens(entry: ModelEntry, body: ResponseInputFields, items: Sequence[I
     return accounting.model_prompt_tokens(entry, prompt_messages(body.instructions, items), functions).total
 
 
+def within_window(
+    entry: ModelEntry, body: ResponseInputFields, earlier: Sequence[Item], given: Sequence[Item], window: int
+) -> list[Item]:
+    """The earlier items kept: all, unless `truncation: auto` and the prompt overflows the window, when the
+    oldest leave first until it fits (the request's own input always stays)."""
+    kept = list(earlier)
+    if body.truncation != "auto":
+        return kept
+    while kept and input_tokens(entry, body, [*kept, *given]) >= window:
+        kept.pop(0)
+    return kept
+
+
 def cached_tokens(entry: ModelEntry, body: ResponseInputFields, earlier: Sequence[Item]) -> int:
     """The part of the prompt the previous turn already sent, as prompt caching counts it: in steps of 128
     tokens, once it is 1024 or more."""

@@ -47,6 +47,7 @@ from mockapi.responses_context import (
     response_store,
     seed_items,
     settled_input,
+    within_window,
 )
 from mockapi.responses_store import with_ids
 from mockapi.routing import Resource
@@ -98,6 +99,7 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
     check_model(entry, sent)
     earlier = earlier_items(state, owner, body)
     given = settled_input(earlier, body.input_items())
+    earlier = within_window(entry, body, earlier, given, entry.context_window or DEFAULT_CONTEXT_WINDOW)
     conversation = conversation_of(sent, [*earlier, *given])
     refusal = strict_schema.refusal(conversation, "responses")
     if refusal is not None:

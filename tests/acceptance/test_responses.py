@@ -273,3 +273,15 @@ def test_input_tokens_counts_exactly(mockapi: Mockapi) -> None:
     assert counted.input_tokens == prompt_tokens(("developer", "Be brief."), ("user", "Tell me about tides."))
     made = client.responses.create(model="gpt-4o", input="Tell me about tides.", instructions="Be brief.")
     assert made.usage is not None and made.usage.input_tokens == counted.input_tokens
+
+
+def test_truncation_auto_drops_the_oldest_context_to_fit_the_window(mockapi: Mockapi) -> None:
+    client = mockapi.openai_client()
+    first = client.responses.create(model="gpt-3.5-turbo", input="tide " * 3000, max_output_tokens=16)
+    follow = {"model": "gpt-3.5-turbo", "input": "moon " * 1500, "previous_response_id": first.id}
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(**follow)
+    assert (caught.value.code, caught.value.param) == ("context_length_exceeded", "input")
+    fitted = client.responses.create(**follow, truncation="auto", max_output_tokens=16)
+    assert fitted.usage is not None and fitted.usage.input_tokens < 4096 - 16
+    assert fitted.truncation == "auto"
