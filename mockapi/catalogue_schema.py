@@ -51,6 +51,8 @@ class Capabilities(BaseModel):
     predicted_outputs: bool = False  # `prediction`
     web_search: bool = False  # `web_search_options`
     verbosity: bool = False  # `verbosity`
+    # The Responses API's hosted tools the model takes (web_search, file_search, code_interpreter).
+    hosted_tools: tuple[str, ...] = ()
     reasoning: Reasoning | None = None  # takes `reasoning_effort`; counts hidden reasoning tokens
     # Parameters refused outright, each with the one to use instead (or null): the real 400 is
     # "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."

@@ -20,6 +20,7 @@ NO_FORMS: frozenset[Form] = frozenset()
 
 ENDPOINTS: dict[str, frozenset[Form]] = {
     "chat.completions": TURN,
+    "responses": TURN,
     "models": NO_FORMS,
     "embeddings": frozenset({"embedding"}),
     "completions": CONTENT,
@@ -30,6 +31,7 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "audio.transcriptions": frozenset({"content", "transcript"}),
     "audio.translations": frozenset({"content", "transcript"}),
     "files": NO_FORMS,
+    "conversations": NO_FORMS,
 }
 
 NAMES = tuple(ENDPOINTS)

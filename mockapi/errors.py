@@ -47,11 +47,26 @@ class OpenAIError(Exception):
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
 
+class RefusedInput(OpenAIError, ValueError):
+    """An OpenAIError raised by a validator inside pydantic, which passes on ValueErrors only: the route's
+    validation answers it as it is (errors_validation keeps it as the failure's cause)."""
+
+
 # Named constructors for the real API's common errors.
 
 
 def invalid_param(message: str, param: str | None, code: str | None = None) -> OpenAIError:
     return OpenAIError(400, message, param=param, code=code)
+
+
+def refused_input(failure: OpenAIError) -> RefusedInput:
+    """The same error, raisable by a request model's own validator (see RefusedInput)."""
+    return RefusedInput(failure.status, failure.message, failure.type, failure.param, failure.code, failure.headers)
+
+
+def not_found(message: str, param: str | None = None, code: str | None = None) -> OpenAIError:
+    """A stored object (a response, a conversation) the caller does not have: theirs never was, or is gone."""
+    return OpenAIError(404, message, param=param, code=code)
 
 
 def invalid_json() -> OpenAIError:
@@ -201,6 +216,34 @@ def file_too_large(size: int, limit: int) -> OpenAIError:
 
 def audio_too_large(limit: int, size: int) -> OpenAIError:
     return OpenAIError(413, f"Maximum content size limit ({limit}) exceeded ({size} bytes read)", type="server_error")
+
+
+# Vector stores: ids of the wrong kind, and stores, files and batches that are not the caller's.
+
+
+def wrong_id_prefix(param: str, value: str, prefix: str) -> OpenAIError:
+    return invalid_param(f"Invalid '{param}': '{value}'. Expected an ID that begins with '{prefix}'.", param)
+
+
+def vector_store_not_found(vector_store_id: str) -> OpenAIError:
+    return OpenAIError(404, f"No vector store found with id '{vector_store_id}'.")
+
+
+def vector_store_file_not_found(file_id: str, vector_store_id: str) -> OpenAIError:
+    return OpenAIError(404, f"No file found with id '{file_id}' in vector store '{vector_store_id}'.")
+
+
+def file_batch_not_found(batch_id: str, vector_store_id: str) -> OpenAIError:
+    return OpenAIError(404, f"No file batch found with id '{batch_id}' in vector store '{vector_store_id}'.")
+
+
+def attached_file_not_found(file_id: str, param: str) -> OpenAIError:
+    """A file to attach that is not one of the caller's uploads."""
+    return OpenAIError(404, f"No such File object: {file_id}", param=param)
+
+
+def vector_store_expired(vector_store_id: str) -> OpenAIError:
+    return invalid_param(f"Vector store '{vector_store_id}' has expired.", None)
 
 
 # The control API's own errors, and the errors that fixture rules answer.

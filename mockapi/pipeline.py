@@ -122,12 +122,14 @@ class JSONReply(NamedTuple):
 
 
 class StreamReply(NamedTuple):
-    """Chunk payloads in order; each is sent as one `data:` event, then `[DONE]`. `total_tokens` tells,
-    once every chunk is sent, what the stream used (prompt and completion), for the token limits."""
+    """Chunk payloads in order; each is sent as one `data:` event, then `[DONE]` (`typed`: each with an
+    `event:` line naming its type, no `[DONE]`). `total_tokens` tells, once every chunk is sent, what the
+    stream used (prompt and completion), for the token limits."""
 
     chunks: Iterable[Any]
     headers: Mapping[str, str] = NO_HEADERS
     total_tokens: Callable[[], int] | None = None
+    typed: bool = False
 
 
 class RawReply(NamedTuple):
@@ -210,18 +212,25 @@ async def _answer(context: RequestContext, exchange: Exchange, answer: Answer, p
         rendered.generated = True
         usage = reply.body.get("usage") if isinstance(reply.body, dict) else None
         if isinstance(usage, dict):
-            total, rendered.tokens = usage.get("total_tokens"), usage.get("completion_tokens")
+            total = usage.get("total_tokens")
+            rendered.tokens = usage.get("completion_tokens", usage.get("output_tokens"))
             if isinstance(total, int):
                 admission.settle(total)
         return rendered
     if isinstance(reply, StreamReply):
         pace = context.state.settings.stream_delay_ms / 1000
-        rendered = rendering.events(reply.chunks, headers, pace, _settling(admission, reply.total_tokens))
+        settle = _settling(admission, reply.total_tokens)
+        rendered = rendering.events(reply.chunks, headers, pace, settle, typed=reply.typed)
         rendered.generated = True
         return rendered
     if isinstance(reply, RawReply):
         return rendering.raw(reply.content, reply.media_type, reply.status, headers)
     return rendering.download(reply.chunks, reply.length, reply.media_type, reply.status, headers)
+
+
+def events_instead(reply: StreamReply) -> Rendered:
+    """A stream answered in place of the error a rule's fault raised (a Responses stream that fails)."""
+    return rendering.events(reply.chunks, reply.headers, typed=reply.typed)
 
 
 def _settling(admission: Admission, total: Callable[[], int] | None) -> Callable[[], None] | None:

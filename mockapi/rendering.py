@@ -82,19 +82,32 @@ def event(data: bytes) -> bytes:
 DONE = ServerSentEvent(data="[DONE]", sep=SEPARATOR).encode()
 
 
+def typed_event(part: bytes) -> bytes:
+    """One SSE event with its `event:` line, as the Responses API sends them: the part is the event's type,
+    a newline, then its JSON (a fault may have cut the JSON short; the type line stays whole)."""
+    name, _, data = part.partition(b"\n")
+    return ServerSentEvent(data=data.decode(errors="replace"), event=name.decode(), sep=SEPARATOR).encode()
+
+
 def events(
     chunks: Iterable[Any],
     headers: Mapping[str, str] | None = None,
     pace_seconds: float = 0.0,
     when_done: Callable[[], None] | None = None,
+    typed: bool = False,
 ) -> Rendered:
     """SSE: one `data:` event per chunk (JSON), `pace_seconds` apart, then `data: [DONE]`. `when_done` is
-    called once the last chunk is taken (not if the stream stops early)."""
+    called once the last chunk is taken (not if the stream stops early). `typed` events (the Responses API's)
+    carry an `event:` line naming each chunk's `type`, and no `[DONE]` after them."""
     merged = {**STREAM_HEADERS, **{name.lower(): value for name, value in (headers or {}).items()}}
     merged["x-accel-buffering"] = "no"
     merged["connection"] = "keep-alive"
     head = raw_headers(merged) if "content-type" in merged else [*raw_headers(merged), (b"content-type", EVENT_STREAM)]
-    rendered = Rendered.in_parts(200, head, _payloads(chunks, when_done), frame=event, tail=DONE)
+    if typed:
+        parts = _typed_payloads(chunks, when_done)
+        rendered = Rendered.in_parts(200, head, parts, frame=typed_event)
+    else:
+        rendered = Rendered.in_parts(200, head, _payloads(chunks, when_done), frame=event, tail=DONE)
     rendered.part_wait = pace_seconds
     return rendered
 
@@ -102,6 +115,13 @@ def events(
 async def _payloads(chunks: Iterable[Any], when_done: Callable[[], None] | None) -> AsyncIterator[bytes]:
     for chunk in chunks:
         yield orjson.dumps(chunk)
+    if when_done is not None:
+        when_done()
+
+
+async def _typed_payloads(chunks: Iterable[Any], when_done: Callable[[], None] | None) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield str(chunk["type"]).encode() + b"\n" + orjson.dumps(chunk)
     if when_done is not None:
         when_done()
 

@@ -56,7 +56,7 @@ _feature_vectors = BoundedCache(CACHE_BYTES)
 _wire_forms = BoundedCache(CACHE_BYTES)
 
 
-def _normal_form(word: str) -> str:
+def normal_form(word: str) -> str:
     """A crude singular, so that "cats" and "cat" are one feature."""
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
@@ -65,7 +65,7 @@ def _normal_form(word: str) -> str:
 
 def features(text: str) -> dict[str, float]:
     """Weighted features of a text: words, and adjacent pairs (so word order counts a little)."""
-    words = [_normal_form(w) for w in WORD.findall(text.lower())]
+    words = [normal_form(w) for w in WORD.findall(text.lower())]
     weights: dict[str, float] = {}
     for word in words:
         weights[word] = weights.get(word, 0.0) + (STOP_WEIGHT if word in STOP_WORDS else 1.0)
@@ -100,6 +100,19 @@ def text_vector(seeding: Seeding, model: str, size: int, text: str) -> Vector:
         total += np.float32(weight) * _feature_vector(seeding, model, size, feature)
     total /= np.linalg.norm(total)
     return total
+
+
+def text_vectors(seeding: Seeding, model: str, size: int, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """The unit vectors of many texts (one row each, in order), as `text_vector` makes them one at a time:
+    each row is one product of its weights and its features' vectors rather than a sum added up feature
+    by feature."""
+    rows = np.empty((len(texts), size), dtype=np.float32)
+    for row, text in enumerate(texts):
+        weighted = features(text) or {"\0" + text: 1.0}
+        matrix = np.stack([_feature_vector(seeding, model, size, feature) for feature in weighted])
+        total = np.fromiter(weighted.values(), dtype=np.float32, count=len(weighted)) @ matrix
+        rows[row] = total / np.linalg.norm(total)
+    return rows
 
 
 def shorten(vector: npt.NDArray[np.floating[Any]], dimensions: int) -> Vector:

@@ -50,6 +50,8 @@ ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {
     "audio.transcriptions": lambda c: c.audio.transcriptions.create(model="whisper-1", file=("a.wav", WAV)),
     "audio.translations": lambda c: c.audio.translations.create(model="whisper-1", file=("a.wav", WAV)),
     "files": lambda c: c.files.list(),
+    "responses": lambda c: c.responses.create(model=CHAT_MODEL, input="hi"),
+    "conversations": lambda c: c.conversations.create(),
 }
 
 

@@ -110,6 +110,7 @@ def test_endpoint_and_method_are_checked_names() -> None:
         "files",
         "embeddings",
         "images.variations",
+        "conversations",
     }
 
 

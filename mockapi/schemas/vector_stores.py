@@ -1,0 +1,311 @@
+"""Request and response models of /v1/vector_stores (stores, their files, file batches, search), named after
+the spec's schemas. Objects whose shape depends on a field (chunking strategies, filters) are validated
+with `validated`, so that a failure names its place in the body as any other field's does."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mockapi import errors
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+FileStatus = Literal["in_progress", "completed", "cancelled", "failed"]
+Ranker = Literal["none", "auto", "default-2024-11-15"]
+
+MAX_PAIRS = 16
+MAX_KEY_CHARS = 64
+MAX_VALUE_CHARS = 512
+AUTO_CHUNKING = (800, 400)  # (max_chunk_size_tokens, chunk_overlap_tokens) of `auto`
+MIN_CHUNK_TOKENS = 100
+MAX_CHUNK_TOKENS = 4096
+
+
+def validated(model: type[ModelT], value: Any, at: tuple[str, ...]) -> ModelT:
+    """`value` validated against `model` as the field at `at` (its path in the body), failures named there."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        located = [{**error, "loc": (*at, *error["loc"])} for error in exc.errors(include_url=False)]
+        raise errors.from_validation_errors(located) from exc
+
+
+def _check_pairs(name: str, pairs: dict[str, Any]) -> None:
+    """At most 16 keys of at most 64 characters, string values of at most 512 (metadata and attributes)."""
+    if len(pairs) > MAX_PAIRS:
+        raise errors.invalid_param(
+            f"Invalid '{name}': too many properties. Expected an object with at most {MAX_PAIRS} properties, "
+            f"but got an object with {len(pairs)} properties instead.",
+            name,
+        )
+    for key, value in pairs.items():
+        if len(key) > MAX_KEY_CHARS:
+            raise errors.invalid_param(
+                f"Invalid '{name}': key too long. Expected a key with maximum length {MAX_KEY_CHARS}, but got a "
+                f"key with length {len(key)} instead.",
+                name,
+            )
+        if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+            raise errors.invalid_param(
+                f"Invalid '{name}.{key}': string too long. Expected a string with maximum length "
+                f"{MAX_VALUE_CHARS}, but got a string with length {len(value)} instead.",
+                f"{name}.{key}",
+            )
+
+
+Metadata = dict[str, str]
+Attributes = dict[str, str | bool | int | float]
+
+
+class _Strategy(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["auto", "static"]
+
+
+class AutoChunkingStrategy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["auto"]
+
+
+class StaticChunkingStrategy(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    max_chunk_size_tokens: int = Field(ge=MIN_CHUNK_TOKENS, le=MAX_CHUNK_TOKENS)
+    chunk_overlap_tokens: int = Field(ge=0)
+
+
+class StaticChunkingStrategyParam(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["static"]
+    static: dict[str, Any]
+
+
+def chunking_of(value: Any, at: tuple[str, ...] = ("chunking_strategy",)) -> tuple[int, int]:
+    """(max_chunk_size_tokens, chunk_overlap_tokens) of a chunking strategy (auto: 800 and 400); the overlap
+    may be at most half the chunk, as the API requires."""
+    if validated(_Strategy, value, at).type == "auto":
+        validated(AutoChunkingStrategy, value, at)
+        return AUTO_CHUNKING
+    given = validated(StaticChunkingStrategyParam, value, at).static
+    static = validated(StaticChunkingStrategy, given, (*at, "static"))
+    if static.chunk_overlap_tokens > static.max_chunk_size_tokens // 2:
+        param = ".".join((*at, "static", "chunk_overlap_tokens"))
+        raise errors.invalid_param(
+            f"Invalid '{param}': chunk_overlap_tokens must not exceed half of max_chunk_size_tokens "
+            f"({static.max_chunk_size_tokens // 2}), but got {static.chunk_overlap_tokens} instead.",
+            param,
+        )
+    return static.max_chunk_size_tokens, static.chunk_overlap_tokens
+
+
+class ExpiresAfter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    anchor: Literal["last_active_at"]
+    days: int = Field(ge=1, le=365)
+
+
+class _WithPairs(BaseModel):
+    @field_validator("metadata", "attributes", check_fields=False)
+    @classmethod
+    def _pairs(cls, value: dict[str, Any] | None, info: Any) -> dict[str, Any] | None:
+        if value is not None:
+            _check_pairs(info.field_name, value)
+        return value
+
+
+class CreateVectorStoreRequest(_WithPairs):
+    model_config = ConfigDict(extra="forbid")
+
+    file_ids: list[str] | None = Field(None, max_length=500)
+    name: str | None = None
+    description: str | None = None
+    expires_after: ExpiresAfter | None = None
+    chunking_strategy: dict[str, Any] | None = None
+    metadata: Metadata | None = None
+
+
+class UpdateVectorStoreRequest(_WithPairs):
+    """Fields given as null clear (`expires_after`) or empty (`metadata`) what they set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    expires_after: ExpiresAfter | None = None
+    metadata: Metadata | None = None
+
+
+class CreateVectorStoreFileRequest(_WithPairs):
+    model_config = ConfigDict(extra="forbid")
+
+    file_id: str
+    chunking_strategy: dict[str, Any] | None = None
+    attributes: Attributes | None = None
+
+
+class UpdateVectorStoreFileAttributesRequest(_WithPairs):
+    model_config = ConfigDict(extra="forbid")
+
+    attributes: Attributes | None
+
+
+class CreateVectorStoreFileBatchRequest(_WithPairs):
+    model_config = ConfigDict(extra="forbid")
+
+    file_ids: list[str] | None = Field(None, min_length=1, max_length=2000)
+    files: list[CreateVectorStoreFileRequest] | None = Field(None, min_length=1, max_length=2000)
+    chunking_strategy: dict[str, Any] | None = None
+    attributes: Attributes | None = None
+
+
+class RankingOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ranker: Ranker = "auto"
+    score_threshold: float = Field(0.0, ge=0, le=1)
+
+
+class VectorStoreSearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str | list[str]
+    rewrite_query: bool = False
+    max_num_results: int = Field(10, ge=1, le=50)
+    filters: dict[str, Any] | None = None
+    ranking_options: RankingOptions | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _queries(cls, value: str | list[str]) -> str | list[str]:
+        if not value:
+            raise errors.invalid_param("Invalid 'query': empty array. Expected an array with at least 1 item.", "query")
+        for index, query in enumerate([value] if isinstance(value, str) else value):
+            if not query.strip():
+                param = "query" if isinstance(value, str) else f"query.{index}"
+                raise errors.invalid_param(f"Invalid '{param}': empty string. Expected a non-empty query.", param)
+        return value
+
+
+class ListParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(20, ge=1, le=100)
+    order: Literal["asc", "desc"] = "desc"
+    after: str | None = None
+    before: str | None = None
+
+
+class ListFilesParams(ListParams):
+    filter: FileStatus | None = None
+
+
+# The answers (documentation: the bodies are built as dicts, checked against the spec in the contract tests).
+
+
+class FileCounts(BaseModel):
+    in_progress: int
+    completed: int
+    failed: int
+    cancelled: int
+    total: int
+
+
+class VectorStoreObject(BaseModel):
+    id: str
+    object: Literal["vector_store"]
+    created_at: int
+    name: str
+    description: str | None
+    usage_bytes: int
+    file_counts: FileCounts
+    status: Literal["expired", "in_progress", "completed"]
+    expires_after: ExpiresAfter | None = None
+    expires_at: int | None
+    last_active_at: int | None
+    metadata: Metadata | None
+
+
+class LastError(BaseModel):
+    code: Literal["server_error", "unsupported_file", "invalid_file"]
+    message: str
+
+
+class VectorStoreFileObject(BaseModel):
+    id: str
+    object: Literal["vector_store.file"]
+    usage_bytes: int
+    created_at: int
+    vector_store_id: str
+    status: FileStatus
+    last_error: LastError | None
+    chunking_strategy: dict[str, Any]
+    attributes: Attributes | None
+
+
+class VectorStoreFileBatchObject(BaseModel):
+    id: str
+    object: Literal["vector_store.files_batch"]
+    created_at: int
+    vector_store_id: str
+    status: FileStatus
+    file_counts: FileCounts
+
+
+class ListVectorStoresResponse(BaseModel):
+    object: Literal["list"]
+    data: list[VectorStoreObject]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+
+class ListVectorStoreFilesResponse(BaseModel):
+    object: Literal["list"]
+    data: list[VectorStoreFileObject]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+
+class DeleteVectorStoreResponse(BaseModel):
+    id: str
+    object: Literal["vector_store.deleted"]
+    deleted: bool
+
+
+class DeleteVectorStoreFileResponse(BaseModel):
+    id: str
+    object: Literal["vector_store.file.deleted"]
+    deleted: bool
+
+
+class TextContent(BaseModel):
+    type: Literal["text"]
+    text: str
+
+
+class VectorStoreFileContentResponse(BaseModel):
+    object: Literal["vector_store.file_content.page"]
+    data: list[TextContent]
+    has_more: bool
+    next_page: str | None
+
+
+class VectorStoreSearchResultItem(BaseModel):
+    file_id: str
+    filename: str
+    score: float
+    attributes: Attributes | None
+    content: list[TextContent]
+
+
+class VectorStoreSearchResultsPage(BaseModel):
+    object: Literal["vector_store.search_results.page"]
+    search_query: list[str]
+    data: list[VectorStoreSearchResultItem]
+    has_more: bool
+    next_page: str | None
