@@ -1,7 +1,8 @@
 """One error type, OpenAI's, and the catalogue of every error the server answers, one named constructor each
 (nothing else in the package builds an OpenAIError); any other failure is mapped to one of them.
 
-Every error body is `{"error": {"message", "type", "param", "code"}}` with all four keys.
+Every error body is `{"error": {"message", "type", "param", "code"}}` with all four keys, but those Azure
+OpenAI answers itself on its paths (`AzureError`: `{"error": {"code", "message"}}`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,53 @@ class OpenAIError(Exception):
     def body(self) -> dict[str, Any]:
         """The error's JSON body (rendering.error makes the answer of it)."""
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+class AzureError(OpenAIError):
+    """An error Azure OpenAI answers itself, before any model sees the request (its gateway's: the key, the
+    api-version, the deployment): `{"error": {"code", "message"}}`, the code a string. What a model refuses
+    reaches Azure's clients in OpenAI's shape."""
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+def azure_resource_not_found() -> AzureError:
+    """A path Azure does not serve, or one without its `api-version`."""
+    return AzureError(404, "Resource not found", code="404")
+
+
+def azure_api_version_not_supported() -> AzureError:
+    return AzureError(400, "API version not supported", code="BadRequest")
+
+
+def azure_deployment_not_found() -> AzureError:
+    return AzureError(
+        404,
+        "The API deployment for this resource does not exist. If you created the deployment within the last "
+        "5 minutes, please wait a moment and try again.",
+        code="DeploymentNotFound",
+    )
+
+
+def azure_access_denied() -> AzureError:
+    """A missing or unknown `api-key`."""
+    return AzureError(
+        401,
+        "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key "
+        "for an active subscription and use a correct regional API endpoint for your resource.",
+        code="401",
+    )
+
+
+def azure_invalid_token() -> AzureError:
+    """An unknown bearer token (Microsoft Entra ID's, on Azure)."""
+    return AzureError(
+        401,
+        "Unauthorized. Access token is missing, invalid, audience is incorrect "
+        "(https://cognitiveservices.azure.com), or have expired.",
+        code="401",
+    )
 
 
 # Named constructors for the real API's common errors.
