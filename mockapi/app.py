@@ -1,4 +1,5 @@
-"""create_app(settings): builds the state, mounts the resource routes under /v1, installs the edge."""
+"""create_app(settings): builds the state, mounts the resource routes under /v1 (and Azure's paths to them),
+installs the edge."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi.telemetry import TelemetryConfig
 from starlette.requests import Request
 from starlette.types import ASGIApp
 
-from mockapi import __version__, rendering
+from mockapi import __version__, azure, rendering
 from mockapi import openapi as documentation
 from mockapi.edge import CorsForBrowsers, Edge
 from mockapi.registry import RouteTable, resource_routes
@@ -26,6 +27,7 @@ EXPOSED_HEADERS = [
     "openai-version",
     "openai-processing-ms",
     "openai-organization",
+    "openai-project",
     "openai-model",
     "x-ratelimit-limit-requests",
     "x-ratelimit-limit-tokens",
@@ -80,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # microseconds per router on every request; these routes already carry /v1), and ahead of the docs
     # routes FastAPI has added: routes are tried in order, and these are the ones requests come for.
     resources = resource_routes()
-    app.router.routes[:0] = resources
+    # Azure's paths to the same routes after them: a /v1 request never tries one.
+    app.router.routes[:0] = [*resources, *azure.alias_routes(resources, settings)]
     if settings.control:
         app.router.routes.extend(control.router.routes)
 

@@ -22,15 +22,19 @@ RawHeaders = Sequence[tuple[bytes, bytes]]
 
 
 class Caller(NamedTuple):
-    """Who is asking: state such as the file store is scoped to `owner`."""
+    """Who is asking: state such as the file store is scoped to `owner` (the organization, else the key; within
+    it the project the OpenAI-Project header names)."""
 
     api_key: str
     organization: str | None
+    project: str | None = None
 
     @property
     def owner(self) -> str:
         # Disjoint prefixes: an organization header cannot name a key's scope, nor the reverse.
-        return f"org:{self.organization}" if self.organization else f"key:{self.api_key}"
+        scope = f"org:{self.organization}" if self.organization else f"key:{self.api_key}"
+        # After a line break, which no header value holds: no organization's name can end like a project.
+        return f"{scope}\nproject:{self.project}" if self.project else scope
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
 """The transport edge, as a pure ASGI middleware: the request's context (context.py), size limits (from the
-routes' declarations), auth and caller identity, OpenAI's response headers (x-ratelimit-* from the limiter),
-every failure answered in OpenAI's error shape (through rendering.py), and the request journal (recorded
-once the response is done, from the served exchange).
+routes' declarations), auth and caller identity (OpenAI's, and Azure's on its paths), OpenAI's response headers
+(x-ratelimit-* from the limiter), every failure answered in OpenAI's error shape (through rendering.py; Azure's
+gateway errors in its own), and the request journal (recorded once the response is done, from the served
+exchange).
 
 Pure ASGI (not BaseHTTPMiddleware) so streams pass through unbuffered and the hot path stays short.
 """
@@ -15,19 +16,19 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockapi import errors, rendering
+from mockapi import azure, errors, errors_azure, rendering
 from mockapi.context import SCOPE_KEY, Caller, RequestContext, Served
 from mockapi.rendering import OPENAI_VERSION_BYTES
-from mockapi.routing import API_PREFIX, CONTROL_PREFIX
+from mockapi.routing import API_PREFIX, API_PREFIXES, AZURE_PREFIX, CONTROL_PREFIX
 
 if TYPE_CHECKING:
     from mockapi.registry import BodyRule, RouteTable
     from mockapi.state import AppState
 
-__all__ = ["CorsForBrowsers", "Edge", "authenticate"]
+__all__ = ["CorsForBrowsers", "Edge", "authenticate", "authenticate_on_azure"]
 
 # The request headers the edge reads.
-_READ = frozenset({b"authorization", b"openai-organization", b"content-length"})
+_READ = frozenset({b"authorization", b"api-key", b"openai-organization", b"openai-project", b"content-length"})
 
 
 def _scan_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[int, dict[bytes, str]]:
@@ -41,16 +42,39 @@ def _scan_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[int, dict[bytes, 
     return size, found
 
 
+def _bearer(headers: Mapping[bytes, str]) -> str:
+    scheme, _, key = headers.get(b"authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def _caller(key: str, headers: Mapping[bytes, str]) -> Caller:
+    return Caller(key, headers.get(b"openai-organization"), headers.get(b"openai-project"))
+
+
 def authenticate(headers: Mapping[bytes, str], state: AppState) -> Caller:
     """The caller of a /v1 request, or the real API's 401."""
-    scheme, _, key = headers.get(b"authorization", "").partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key:
+    key = _bearer(headers)
+    if not key:
         raise errors.missing_api_key()
     allowed = state.settings.api_keys
     if allowed and key not in allowed:
         raise errors.invalid_api_key(key)
-    return Caller(api_key=key, organization=headers.get(b"openai-organization"))
+    return _caller(key, headers)
+
+
+def authenticate_on_azure(headers: Mapping[bytes, str], state: AppState) -> Caller:
+    """The caller of a request on Azure's paths: its `api-key` header, else a bearer token (Azure takes Entra
+    ID's tokens, and its v1 API the key as one); or Azure's 401."""
+    key = headers.get(b"api-key", "").strip()
+    refused = errors_azure.azure_access_denied
+    if not key:
+        key, refused = _bearer(headers), errors_azure.azure_invalid_token
+    if not key:
+        raise errors_azure.azure_access_denied()
+    allowed = state.settings.api_keys
+    if allowed and key not in allowed:
+        raise refused()
+    return _caller(key, headers)
 
 
 class Edge:
@@ -72,6 +96,7 @@ class Edge:
         request_id = seeding.request_id().encode()
         header_bytes, headers = _scan_headers(scope["headers"])
         organization = headers.get(b"openai-organization")
+        project = headers.get(b"openai-project")
         path: str = scope["path"]
         method: str = scope["method"]
         served = Served(method, path, scope.get("query_string", b""), scope["headers"], header_bytes, started)
@@ -89,6 +114,8 @@ class Edge:
                 ]
                 if organization:
                     headers.append((b"openai-organization", organization.encode("latin-1")))
+                if project:
+                    headers.append((b"openai-project", project.encode("latin-1")))
                 state.limiter.write_headers(headers, served)
                 message["headers"] = headers
             await send(message)
@@ -101,9 +128,11 @@ class Edge:
             if served.status is not None:  # the answer has begun: the connection is all that is left to close
                 raise
             error = errors.from_exception(exc, method, path)
+            if path.startswith(AZURE_PREFIX):
+                error = azure.gateway_error(exc, error)
             await rendering.error(error)(scope, receive, send_with_headers)
         finally:
-            if path.startswith(API_PREFIX) and method != "OPTIONS" and state.journal.size:
+            if path.startswith(API_PREFIXES) and method != "OPTIONS" and state.journal.size:
                 served.seconds = seeding.monotonic() - started
                 served.time = seeding.wall_time()
                 state.journal.record(served)
@@ -116,8 +145,11 @@ class Edge:
         if served.header_bytes > settings.max_header_bytes:
             raise errors.headers_too_large(settings.max_header_bytes)
         path = served.path
-        if path.startswith(API_PREFIX) and served.method != "OPTIONS" and not self.routes.is_public(path):
-            served.caller = authenticate(headers, self.state)
+        if served.method != "OPTIONS" and not self.routes.is_public(path):
+            if path.startswith(API_PREFIX):
+                served.caller = authenticate(headers, self.state)
+            elif path.startswith(AZURE_PREFIX):
+                served.caller = authenticate_on_azure(headers, self.state)
         body = self.routes.body_rule(served.method, path)
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > body.limit:

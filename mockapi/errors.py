@@ -1,7 +1,8 @@
 """One error type, OpenAI's, and the catalogue of every error the server answers, one named constructor each
 (nothing else in the package builds an OpenAIError); any other failure is mapped to one of them.
 
-Every error body is `{"error": {"message", "type", "param", "code"}}` with all four keys.
+Every error body is `{"error": {"message", "type", "param", "code"}}` with all four keys, but those Azure
+OpenAI answers itself on its paths (errors_azure.py: `{"error": {"code", "message"}}`).
 """
 
 from __future__ import annotations

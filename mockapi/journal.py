@@ -36,7 +36,7 @@ _MARKER_ROOM = 1024
 HEADER_BUDGET = 8 * 1024
 MAX_HEADER_VALUE = 1024
 # Kept whatever else is cut: the session filter reads one, the other shows who asked.
-_FIRST_HEADERS = (b"x-mockapi-session", b"authorization")
+_FIRST_HEADERS = (b"x-mockapi-session", b"authorization", b"api-key")
 CUT_HEADER = b"x-mockapi-journal-cut"
 RawHeaders = Sequence[tuple[bytes, bytes]]
 
@@ -117,7 +117,7 @@ def _cut_whole(size: int) -> bytes:
 
 def compact_headers(raw: RawHeaders, size: int | None = None) -> RawHeaders:
     """The headers as received when small (`size` bytes, counted here if not given); else masked and cut to
-    HEADER_BUDGET bytes, the session and authorization headers first, with a marker saying how many were
+    HEADER_BUDGET bytes, the session and key headers first, with a marker saying how many were
     left out."""
     if size is None:
         size = sum(len(name) + len(value) for name, value in raw)
@@ -154,7 +154,8 @@ def unpack_headers(block: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def masked_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Request headers by name; the API key in Authorization is masked as the real API masks it."""
+    """Request headers by name; the API key in Authorization (or Azure's api-key) is masked as the real API
+    masks it."""
     headers: dict[str, str] = {}
     for key, value in raw:
         name = key.decode("latin-1")
@@ -162,6 +163,8 @@ def masked_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
         if name == "authorization":
             scheme, _, secret = text.partition(" ")
             text = f"{scheme} {mask_key(secret.strip())}" if secret else mask_key(text)
+        elif name == "api-key":
+            text = mask_key(text.strip())
         headers[name] = text
     return headers
 

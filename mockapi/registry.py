@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from mockapi import endpoints, errors, routers
+from mockapi.azure import canonical_path
 from mockapi.routing import DirectRoute, Resource, TooLarge
 from mockapi.settings import Settings
 
@@ -62,8 +63,8 @@ class BodyRule:
 
 class RouteTable:
     """What the edge needs of the routes, looked up per request in a dict: the body limit of a method and
-    path (and how its 413 is worded; only paths without parameters have limits of their own), and the
-    paths served without an API key."""
+    path (and how its 413 is worded; only paths without parameters have limits of their own; an Azure path
+    has its route's), and the paths served without an API key."""
 
     def __init__(self, routes: Sequence[DirectRoute], settings: Settings) -> None:
         default_limit = settings.max_body_bytes
@@ -85,7 +86,7 @@ class RouteTable:
         self.public_prefixes = tuple(dict.fromkeys(public))
 
     def body_rule(self, method: str, path: str) -> BodyRule:
-        return self._bodies.get((method, path), self.default)
+        return self._bodies.get((method, canonical_path(path)), self.default)
 
     def is_public(self, path: str) -> bool:
         return path.startswith(self.public_prefixes) if self.public_prefixes else False

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import reprlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -35,6 +35,9 @@ from mockapi.context import context_of
 from mockapi.settings import Settings
 
 API_PREFIX = "/v1"
+# Azure OpenAI's paths to the same routes (azure.py).
+AZURE_PREFIX = "/openai"
+API_PREFIXES = (API_PREFIX, AZURE_PREFIX)
 CONTROL_PREFIX = "/__mockapi"
 PATH_PARAMETER = re.compile(r"{([^}]+)}")
 
@@ -45,6 +48,9 @@ Handler = Callable[..., Awaitable[ASGIApp]]
 FormReader = Callable[[Request], AbstractAsyncContextManager[dict[str, Any]]]
 TooLarge = Callable[[int], errors.OpenAIError]
 BodyLimit = Callable[[Settings], int]
+# What a route reached by another path (an alias, azure.py) does to the input before it is validated: the
+# fields as read (JSON body, form or query) -> the fields the route's model gets.
+Inputs = Callable[[Request, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,9 @@ def parse(model: type[ModelT], fields: Mapping[str, Any]) -> ModelT:
         raise errors.from_pydantic(exc) from exc
 
 
-def _direct(handler: Handler, declared: Declared, guard: Callable[[Request], None] | None) -> ASGIApp:
+def _direct(
+    handler: Handler, declared: Declared, guard: Callable[[Request], None] | None, inputs: Inputs | None
+) -> ASGIApp:
     """The route's app: the handler called with the route's input read and validated (the one place input
     is read), and its answer sent."""
     body, form, query = declared.body, declared.form, declared.query
@@ -127,11 +135,13 @@ def _direct(handler: Handler, declared: Declared, guard: Callable[[Request], Non
             guard(request)
         if form is not None and body is not None:  # held open while the handler runs: it may store a file
             async with form(request) as fields:
-                answer = await handler(request, parse(body, fields))
+                answer = await handler(request, parse(body, inputs(request, fields) if inputs else fields))
         elif query is not None:
-            answer = await handler(request, parse(query, dict(request.query_params)))
+            fields = dict(request.query_params)
+            answer = await handler(request, parse(query, inputs(request, fields) if inputs else fields))
         elif body is not None:
-            answer = await handler(request, parse(body, await read_json(request)))
+            fields = await read_json(request)
+            answer = await handler(request, parse(body, inputs(request, fields) if inputs else fields))
         else:
             answer = await handler(request)
         await answer(scope, receive, send)
@@ -168,14 +178,17 @@ class DirectRoute(APIRoute):
         *,
         declared: Declared | None = None,
         guard: Callable[[Request], None] | None = None,
+        inputs: Inputs | None = None,
+        query_parameters: Sequence[Mapping[str, Any]] = (),
         **kwargs: Any,
     ) -> None:
-        parameters = _path_parameters(path)
+        parameters = [*_path_parameters(path), *query_parameters]
         if parameters:
             kwargs["openapi_extra"] = {"parameters": parameters, **(kwargs.get("openapi_extra") or {})}
         super().__init__(path, _documented(endpoint), **kwargs)
         self.declared = declared or NOTHING_DECLARED
-        self.app = _direct(endpoint, self.declared, guard)
+        self.handler = endpoint
+        self.app = _direct(endpoint, self.declared, guard, inputs)
 
 
 Method = Literal["GET", "POST", "DELETE", "HEAD"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -45,6 +45,20 @@ TextList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split_on(","))]
 TuningName = Literal["coalesced_writes", "rank_tables", "gc_freeze"]
 TuningList = Annotated[tuple[TuningName, ...], NoDecode, BeforeValidator(_split_on(","))]
 PathList = Annotated[tuple[Path, ...], NoDecode, BeforeValidator(_split_on(os.pathsep))]
+
+
+def _name_to_model(pairs: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = []
+    for pair in pairs:
+        name, _, model = (part.strip() for part in pair.partition("="))
+        if not name or not model:
+            raise ValueError(f"{pair!r} is not NAME=MODEL")
+        cleaned.append(f"{name}={model}")
+    return tuple(cleaned)
+
+
+# NAME=MODEL pairs.
+MappingList = Annotated[TextList, AfterValidator(_name_to_model)]
 
 
 def builtin_fixtures_dir() -> Path:
@@ -125,6 +139,12 @@ class Settings(BaseSettings):
     journal_size: int = Field(1000, ge=0, description="requests kept in the journal; 0 keeps none")
     rpm: int | None = Field(None, ge=1, description="requests per minute allowed per API key")
     tpm: int | None = Field(None, ge=1, description="tokens per minute allowed per API key")
+    # Azure OpenAI's paths: a deployment serves the model it is named after, or the one given here.
+    azure_deployments: MappingList = Field(
+        (),
+        description="an Azure OpenAI deployment and the model it serves, NAME=MODEL, repeatable",
+        json_schema_extra={"flag": "--azure-deployment"},
+    )
     # 60 as on the real API; shorter in tests.
     rate_window_seconds: float = Field(
         60, gt=0, description="length of the rate-limit window", json_schema_extra={"hidden": True}

@@ -52,16 +52,17 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 async def test_the_context_is_one_typed_object_with_the_caller() -> None:
     app = _app()
     async for client in _client(app):
-        response = await client.get("/v1/context", headers={"openai-organization": "org-1"})
-    assert response.json() == {"caller": ["sk-edge-test-0000", "org-1"]}
+        response = await client.get("/v1/context", headers={"openai-organization": "org-1", "openai-project": "p"})
+    assert response.json() == {"caller": ["sk-edge-test-0000", "org-1", "p"]}
     (context,) = app.state.seen
     assert context.state is app.state.mockapi and context.served.path == "/v1/context"
 
 
 async def test_every_answer_carries_openais_headers(client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/models", headers={"openai-organization": "org-9"})
+    response = await client.get("/v1/models", headers={"openai-organization": "org-9", "openai-project": "proj_9"})
     assert response.headers["x-request-id"].startswith("req_") and response.headers["openai-version"] == "2020-10-01"
     assert response.headers["openai-organization"] == "org-9" and "openai-processing-ms" in response.headers
+    assert response.headers["openai-project"] == "proj_9"
     assert response.headers["x-ratelimit-limit-requests"] == "3500"
     missing = await client.get("/v1/nowhere")
     assert missing.status_code == 404 and missing.headers["openai-version"] == "2020-10-01"
