@@ -114,11 +114,15 @@ class JSONReply(NamedTuple):
 
 class StreamReply(NamedTuple):
     """Chunk payloads in order; each is sent as one `data:` event, then `[DONE]`. `total_tokens` tells,
-    once every chunk is sent, what the stream used (prompt and completion), for the token limits."""
+    once every chunk is sent, what the stream used (prompt and completion), for the token limits. The
+    typed event streams of today's endpoints end without `[DONE]` (`done=False`), some with each event
+    named by its payload's `type` (`named=True`)."""
 
     chunks: Iterable[Any]
     headers: Mapping[str, str] = NO_HEADERS
     total_tokens: Callable[[], int] | None = None
+    done: bool = True
+    named: bool = False
 
 
 class RawReply(NamedTuple):
@@ -207,7 +211,8 @@ async def _answer(context: RequestContext, exchange: Exchange, answer: Answer, p
         return rendered
     if isinstance(reply, StreamReply):
         pace = context.state.settings.stream_delay_ms / 1000
-        rendered = rendering.events(reply.chunks, headers, pace, _settling(admission, reply.total_tokens))
+        settle = _settling(admission, reply.total_tokens)
+        rendered = rendering.events(reply.chunks, headers, pace, settle, done=reply.done, named=reply.named)
         rendered.generated = True
         return rendered
     if isinstance(reply, RawReply):

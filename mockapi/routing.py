@@ -45,6 +45,9 @@ Handler = Callable[..., Awaitable[ASGIApp]]
 FormReader = Callable[[Request], AbstractAsyncContextManager[dict[str, Any]]]
 TooLarge = Callable[[int], errors.OpenAIError]
 BodyLimit = Callable[[Settings], int]
+# What a request model's validators may read beyond the input (pydantic's validation context), e.g. the
+# catalogue, for checks that depend on the model asked for.
+ValidationContext = Callable[[Request], Any]
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Declared:
     body_limit: BodyLimit | None = None  # beyond --max-body-bytes
     too_large: TooLarge | None = None  # the route's own wording of a 413
     public: bool = False
+    context: ValidationContext | None = None
 
     @property
     def body_media_type(self) -> str:
@@ -108,10 +112,10 @@ async def read_json(request: Request) -> dict[str, Any]:
     return body
 
 
-def parse(model: type[ModelT], fields: Mapping[str, Any]) -> ModelT:
+def parse(model: type[ModelT], fields: Mapping[str, Any], context: Any = None) -> ModelT:
     """Validate fields against a request model; a violation is 400 naming the field."""
     try:
-        return model.model_validate(fields)
+        return model.model_validate(fields, context=context)
     except ValidationError as exc:
         raise errors.from_pydantic(exc) from exc
 
@@ -119,7 +123,7 @@ def parse(model: type[ModelT], fields: Mapping[str, Any]) -> ModelT:
 def _direct(handler: Handler, declared: Declared, guard: Callable[[Request], None] | None) -> ASGIApp:
     """The route's app: the handler called with the route's input read and validated (the one place input
     is read), and its answer sent."""
-    body, form, query = declared.body, declared.form, declared.query
+    body, form, query, context = declared.body, declared.form, declared.query, declared.context
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
@@ -127,11 +131,12 @@ def _direct(handler: Handler, declared: Declared, guard: Callable[[Request], Non
             guard(request)
         if form is not None and body is not None:  # held open while the handler runs: it may store a file
             async with form(request) as fields:
-                answer = await handler(request, parse(body, fields))
+                answer = await handler(request, parse(body, fields, context and context(request)))
         elif query is not None:
             answer = await handler(request, parse(query, dict(request.query_params)))
         elif body is not None:
-            answer = await handler(request, parse(body, await read_json(request)))
+            fields = await read_json(request)
+            answer = await handler(request, parse(body, fields, context and context(request)))
         else:
             answer = await handler(request)
         await answer(scope, receive, send)
