@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-Form = Literal["content", "embedding", "transcript"]
+Form = Literal["content", "embedding", "transcript", "moderation"]
 
 CONTENT: frozenset[Form] = frozenset({"content"})
 NO_FORMS: frozenset[Form] = frozenset()
@@ -27,6 +27,7 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "images.variations": NO_FORMS,
     "audio.transcriptions": frozenset({"content", "transcript"}),
     "audio.translations": frozenset({"content", "transcript"}),
+    "moderations": frozenset({"moderation"}),
     "files": NO_FORMS,
 }
 
