@@ -27,6 +27,7 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "images.variations": NO_FORMS,
     "audio.transcriptions": frozenset({"content", "transcript"}),
     "audio.translations": frozenset({"content", "transcript"}),
+    "audio.speech": CONTENT,  # the text spoken instead of the input
     "moderations": frozenset({"moderation"}),
     "files": NO_FORMS,
 }
