@@ -16,6 +16,7 @@ from mockapi.schemas.audio import CreateTranscriptionRequest
 from mockapi.tokens import tokenizer_for
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
+TOKENS = Transcription(usage="tokens")
 
 
 def answer(
@@ -28,8 +29,10 @@ def answer(
         names = body.known_speaker_names or ()
         segments = transcripts.speaker_segments(text, seconds, rng, names=names, one_voice=body.file.spoken is not None)
         if body.streams(accepts):
-            events = transcripts.diarized_events(segments, text, usage)
-            return StreamReply(events, done=False, total_tokens=lambda: _total(usage))
+            # A stream's done event reports tokens whatever the model is billed by (the spec's only form there).
+            tokens_used = _usage(body, entry, TOKENS, tokenizer.count(text), seconds)
+            events = transcripts.diarized_events(segments, text, tokens_used)
+            return StreamReply(events, done=False, total_tokens=lambda: _total(tokens_used))
         if body.response_format == "diarized_json":
             diarized = {
                 "task": "transcribe",

@@ -123,6 +123,17 @@ class CreateTranscriptionRequest(CreateTranslationRequest):
     known_speaker_names: list[str] | None = Field(None, max_length=MAX_KNOWN_SPEAKERS)
     known_speaker_references: list[str] | None = Field(None, max_length=MAX_KNOWN_SPEAKERS)
 
+    @field_validator("stream", mode="before")
+    @classmethod
+    def _form_boolean(cls, value: Any) -> Any:
+        """Form fields are text: "true" or "false" (the SDKs' spelling), nothing else."""
+        if isinstance(value, str):
+            spelled = {"true": True, "false": False}.get(value.strip().lower())
+            if spelled is None:
+                raise ValueError(f"{value!r} is not of type 'boolean' - 'stream'")
+            return spelled
+        return value
+
     @field_validator("include", "known_speaker_names", "known_speaker_references", mode="before")
     @classmethod
     def _one_or_more(cls, value: Any) -> Any:

@@ -32,7 +32,7 @@ class CustomVoice(BaseModel):
 
 def refusal(problems: Sequence[Mapping[str, Any]]) -> errors.OpenAIError:
     """The 400 for validation failures (pydantic's, or made alike): all of them in the message, the first's
-    field as `param`."""
+    field as `param` (the real service leaves it null)."""
     listed = []
     for problem in problems:
         shown: dict[str, Any] = {"type": problem["type"], "loc": ("body", *problem["loc"]), "msg": problem["msg"]}
@@ -44,8 +44,9 @@ def refusal(problems: Sequence[Mapping[str, Any]]) -> errors.OpenAIError:
                 key: str(item) if isinstance(item, Exception) else item for key, item in problem["ctx"].items()
             }
         listed.append(shown)
+    # The request's fields are flat: the first failure's field (its location may go on into a union's members).
     loc = problems[0]["loc"] if problems else ()
-    return errors.invalid_param(str(listed), ".".join(map(str, loc)) or None)
+    return errors.invalid_param(str(listed), str(loc[0]) if loc else None)
 
 
 def _choices(values: Sequence[str]) -> str:
