@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 IMAGE_ID_PREFIX = "img-"
 
-# One image per index of a request, from that index's generator (and the size it is painted at).
+# One image per index of a request, from that index's generator.
 Render = Callable[[Answer, int], "Image.Image"]
 
 

@@ -80,8 +80,8 @@ async def create_image(request: Request, body: CreateImageRequest) -> Rendered:
         seed: dict[str, Any] = {"prompt": body.prompt, "size": body.size}
         return await run(request, exchange, answers.legacy(request, body, render), seed_body=seed)
     if not model.gpt_image:
-        seed = {"model": body.model, "prompt": body.prompt, "size": body.size, "quality": body.quality,
-                "style": body.style}  # fmt: skip
+        seed = {"model": body.model, "prompt": body.prompt, "size": body.size}
+        seed.update(quality=body.quality, style=body.style)
         produce = answers.dall_e_3(request, body, body.prompt, body.style)
         return await run(request, exchange, produce, seed_body=seed)
     made = answers.resolve(model, body, body.prompt)
