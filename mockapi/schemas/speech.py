@@ -6,7 +6,6 @@ What a model accepts (voices, formats, instructions, SSE, the input's length) co
 
 from __future__ import annotations
 
-import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ from mockapi.catalogue_schema import Speech
 from mockapi.generators.speech import MAX_SPEED, MIN_SPEED
 
 StreamFormat = Literal["audio", "sse"]
-# Inputs longer than this are left out of a refusal's message (the real service leaves out long inputs).
+# Strings longer than this are left out of a refusal's message (the real service leaves out long inputs).
 _QUOTED_INPUT_CHARS = 200
 
 
@@ -37,7 +36,7 @@ def refusal(problems: Sequence[Mapping[str, Any]]) -> errors.OpenAIError:
     for problem in problems:
         shown: dict[str, Any] = {"type": problem["type"], "loc": ("body", *problem["loc"]), "msg": problem["msg"]}
         value = problem.get("input")
-        if problem["type"] not in ("missing", "string_too_long") and len(reprlib.repr(value)) <= _QUOTED_INPUT_CHARS:
+        if problem["type"] not in ("missing", "string_too_long") and _quotable(value):
             shown["input"] = value
         if problem.get("ctx"):
             shown["ctx"] = {
@@ -47,6 +46,13 @@ def refusal(problems: Sequence[Mapping[str, Any]]) -> errors.OpenAIError:
     # The request's fields are flat: the first failure's field (its location may go on into a union's members).
     loc = problems[0]["loc"] if problems else ()
     return errors.invalid_param(str(listed), str(loc[0]) if loc else None)
+
+
+def _quotable(value: Any) -> bool:
+    """Short strings and numbers are quoted in a refusal; long strings and containers are left out."""
+    if isinstance(value, str):
+        return len(value) <= _QUOTED_INPUT_CHARS
+    return value is None or isinstance(value, int | float | bool)
 
 
 def _choices(values: Sequence[str]) -> str:
