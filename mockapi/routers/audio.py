@@ -10,8 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from mockapi import audio_codecs, audio_files, errors, languages
-from mockapi import transcription_answers as today
+from mockapi import audio_codecs, audio_files, errors, languages, transcription_answers
 from mockapi.catalogue import ModelEntry
 from mockapi.catalogue_schema import Transcription
 from mockapi.generators import audio as generate
@@ -146,7 +145,7 @@ async def _answer(
         if text is None:
             text = generate.transcript_text(answer.seeding.faker(rng), rng, upload.duration)
         if accepts.usage is not None and isinstance(body, CreateTranscriptionRequest):
-            return today.answer(body, entry, accepts, text, rng)
+            return transcription_answers.answer(body, entry, accepts, text, rng)
         result = generate.transcription(
             text,
             upload.duration,
