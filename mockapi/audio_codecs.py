@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import wave
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, BinaryIO, Literal, cast
 
 if TYPE_CHECKING:  # numpy and PyAV load with the first audio made or read
     import av
@@ -91,34 +91,50 @@ def _encode_with_av(samples: Pcm, response_format: str, rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def decode(data: bytes, *, rate: int | None = None, raw_pcm: bool = False) -> tuple[Pcm, int]:
-    """(16-bit mono samples, their rate) of an audio file, at `rate` if given (resampled), else at the
-    file's own. `raw_pcm`: the bytes are headerless 24 kHz 16-bit little-endian mono (format `pcm`), which
-    no decoder can recognise by itself."""
+def _readable(data: bytes | BinaryIO) -> BinaryIO:
+    """The file itself (an upload spooled to disk is read where it is), or the bytes as one."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return io.BytesIO(data)
+    data.seek(0)
+    return data
+
+
+def decode(
+    data: bytes | BinaryIO,
+    *,
+    rate: int | None = None,
+    raw_pcm: bool = False,
+    max_seconds: float = MAX_DECODED_SECONDS,
+) -> tuple[Pcm, int]:
+    """(16-bit mono samples, their rate) of an audio file (bytes, or a binary file read from its start), at
+    `rate` if given (resampled), else at the file's own; at most its first `max_seconds`. `raw_pcm`: the bytes
+    are headerless 24 kHz 16-bit little-endian mono (format `pcm`), which no decoder can recognise by itself."""
     import numpy as np
 
     if raw_pcm:
-        samples = np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.int16)
+        size = int(min(max_seconds, MAX_DECODED_SECONDS) * RATE) * 2
+        raw = data[:size] if isinstance(data, bytes) else _readable(data).read(size)
+        samples = np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2").astype(np.int16)
         return (samples, RATE) if rate in (None, RATE) else (_resample(samples, RATE, rate), rate)
     import av
 
     try:
-        with av.open(io.BytesIO(data), "r") as container:
+        with av.open(_readable(data), "r") as container:
             if not container.streams.audio:
                 raise UndecodableAudio("no audio stream")
             stream = container.streams.audio[0]
             target = rate or stream.codec_context.sample_rate or RATE
-            return _decoded(container, stream, target), target
+            return _decoded(container, stream, target, min(max_seconds, MAX_DECODED_SECONDS)), target
     except av.error.FFmpegError as exc:
         raise UndecodableAudio(str(exc)) from exc
 
 
-def _decoded(container: av.container.InputContainer, stream: av.AudioStream, rate: int) -> Pcm:
+def _decoded(container: av.container.InputContainer, stream: av.AudioStream, rate: int, seconds: float) -> Pcm:
     import av
     import numpy as np
 
     resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
-    limit = MAX_DECODED_SECONDS * rate
+    limit = int(seconds * rate)
     parts: list[Pcm] = []
     kept = 0
     for frame in container.decode(stream):
@@ -153,12 +169,13 @@ def _mono(frame: av.AudioFrame) -> Pcm:
     return frame.to_ndarray().reshape(-1).astype(np.int16, copy=False)
 
 
-def duration(data: bytes) -> float | None:
-    """Seconds of audio in a file, from its packets' timing (demuxed, not decoded); None when unreadable."""
+def duration(data: bytes | BinaryIO) -> float | None:
+    """Seconds of audio in a file (bytes, or a binary file read from its start), from its packets' timing
+    (demuxed, not decoded); None when unreadable."""
     import av
 
     try:
-        with av.open(io.BytesIO(data), "r") as container:
+        with av.open(_readable(data), "r") as container:
             if not container.streams.audio:
                 return None
             stream = container.streams.audio[0]

@@ -90,6 +90,7 @@ class Speech(BaseModel):
     response_formats: tuple[str, ...] = ("mp3", "opus", "aac", "flac", "wav", "pcm")
     stream_formats: tuple[str, ...] = ("audio",)
     instructions: bool = False
+    custom_voices: bool = False  # `voice: {"id": "voice_..."}`
     input_max_chars: int = Field(4096, ge=1)
 
 
@@ -105,6 +106,8 @@ class Transcription(BaseModel):
     logprobs: bool = False  # include: [logprobs]
     prompt: bool = True
     diarization: bool = False  # known_speaker_names/references, diarized_json
+    # The `usage` an answer reports: none (whisper-1's 2023 answers), tokens, or the audio's duration.
+    usage: Literal["tokens", "duration"] | None = None
 
 
 class Moderation(BaseModel):

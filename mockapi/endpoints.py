@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-Form = Literal["content", "embedding", "transcript", "tool_calls"]
+Form = Literal["content", "embedding", "transcript", "tool_calls", "moderation"]
 
 CONTENT: frozenset[Form] = frozenset({"content"})
 # A conversation's answer: text, or the tools the model calls.
@@ -30,6 +30,8 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "images.variations": NO_FORMS,
     "audio.transcriptions": frozenset({"content", "transcript"}),
     "audio.translations": frozenset({"content", "transcript"}),
+    "audio.speech": CONTENT,  # the text spoken instead of the input
+    "moderations": frozenset({"moderation"}),
     "files": NO_FORMS,
     "conversations": NO_FORMS,
 }

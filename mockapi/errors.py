@@ -140,6 +140,11 @@ def file_for_text_field(name: str) -> OpenAIError:
     return invalid_param(f"'{name}' must be a plain form field, not a file.", name)
 
 
+def too_many_parts(kind: str, limit: int) -> OpenAIError:
+    """A multipart body of more files or fields than the route takes, worded as the form parser words it."""
+    return OpenAIError(400, f"Too many {kind}. Maximum number of {kind} is {limit}.")
+
+
 def headers_too_large(limit: int) -> OpenAIError:
     return OpenAIError(431, f"Request header fields too large. The maximum size is {limit} bytes.")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
 import orjson
 import yaml
@@ -42,10 +42,20 @@ from mockapi.faults import (
     Pace,
     journal_name,
 )
+from mockapi.generators.moderations import OMNI_CATEGORIES
 from mockapi.matching import Headers, Match, ShallowJSON
 from mockapi.rule_checks import stream_problem, structured_problem
 
-__all__ = ["NAMED_ERRORS", "ErrorSpec", "Respond", "Rule", "RuleFileError", "load_rule_file", "load_rules"]
+__all__ = [
+    "NAMED_ERRORS",
+    "ErrorSpec",
+    "ModerationPin",
+    "Respond",
+    "Rule",
+    "RuleFileError",
+    "load_rule_file",
+    "load_rules",
+]
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
 # The endpoints each answer form can shape; `body`, `error` and the timing and faults apply anywhere.
@@ -79,9 +89,32 @@ class RuleToolCall(BaseModel):
         return self.arguments if isinstance(self.arguments, str) else orjson.dumps(self.arguments).decode()
 
 
+Score = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class ModerationPin(BaseModel):
+    """A moderation result pinned by a rule: any of `flagged`, `categories` and `category_scores` (keys among
+    omni-moderation's thirteen; a model answers those of its own family). The rest is generated: a category
+    not pinned follows its score, `flagged` follows the categories."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    flagged: bool | None = None
+    categories: dict[str, bool] = Field(default_factory=dict)
+    category_scores: dict[str, Score] = Field(default_factory=dict)
+
+    @field_validator("categories", "category_scores")
+    @classmethod
+    def _known_categories(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - set(OMNI_CATEGORIES))
+        if unknown:
+            raise ValueError(f"unknown moderation categories {unknown}; the categories are {list(OMNI_CATEGORIES)}")
+        return value
+
+
 class Respond(BaseModel):
-    """One answer. Exactly one form (content, tool_calls, body, error, embedding, transcript, sequence) or
-    none (the generator answers, with the timing and faults applied)."""
+    """One answer. Exactly one form (content, tool_calls, body, error, embedding, transcript, moderation,
+    sequence) or none (the generator answers, with the timing and faults applied)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -93,6 +126,7 @@ class Respond(BaseModel):
     error: ErrorSpec | None = None
     embedding: list[FiniteFloat] | None = Field(None, min_length=1)
     transcript: str | None = None
+    moderation: ModerationPin | None = None
     sequence: list[Respond] | None = Field(None, min_length=1)
     # Timing and faults.
     delay_ms: float = Field(0, ge=0, le=MAX_DELAY_MS, allow_inf_nan=False)
@@ -114,10 +148,9 @@ class Respond(BaseModel):
 
     @model_validator(mode="after")
     def _one_form(self) -> Respond:
-        names = ("content", "tool_calls", "body", "error", "embedding", "transcript", "sequence")
-        forms = [name for name in names if getattr(self, name) is not None]
+        forms = [name for name in ONE_FORM if getattr(self, name) is not None]
         if len(forms) > 1:
-            raise ValueError(f"give one of {', '.join(names)}; got {forms}")
+            raise ValueError(f"give one of {', '.join(ONE_FORM)}; got {forms}")
         if any(step.sequence is not None for step in self.sequence or ()):
             raise ValueError("a sequence step cannot itself be a sequence")
         if "status" in self.model_fields_set and self.body is None and not self.empty_response:
@@ -201,6 +234,7 @@ class Respond(BaseModel):
         return self._steps[min(use, len(self._steps)) - 1]
 
 
+ONE_FORM = ("content", "tool_calls", "body", "error", "embedding", "transcript", "moderation", "sequence")
 TIMING_AND_FAULTS = (
     "headers",
     "delay_ms",

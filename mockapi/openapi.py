@@ -68,7 +68,8 @@ def _fill(operation: dict[str, Any], declared: Declared, refs: Refs) -> None:
     if declared.events is not None:
         answers["text/event-stream"] = {
             "schema": refs[(declared.events, "serialization")],
-            "description": "With `stream: true`: one `data:` event of this shape each, then `data: [DONE]`.",
+            "description": "With `stream: true` (speech: `stream_format: sse`): one event of this shape each; "
+            "the text endpoints' streams end with `data: [DONE]`, today's typed event streams do not.",
         }
     for media_type in declared.media_types:
         answers[media_type] = {"schema": MEDIA_SCHEMAS.get(media_type, TEXT_SCHEMA)}

@@ -122,14 +122,16 @@ class JSONReply(NamedTuple):
 
 
 class StreamReply(NamedTuple):
-    """Chunk payloads in order; each is sent as one `data:` event, then `[DONE]` (`typed`: each with an
-    `event:` line naming its type, no `[DONE]`). `total_tokens` tells, once every chunk is sent, what the
-    stream used (prompt and completion), for the token limits."""
+    """Chunk payloads in order; each is sent as one `data:` event, then `[DONE]`. `total_tokens` tells,
+    once every chunk is sent, what the stream used (prompt and completion), for the token limits. The
+    typed event streams of today's endpoints end without `[DONE]` (`done=False`), some with each event
+    named by its payload's `type` (`named=True`)."""
 
     chunks: Iterable[Any]
     headers: Mapping[str, str] = NO_HEADERS
     total_tokens: Callable[[], int] | None = None
-    typed: bool = False
+    done: bool = True
+    named: bool = False
 
 
 class RawReply(NamedTuple):
@@ -220,7 +222,7 @@ async def _answer(context: RequestContext, exchange: Exchange, answer: Answer, p
     if isinstance(reply, StreamReply):
         pace = context.state.settings.stream_delay_ms / 1000
         settle = _settling(admission, reply.total_tokens)
-        rendered = rendering.events(reply.chunks, headers, pace, settle, typed=reply.typed)
+        rendered = rendering.events(reply.chunks, headers, pace, settle, done=reply.done, named=reply.named)
         rendered.generated = True
         return rendered
     if isinstance(reply, RawReply):
@@ -230,7 +232,7 @@ async def _answer(context: RequestContext, exchange: Exchange, answer: Answer, p
 
 def events_instead(reply: StreamReply) -> Rendered:
     """A stream answered in place of the error a rule's fault raised (a Responses stream that fails)."""
-    return rendering.events(reply.chunks, reply.headers, typed=reply.typed)
+    return rendering.events(reply.chunks, reply.headers, done=reply.done, named=reply.named)
 
 
 def _settling(admission: Admission, total: Callable[[], int] | None) -> Callable[[], None] | None:

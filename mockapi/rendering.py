@@ -7,6 +7,7 @@ answers when the HTTP parser rejects a request before any app code runs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -79,14 +80,18 @@ def event(data: bytes) -> bytes:
     return ServerSentEvent(data=data.decode(), sep=SEPARATOR).encode()
 
 
+_EVENT_TYPE = re.compile(rb'^\{"type":"([^"\\]+)"')
+
+
+def named_event(data: bytes) -> bytes:
+    """One SSE event named by its payload's `type` (its first key), as `event: <type>` then `data:`; the
+    name is read from the bytes, so a payload cut short by a fault keeps it."""
+    found = _EVENT_TYPE.match(data)
+    name = found.group(1).decode() if found else None
+    return ServerSentEvent(data=data.decode(errors="replace"), event=name, sep=SEPARATOR).encode()
+
+
 DONE = ServerSentEvent(data="[DONE]", sep=SEPARATOR).encode()
-
-
-def typed_event(part: bytes) -> bytes:
-    """One SSE event with its `event:` line, as the Responses API sends them: the part is the event's type,
-    a newline, then its JSON (a fault may have cut the JSON short; the type line stays whole)."""
-    name, _, data = part.partition(b"\n")
-    return ServerSentEvent(data=data.decode(errors="replace"), event=name.decode(), sep=SEPARATOR).encode()
 
 
 def events(
@@ -94,20 +99,19 @@ def events(
     headers: Mapping[str, str] | None = None,
     pace_seconds: float = 0.0,
     when_done: Callable[[], None] | None = None,
-    typed: bool = False,
+    *,
+    done: bool = True,
+    named: bool = False,
 ) -> Rendered:
-    """SSE: one `data:` event per chunk (JSON), `pace_seconds` apart, then `data: [DONE]`. `when_done` is
-    called once the last chunk is taken (not if the stream stops early). `typed` events (the Responses API's)
-    carry an `event:` line naming each chunk's `type`, and no `[DONE]` after them."""
+    """SSE: one `data:` event per chunk (JSON), `pace_seconds` apart, then `data: [DONE]` (unless not
+    `done`); `named` events carry their payload's `type` as the event's name. `when_done` is called once
+    the last chunk is taken (not if the stream stops early)."""
     merged = {**STREAM_HEADERS, **{name.lower(): value for name, value in (headers or {}).items()}}
     merged["x-accel-buffering"] = "no"
     merged["connection"] = "keep-alive"
     head = raw_headers(merged) if "content-type" in merged else [*raw_headers(merged), (b"content-type", EVENT_STREAM)]
-    if typed:
-        parts = _typed_payloads(chunks, when_done)
-        rendered = Rendered.in_parts(200, head, parts, frame=typed_event)
-    else:
-        rendered = Rendered.in_parts(200, head, _payloads(chunks, when_done), frame=event, tail=DONE)
+    frame = named_event if named else event
+    rendered = Rendered.in_parts(200, head, _payloads(chunks, when_done), frame=frame, tail=DONE if done else None)
     rendered.part_wait = pace_seconds
     return rendered
 
@@ -115,13 +119,6 @@ def events(
 async def _payloads(chunks: Iterable[Any], when_done: Callable[[], None] | None) -> AsyncIterator[bytes]:
     for chunk in chunks:
         yield orjson.dumps(chunk)
-    if when_done is not None:
-        when_done()
-
-
-async def _typed_payloads(chunks: Iterable[Any], when_done: Callable[[], None] | None) -> AsyncIterator[bytes]:
-    for chunk in chunks:
-        yield str(chunk["type"]).encode() + b"\n" + orjson.dumps(chunk)
     if when_done is not None:
         when_done()
 

@@ -51,6 +51,9 @@ BodyLimit = Callable[[Settings], int]
 # What a route reached by another path (an alias, azure.py) does to the input before it is validated: the
 # fields as read (JSON body, form or query) -> the fields the route's model gets.
 Inputs = Callable[[Request, dict[str, Any]], dict[str, Any]]
+# What a request model's validators may read beyond the input (pydantic's validation context), e.g. the
+# catalogue, for checks that depend on the model asked for.
+ValidationContext = Callable[[Request], Any]
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Declared:
     body_limit: BodyLimit | None = None  # beyond --max-body-bytes
     too_large: TooLarge | None = None  # the route's own wording of a 413
     public: bool = False
+    context: ValidationContext | None = None
 
     @property
     def body_media_type(self) -> str:
@@ -114,10 +118,10 @@ async def read_json(request: Request) -> dict[str, Any]:
     return body
 
 
-def parse(model: type[ModelT], fields: Mapping[str, Any]) -> ModelT:
+def parse(model: type[ModelT], fields: Mapping[str, Any], context: Any = None) -> ModelT:
     """Validate fields against a request model; a violation is 400 naming the field."""
     try:
-        return model.model_validate(fields)
+        return model.model_validate(fields, context=context)
     except ValidationError as exc:
         raise errors.from_pydantic(exc) from exc
 
@@ -127,7 +131,7 @@ def _direct(
 ) -> ASGIApp:
     """The route's app: the handler called with the route's input read and validated (the one place input
     is read), and its answer sent."""
-    body, form, query = declared.body, declared.form, declared.query
+    body, form, query, context = declared.body, declared.form, declared.query, declared.context
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
@@ -135,13 +139,17 @@ def _direct(
             guard(request)
         if form is not None and body is not None:  # held open while the handler runs: it may store a file
             async with form(request) as fields:
-                answer = await handler(request, parse(body, inputs(request, fields) if inputs else fields))
+                answer = await handler(
+                    request, parse(body, inputs(request, fields) if inputs else fields, context and context(request))
+                )
         elif query is not None:
             fields = dict(request.query_params)
             answer = await handler(request, parse(query, inputs(request, fields) if inputs else fields))
         elif body is not None:
             fields = await read_json(request)
-            answer = await handler(request, parse(body, inputs(request, fields) if inputs else fields))
+            answer = await handler(
+                request, parse(body, inputs(request, fields) if inputs else fields, context and context(request))
+            )
         else:
             answer = await handler(request)
         await answer(scope, receive, send)

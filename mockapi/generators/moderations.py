@@ -4,8 +4,9 @@ A category's score is a noisy-OR of the weights of the rules its text matches (p
 the first person, then single words at low weights, so one violent word alone does not flag), over a seeded
 base under 0.005: benign text scores near zero, and no text score is ever exactly 0 or 1. A category is flagged
 from FLAG_THRESHOLD. Images are scored too: a seeded low score in the categories that apply to images.
-text-moderation models answer the 2023 seven categories; omni-moderation models the thirteen, with
-`category_applied_input_types`. Pure functions of (inputs, family, seeding); no web framework here.
+text-moderation models answer the eleven of text-moderation-007 (the 2023 seven and four added that year);
+omni-moderation models the thirteen, with `category_applied_input_types`. Pure functions of (inputs, family,
+seeding); no web framework here.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ InputType = Literal["text", "image"]
 DEFAULT_MODEL = "omni-moderation-latest"
 FLAG_THRESHOLD = 0.5
 
-TEXT_MODERATION_CATEGORIES = (
+# The 2023 reference's seven, then the four text-moderation-007 (what text-moderation-latest and -stable
+# answer today) added in 2023: no illicit categories and no applied input types.
+TEXT_MODERATION_2023 = (
     "hate",
     "hate/threatening",
     "self-harm",
@@ -31,6 +34,15 @@ TEXT_MODERATION_CATEGORIES = (
     "violence",
     "violence/graphic",
 )
+TEXT_MODERATION_CATEGORIES = (
+    *TEXT_MODERATION_2023,
+    "harassment",
+    "harassment/threatening",
+    "self-harm/intent",
+    "self-harm/instructions",
+)
+# The model text-moderation-latest and -stable answer as.
+TEXT_MODERATION_SNAPSHOT = "text-moderation-007"
 OMNI_CATEGORIES = (
     "hate",
     "hate/threatening",
@@ -199,6 +211,43 @@ def _result(texts: list[str], images: list[str], model_family: Family, seeding: 
 def applied_input_types(category: str, present: Sequence[InputType]) -> list[InputType]:
     """The request's input types a category's score covers: text always, images only where it applies."""
     return [kind for kind in present if kind == "text" or category in IMAGE_CATEGORIES]
+
+
+def pinned(
+    result: dict[str, Any],
+    flagged: bool | None,
+    categories: Mapping[str, bool],
+    scores: Mapping[str, float],
+) -> dict[str, Any]:
+    """`result` with what a fixture rule pins, among the categories its family has: a pinned score moves its
+    category with it, a pinned category moves a score on the other side of the threshold across it, and
+    `flagged` is any category unless pinned."""
+    names = list(result["categories"])
+    new_scores = dict(result["category_scores"])
+    new_categories = dict(result["categories"])
+    for name in names:
+        if name in scores:
+            new_scores[name] = scores[name]
+            new_categories[name] = scores[name] >= FLAG_THRESHOLD
+        if name in categories:
+            new_categories[name] = categories[name]
+            if name not in scores and (new_scores[name] >= FLAG_THRESHOLD) != categories[name]:
+                new_scores[name] = PINNED_FLAGGED if categories[name] else PINNED_CLEAR
+    return {
+        **result,
+        "flagged": any(new_categories.values()) if flagged is None else flagged,
+        "categories": new_categories,
+        "category_scores": new_scores,
+    }
+
+
+# The scores a category pinned without a score is given, when its own is on the other side.
+PINNED_FLAGGED, PINNED_CLEAR = 0.9, 0.01
+
+
+def model_answered(model: str) -> str:
+    """The model a response names: the text-moderation aliases answer as their snapshot."""
+    return TEXT_MODERATION_SNAPSHOT if model in ("text-moderation-latest", "text-moderation-stable") else model
 
 
 def response(response_id: str, model: str, results: list[dict[str, Any]]) -> dict[str, Any]:

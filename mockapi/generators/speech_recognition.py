@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from mockapi import audio_codecs
 from mockapi.generators import speech_code as code
@@ -28,6 +28,8 @@ MIN_RATE = 7_000
 RECOGNITION_RATE = 8_000
 # The chirp is looked for in the first half minute, and at the few loudest matches there.
 SEARCH_SECONDS = 30
+# A file is first decoded this far: the chirp's search window, and the header after it.
+HEAD_SECONDS = SEARCH_SECONDS + 5
 CANDIDATES = 3
 # Each symbol is heard over the middle of it, at most this long (enough to tell tones 40 Hz apart).
 _LISTEN_SHARE = 1 - 2 * code.RAMP_SHARE
@@ -58,14 +60,27 @@ def recognize(pcm: npt.NDArray[np.generic], rate: int) -> str | None:
     return None
 
 
-def recognize_file(data: bytes, *, raw_pcm: bool = False) -> str | None:
-    """The text spoken in an audio file of any format audio_codecs reads, or None (not mockapi speech, or
-    not audio at all). Blocking: run it in a thread."""
+def recognize_file(data: bytes | BinaryIO, *, raw_pcm: bool = False) -> str | None:
+    """The text spoken in an audio file of any format audio_codecs reads (bytes, or a binary file), or None
+    (not mockapi speech, or not audio at all). Only the first HEAD_SECONDS are decoded unless they hold a
+    header that checks, so a long file of anything else costs little. Blocking: run it in a thread."""
     try:
+        samples, rate = audio_codecs.decode(data, rate=RECOGNITION_RATE, raw_pcm=raw_pcm, max_seconds=HEAD_SECONDS)
+        text = recognize(samples, rate)
+        if text is not None or samples.size < HEAD_SECONDS * rate or not _has_header(samples, rate):
+            return text
         samples, rate = audio_codecs.decode(data, rate=RECOGNITION_RATE, raw_pcm=raw_pcm)
     except audio_codecs.UndecodableAudio:
         return None
     return recognize(samples, rate)
+
+
+def _has_header(pcm: npt.NDArray[np.generic], rate: int) -> bool:
+    """Whether a chirp in the samples is followed by a header that checks (the payload may lie beyond them)."""
+    import numpy as np
+
+    samples = np.asarray(pcm).astype(np.float32)
+    return any(_header(samples, start, rate) is not None for start in _chirp_starts(samples, rate))
 
 
 def _chirp_starts(samples: Samples, rate: int) -> list[int]:
@@ -89,7 +104,8 @@ def _chirp_starts(samples: Samples, rate: int) -> list[int]:
     return starts
 
 
-def _read(samples: Samples, chirp_start: int, rate: int) -> str | None:
+def _header(samples: Samples, chirp_start: int, rate: int) -> tuple[code.Header, float] | None:
+    """The header after the chirp, if it checks, and where the payload starts."""
     scale = rate / code.RATE
     header_start = chirp_start + (code.CHIRP_SAMPLES + code.GAP_SAMPLES) * scale
     header_symbol = code.HEADER_MS * rate / 1000
@@ -97,9 +113,15 @@ def _read(samples: Samples, chirp_start: int, rate: int) -> str | None:
     if magnitudes is None:
         return None
     header = code.Header.from_bytes(code.from_symbols(magnitudes.argmax(axis=2)))
-    if header is None:
+    return None if header is None else (header, header_start + code.HEADER_SYMBOLS * header_symbol)
+
+
+def _read(samples: Samples, chirp_start: int, rate: int) -> str | None:
+    found = _header(samples, chirp_start, rate)
+    if found is None:
         return None
-    payload = _read_payload(samples, header_start + code.HEADER_SYMBOLS * header_symbol, header, rate)
+    header, payload_start = found
+    payload = _read_payload(samples, payload_start, header, rate)
     return None if payload is None else code.decode_text(header.coding, payload, header.text_bytes)
 
 

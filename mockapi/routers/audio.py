@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, BinaryIO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from mockapi import audio_files, errors, languages
+from mockapi import audio_codecs, audio_files, errors, languages, transcription_answers
+from mockapi.catalogue import ModelEntry
+from mockapi.catalogue_schema import Transcription
 from mockapi.generators import audio as generate
+from mockapi.generators import speech_recognition
 from mockapi.pipeline import Answer, JSONReply, RawReply, Reply, exchange_of, require_model, run
 from mockapi.routing import Resource
 from mockapi.schemas.audio import (
+    RESPONSE_FORMATS,
     CreateTranscriptionRequest,
     CreateTranscriptionResponse,
     CreateTranscriptionVerboseResponse,
@@ -22,12 +26,15 @@ from mockapi.schemas.audio import (
     CreateTranslationResponse,
     Granularity,
     Task,
+    TranscriptTextDeltaEvent,
 )
 from mockapi.wire import Rendered
 
 router = Resource("audio")
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
+# What an audio model without a `transcription` entry accepts: whisper-1's formats, translations too.
+WHISPER = Transcription(response_formats=RESPONSE_FORMATS, translation=True, timestamp_granularities=True)
 
 
 @asynccontextmanager
@@ -36,19 +43,24 @@ async def read_form(request: Request) -> AsyncIterator[dict[str, Any]]:
     closed (deleted) once it is read."""
     fields: dict[str, Any] = {}
     arrays: dict[str, list[str]] = {}
+    objects: dict[str, dict[str, str]] = {}
     async with request.form(max_files=8, max_fields=64) as form:
         for name, value in form.multi_items():
             field = name.removesuffix("[]")
+            outer, bracket, inner = field.partition("[")
             if isinstance(value, UploadFile):
                 if name != "file":
-                    raise errors.file_for_text_field(field)  # never its filename as the field's value
+                    raise errors.file_for_text_field(outer)  # never its filename as the field's value
                 fields[name] = await _probe(value)
             elif name.endswith("[]"):
                 # Array fields repeat with brackets (`timestamp_granularities[]=word`), as the SDKs send them.
                 arrays.setdefault(field, []).append(value)
+            elif bracket and inner.endswith("]"):
+                # An object's fields, one a part: `chunking_strategy[type]=server_vad`.
+                objects.setdefault(outer, {})[inner[:-1]] = value
             else:
                 fields[name] = value
-    yield {**fields, **arrays}
+    yield {**fields, **arrays, **objects}
 
 
 # Declared alike: the form, the 413 worded as the real API words it, the text formats beside JSON.
@@ -60,11 +72,15 @@ AUDIO: dict[str, Any] = {"form": read_form, "too_large": audio_files.content_too
     endpoint="audio.transcriptions",
     body=CreateTranscriptionRequest,
     answers=(CreateTranscriptionResponse, CreateTranscriptionVerboseResponse),
+    events=TranscriptTextDeltaEvent,
     **AUDIO,
 )
 async def create_transcription(request: Request, body: CreateTranscriptionRequest) -> Rendered:
+    entry = require_model(request, body.model, ("audio",))
+    accepts = entry.transcription or WHISPER
+    body.check_for(body.model, accepts)
     granularities = body.timestamp_granularities or ()
-    return await _answer(request, body, "transcribe", body.language, granularities)
+    return await _answer(request, body, entry, "transcribe", body.language, granularities)
 
 
 @router.post(
@@ -75,8 +91,13 @@ async def create_transcription(request: Request, body: CreateTranscriptionReques
     **AUDIO,
 )
 async def create_translation(request: Request, body: CreateTranslationRequest) -> Rendered:
+    entry = require_model(request, body.model, ("audio",))
+    if not (entry.transcription or WHISPER).translation:
+        raise errors.invalid_param(
+            f"The model '{body.model}' does not support translations; use whisper-1.", "model", "unsupported_model"
+        )
     # Translations always come out in English, whatever the audio's language.
-    return await _answer(request, body, "translate", None, ())
+    return await _answer(request, body, entry, "translate", None, ())
 
 
 async def _probe(upload: UploadFile) -> dict[str, Any]:
@@ -86,17 +107,27 @@ async def _probe(upload: UploadFile) -> dict[str, Any]:
     probe = await run_in_threadpool(audio_files.probe, upload.file, audio_files.extension(filename))
     if probe.size > audio_files.MAX_AUDIO_BYTES:
         raise audio_files.content_too_large(probe.size)
-    return {"filename": filename, "size": probe.size, "sha256": probe.sha256, "duration": probe.duration}
+    duration, spoken = await run_in_threadpool(_listen, upload.file, probe)
+    return {"filename": filename, "size": probe.size, "sha256": probe.sha256, "duration": duration, "spoken": spoken}
+
+
+def _listen(file: BinaryIO, probe: audio_files.AudioProbe) -> tuple[float, str | None]:
+    """The duration, measured from the packets when no header gave it, and the text of mockapi's own speech
+    (None for any other audio). Decoding is CPU work: run in a thread."""
+    duration = probe.duration
+    if not probe.measured:
+        duration = audio_codecs.duration(file) or duration
+    return duration, speech_recognition.recognize_file(file)
 
 
 async def _answer(
     request: Request,
     body: CreateTranslationRequest,
+    entry: ModelEntry,
     task: Task,
     language: str | None,
     granularities: Sequence[Granularity],
 ) -> Rendered:
-    require_model(request, body.model, ("audio",))
     upload = body.file
     exchange = exchange_of(
         request,
@@ -104,12 +135,17 @@ async def _answer(
         model=body.model,
         text=upload.filename,
     )
+    accepts = entry.transcription or WHISPER
 
     def produce(answer: Answer) -> Reply:
         rng = answer.rng()
         text = _rule_transcript(answer)
         if text is None:
+            text = upload.spoken
+        if text is None:
             text = generate.transcript_text(answer.seeding.faker(rng), rng, upload.duration)
+        if accepts.usage is not None and isinstance(body, CreateTranscriptionRequest):
+            return transcription_answers.answer(body, entry, accepts, text, rng)
         result = generate.transcription(
             text,
             upload.duration,

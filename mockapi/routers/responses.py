@@ -142,7 +142,7 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
         answered = shown(final, body.include)
         if body.stream:
             total = final["usage"]["total_tokens"]
-            return StreamReply(response_events(answered, tokenizer), total_tokens=lambda: total, typed=True)
+            return StreamReply(response_events(answered, tokenizer), total_tokens=lambda: total, done=False, named=True)
         if body.background:
             return JSONReply(in_progress(answered, "queued"))
         return JSONReply(answered)
@@ -192,7 +192,9 @@ def _keep(
 
 def _failed_stream(state: AppState, sent: dict[str, Any], failure: errors.OpenAIError) -> Rendered:
     response_id = state.seeding.next_id("resp_", 48)
-    return events_instead(StreamReply(failed_events(response_id, state.seeding.now(), sent, failure), typed=True))
+    return events_instead(
+        StreamReply(failed_events(response_id, state.seeding.now(), sent, failure), done=False, named=True)
+    )
 
 
 @router.post("/responses/input_tokens", endpoint="responses", body=TokenCountsBody, answers=(TokenCountsResource,))

@@ -65,7 +65,7 @@ async def retrieve_response(request: Request, params: RetrieveResponseParams) ->
         tokenizer = tokens.tokenizer_for(entry.tokenizer if entry is not None else "o200k_base")
         after = params.starting_after if params.starting_after is not None else -1
         events = (event for event in response_events(response, tokenizer) if event["sequence_number"] > after)
-        return StreamReply(events, typed=True)
+        return StreamReply(events, done=False, named=True)
 
     rendered: Rendered = await _exchange_run(request, response_id, produce)
     return rendered

@@ -1,146 +1,74 @@
 """Request models of the images endpoints (CreateImageRequest, CreateImageEditRequest,
-CreateImageVariationRequest) and the checks on uploaded PNGs.
-
-An upload is a PNG when its bytes say so (signature and a full decode), never by its name or declared
-type: openai 0.28 sends `image` and `mask` with no extension as application/octet-stream.
+CreateImageVariationRequest), checked against the model asked for (schemas/image_rules.py): dall-e-2 as in
+2023, dall-e-3 and the GPT image models with what their catalogue entries accept. Uploads: image_uploads.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import re
-import struct
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from mockapi import errors
+from mockapi.generators.image_models import MAX_PARTIAL_IMAGES, transparent_jpeg_error
+from mockapi.schemas import image_rules as rules
 from mockapi.schemas.common import UploadedFile
+from mockapi.schemas.image_uploads import (
+    MAX_UPLOAD_BYTES,
+    PngUpload,
+    Upload,
+    dimensions,
+    has_alpha,
+    read_input_image,
+    read_png,
+    require_square,
+    require_transparency,
+    too_large,
+    upload_refused,
+)
 
-if TYPE_CHECKING:
-    from PIL import Image
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "CreateImageEditRequest",
+    "CreateImageRequest",
+    "CreateImageVariationRequest",
+    "ImageOptions",
+    "ImagesResponse",
+    "PngUpload",
+    "Upload",
+    "read_png",
+    "too_large",
+    "upload_refused",
+]
 
-    DecodedImage = Image.Image
-else:  # Pillow loads on the first upload; validation needs no more than "some object" here
-    DecodedImage = Any
-
-DEFAULT_MODEL = "dall-e-2"
-SIZES = ("256x256", "512x512", "1024x1024")
-RESPONSE_FORMATS = ("url", "b64_json")
+DEFAULT_MODEL = rules.DEFAULT_MODEL
+SIZES = rules.SIZES
+RESPONSE_FORMATS = rules.RESPONSE_FORMATS
 MAX_PROMPT_CHARS = 1000
 MAX_IMAGES = 10
-# "less than 4MB"
-MAX_UPLOAD_BYTES = 4 * 1024 * 1024
-# A 4 MB PNG of one flat colour can decode to gigabytes; real inputs are at most a few thousand pixels.
-MAX_UPLOAD_SIDE = 4096
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_UNDECODABLE = "Invalid input image - the PNG could not be decoded."
-_NOT_A_SMALL_PNG = "Uploaded image must be a PNG and less than 4 MB."
-# The image modes the real API accepts for an edit without a mask, as its format message lists them. L is
-# among them, yet carries no alpha: such an image is refused for having no transparency instead.
-ACCEPTED_MODES = ("RGBA", "LA", "L")
+# The GPT image models edit up to this many input images at once.
+MAX_INPUT_IMAGES = 16
 # Options the spec marks `nullable: true`: null there means the default.
 _NULLABLE = frozenset({"model", "n", "size", "response_format"})
 _FORM_INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file part as received; its repr leaves out the bytes, which may end up in an error message."""
-
-    filename: str | None
-    data: bytes
-
-    def __repr__(self) -> str:
-        return f"<file {self.filename or ''!r}, {len(self.data)} bytes>"
-
-
-@dataclass(frozen=True, repr=False)
-class PngUpload:
-    """An upload that decoded as a PNG."""
-
-    filename: str | None
-    size: int
-    sha256: str
-    image: DecodedImage
-
-    def describe(self) -> dict[str, Any]:
-        """What the exchange and rules see of a file: never its bytes."""
-        return {"filename": self.filename, "size": self.size, "sha256": self.sha256}
-
-
-def too_large(size: int) -> bool:
-    return size >= MAX_UPLOAD_BYTES
-
-
-def upload_refused(param: str) -> errors.OpenAIError:
-    """The real API's answer to an upload too large (or not a PNG), e.g. refused from its size alone."""
-    return errors.invalid_param(_NOT_A_SMALL_PNG, param)
-
-
-def read_png(value: Any) -> PngUpload:
-    """The decoded PNG, or a ValueError whose message becomes the 400 naming this field."""
-    if not isinstance(value, Upload):
-        raise ValueError(f"{value!r} is not a file. Upload a PNG file as multipart/form-data.")
-    if too_large(len(value.data)) or not value.data.startswith(PNG_SIGNATURE):
-        raise ValueError(_NOT_A_SMALL_PNG)
-    image = _decode(value.data)
-    return PngUpload(value.filename, len(value.data), hashlib.sha256(value.data).hexdigest(), image)
-
-
-def _decode(data: bytes) -> Image.Image:
-    from PIL import Image
-
-    width, height = _declared_dimensions(data)
-    if max(width, height) > MAX_UPLOAD_SIDE:
-        raise ValueError(
-            f"Invalid input image - at most {MAX_UPLOAD_SIDE}x{MAX_UPLOAD_SIDE} pixels, got {width}x{height}."
-        )
-    try:
-        image: Image.Image = Image.open(io.BytesIO(data), formats=["PNG"])
-        image.load()
-        # A tRNS chunk (palette, greyscale or RGB PNGs) is transparency too: as an alpha band, it is
-        # what the edit checks and the painter read.
-        if "transparency" in image.info and not has_alpha(image):
-            image = image.convert("RGBA")
-    except Exception as exc:  # pillow raises many types for corrupt data
-        raise ValueError(_UNDECODABLE) from exc
-    return image
-
-
-def has_alpha(image: Image.Image) -> bool:
-    return "A" in image.getbands()
-
-
-def has_transparent_pixel(image: Image.Image) -> bool:
-    """Whether some pixel is fully transparent (alpha 0): only those are repainted."""
-    return has_alpha(image) and image.getchannel("A").getextrema()[0] == 0
-
-
-def _declared_dimensions(data: bytes) -> tuple[int, int]:
-    """Width and height from the IHDR chunk, which must come first: checked before pillow decodes."""
-    if len(data) < 24 or data[12:16] != b"IHDR":
-        raise ValueError(_UNDECODABLE)
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)
-
-
-PngFile = Annotated[PngUpload, BeforeValidator(read_png), UploadedFile]
-
-
-def _one_of(value: Any, allowed: tuple[str, ...], name: str) -> str:
-    if value not in allowed:
-        listed = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{value!r} is not one of [{listed}] - '{name}'")
-    return str(value)
+_FORM_BOOLEANS = {"true": True, "false": False}
 
 
 class ImageOptions(BaseModel):
     """Fields shared by the three endpoints; null means the default, as in the spec (`nullable: true`)."""
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    operation: ClassVar[rules.Operation] = "generate"
 
     model: str = DEFAULT_MODEL
     # Strict, as JSON types are: true, "2" and 1.0 are not integers to the real API.
@@ -156,116 +84,254 @@ class ImageOptions(BaseModel):
             return {k: v for k, v in data.items() if v is not None or k not in _NULLABLE}
         return data
 
+    @field_validator("model")
+    @classmethod
+    def _does_this(cls, value: str, info: ValidationInfo) -> str:
+        rules.operation(rules.image_model(info, value), cls.operation)
+        return value
+
+    @field_validator("n")
+    @classmethod
+    def _count(cls, value: int, info: ValidationInfo) -> int:
+        return rules.count(rules.image_model(info), value)
+
     @field_validator("size", mode="before")
     @classmethod
-    def _size(cls, value: Any) -> str:
-        return _one_of(value, SIZES, "size")
+    def _size(cls, value: Any, info: ValidationInfo) -> str:
+        return rules.size(rules.image_model(info), value)
 
     @field_validator("response_format", mode="before")
     @classmethod
-    def _response_format(cls, value: Any) -> str:
-        return _one_of(value, RESPONSE_FORMATS, "response_format")
+    def _response_format(cls, value: Any, info: ValidationInfo) -> str:
+        return rules.response_format(rules.image_model(info), value)
 
     def options(self) -> dict[str, Any]:
         return {"model": self.model, "n": self.n, "size": self.size, "response_format": self.response_format}
 
 
-class CreateImageRequest(ImageOptions):
-    prompt: str = Field(max_length=MAX_PROMPT_CHARS)
+class TodayOptions(ImageOptions):
+    """What dall-e-3 and the GPT image models add; the 2023 model refuses each as an unknown argument."""
+
+    quality: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+    output_compression: StrictInt | None = None
+    stream: StrictBool | None = None
+    partial_images: StrictInt | None = None
+
+    @field_validator("quality", "background", "output_format", mode="before")
+    @classmethod
+    def _choice(cls, value: Any, info: ValidationInfo) -> Any:
+        model = rules.image_model(info)
+        allowed = {
+            "quality": model.accepts.qualities if not model.legacy else (),
+            "background": model.accepts.backgrounds,
+            "output_format": model.accepts.output_formats,
+        }[str(info.field_name)]
+        return rules.choice(model, str(info.field_name), value, allowed)
+
+    @field_validator("output_compression", "partial_images")
+    @classmethod
+    def _within(cls, value: int | None, info: ValidationInfo) -> int | None:
+        model, name = rules.image_model(info), str(info.field_name)
+        capable = model.accepts.output_formats if name == "output_compression" else model.accepts.streaming
+        rules.takes(model, name, bool(capable))
+        highest = 100 if name == "output_compression" else MAX_PARTIAL_IMAGES
+        if value is not None and value > highest:
+            raise rules.above_maximum(name, value, highest)
+        if value is not None and value < 0:
+            raise rules.below_minimum(name, value, 0)
+        return value
+
+    @field_validator("stream")
+    @classmethod
+    def _streams(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        model = rules.image_model(info)
+        rules.takes(model, "stream", True)
+        if value and not model.accepts.streaming:
+            raise errors.invalid_param(
+                f"Streaming is not supported with the model '{model.name}'.", "stream", "unsupported_value"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _formats_agree(self) -> TodayOptions:
+        message = transparent_jpeg_error(self.background, self.output_format)
+        if message is not None:
+            raise errors.invalid_param(message, "background")
+        if (
+            self.output_compression is not None
+            and self.output_compression < 100
+            and self.output_format in (None, "png")
+        ):
+            raise errors.invalid_param(
+                "Compression less than 100 is not supported for PNG output format.", "output_compression"
+            )
+        return self
+
+    def today(self) -> dict[str, Any]:
+        """Today's options given, for the exchange rules see."""
+        return self.model_dump(
+            include=set(TodayOptions.model_fields) - set(ImageOptions.model_fields), exclude_none=True
+        )
 
 
-class FormImageOptions(ImageOptions):
-    """The multipart endpoints' fields: form fields are always text, so `n` is read from its digits."""
+class CreateImageRequest(TodayOptions):
+    style: str | None = None
+    moderation: str | None = None
+    prompt: str
 
-    @field_validator("n", mode="before")
+    @field_validator("style", "moderation", mode="before")
+    @classmethod
+    def _choice_of_generations(cls, value: Any, info: ValidationInfo) -> Any:
+        model = rules.image_model(info)
+        name = str(info.field_name)
+        allowed = model.accepts.styles if name == "style" else model.accepts.moderation_levels
+        return rules.choice(model, name, value, allowed)
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt(cls, value: str, info: ValidationInfo) -> str:
+        return rules.prompt(rules.image_model(info), value)
+
+
+class FormFields(BaseModel):
+    """Multipart fields are always text: integers are read from their digits, booleans from true/false."""
+
+    @field_validator("n", "output_compression", "partial_images", mode="before", check_fields=False)
     @classmethod
     def _form_integer(cls, value: Any) -> Any:
         if isinstance(value, str) and _FORM_INTEGER.fullmatch(value):
             return int(value)
         return value
 
-
-class CreateImageEditRequest(FormImageOptions):
-    image: PngFile
-    mask: PngFile | None = None
-    prompt: str = Field(max_length=MAX_PROMPT_CHARS)
-
-    @field_validator("image")
+    @field_validator("stream", mode="before", check_fields=False)
     @classmethod
-    def _square(cls, value: PngUpload) -> PngUpload:
-        return _require_square(value)
+    def _form_boolean(cls, value: Any) -> Any:
+        return _FORM_BOOLEANS.get(value, value) if isinstance(value, str) else value
+
+
+ImageFiles = Annotated[PngUpload | list[PngUpload], UploadedFile]
+
+
+class CreateImageEditRequest(FormFields, TodayOptions):
+    operation: ClassVar[rules.Operation] = "edit"
+
+    input_fidelity: str | None = None
+    image: ImageFiles
+    mask: Annotated[PngUpload | None, UploadedFile] = None
+    prompt: str
+
+    @field_validator("input_fidelity", mode="before")
+    @classmethod
+    def _fidelity(cls, value: Any, info: ValidationInfo) -> Any:
+        model = rules.image_model(info)
+        return rules.choice(model, "input_fidelity", value, ("high", "low") if model.accepts.input_fidelity else ())
+
+    @field_validator("image", mode="before")
+    @classmethod
+    def _images(cls, value: Any, info: ValidationInfo) -> Any:
+        """One PNG, square, for the 2023 model; for the GPT image models one or more of PNG, JPEG or WebP."""
+        model = rules.image_model(info)
+        if model.legacy or not model.gpt_image:
+            if isinstance(value, list):
+                raise rules.unrecognized("image[]")
+            return require_square(read_png(value))
+        images = value if isinstance(value, list) else [value]
+        if not images or len(images) > MAX_INPUT_IMAGES:
+            raise errors.invalid_param(f"Provide between 1 and {MAX_INPUT_IMAGES} images.", "image")
+        return [read_input_image(image, "image") for image in images]
+
+    @field_validator("mask", mode="before")
+    @classmethod
+    def _mask(cls, value: Any) -> Any:
+        return read_png(value)
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt(cls, value: str, info: ValidationInfo) -> str:
+        return rules.prompt(rules.image_model(info), value)
 
     @model_validator(mode="after")
     def _something_to_edit(self) -> CreateImageEditRequest:
-        """The area to repaint is the fully transparent pixels of the mask, else of the image: one must
-        have some."""
+        """The area to repaint is the fully transparent pixels of the mask, else (2023) of the image: one
+        must have some. A GPT image model's mask applies to the first image and needs an alpha channel."""
+        first = self.images[0]
         if self.mask is None:
-            _require_transparency("input", self.image, "image")
+            if not isinstance(self.image, list):
+                require_transparency("input", first, "image")
             return self
-        if self.mask.image.size != self.image.image.size:
+        if self.mask.image.size != first.image.size:
             raise errors.invalid_param(
                 "Invalid mask image - mask and image must have the same dimensions, got "
-                f"{_dimensions(self.mask)} for the mask and {_dimensions(self.image)} for the image.",
+                f"{dimensions(self.mask)} for the mask and {dimensions(first)} for the image.",
                 "mask",
             )
-        _require_transparency("mask", self.mask, "mask")
+        if isinstance(self.image, list) and not has_alpha(self.mask.image):
+            raise errors.invalid_param("Invalid mask image - the mask must have an alpha channel.", "mask")
+        require_transparency("mask", self.mask, "mask")
         return self
 
+    @property
+    def images(self) -> list[PngUpload]:
+        return self.image if isinstance(self.image, list) else [self.image]
+
     def exchange_body(self) -> dict[str, Any]:
-        files = {"image": self.image.describe()}
+        files: dict[str, Any] = {"image": self.image.describe()} if not isinstance(self.image, list) else {}
+        if isinstance(self.image, list):
+            files["image"] = [image.describe() for image in self.image]
         if self.mask is not None:
             files["mask"] = self.mask.describe()
-        return {"prompt": self.prompt, **files, **self.options()}
+        return {"prompt": self.prompt, **files, **self.options(), **self.today()}
 
 
-class CreateImageVariationRequest(FormImageOptions):
-    image: PngFile
+class CreateImageVariationRequest(FormFields, ImageOptions):
+    operation: ClassVar[rules.Operation] = "variation"
 
-    @field_validator("image")
+    image: Annotated[PngUpload, UploadedFile]
+
+    @field_validator("image", mode="before")
     @classmethod
-    def _square(cls, value: PngUpload) -> PngUpload:
-        return _require_square(value)
+    def _square(cls, value: Any) -> PngUpload:
+        return require_square(read_png(value))
 
     def exchange_body(self) -> dict[str, Any]:
         return {"image": self.image.describe(), **self.options()}
-
-
-def _require_square(value: PngUpload) -> PngUpload:
-    if value.image.width != value.image.height:
-        raise ValueError(f"Invalid input image - image must be square, got {_dimensions(value)}.")
-    return value
-
-
-def _dimensions(value: PngUpload) -> str:
-    return f"{value.image.width}x{value.image.height}"
-
-
-def _require_transparency(which: str, value: PngUpload, param: str) -> None:
-    image = value.image
-    if not has_alpha(image) and image.mode not in ACCEPTED_MODES:
-        listed = ", ".join(repr(m) for m in ACCEPTED_MODES)
-        raise errors.invalid_param(f"Invalid {which} image - format must be in [{listed}], got {image.mode}.", param)
-    if not has_transparent_pixel(image):
-        # Our wording, close to the reference's "image must have transparency, which will be used as the
-        # mask": the real API's own message for this case is not documented.
-        role = "which will be used as the mask" if param == "image" else "which marks the area to edit"
-        found = "no alpha channel" if not has_alpha(image) else "no fully transparent pixel"
-        raise errors.invalid_param(
-            f"Invalid {which} image - {param} must have transparency, {role}; got {image.mode} with {found}.",
-            param,
-        )
 
 
 # Answers (documentation of what the routes send).
 
 
 class GeneratedImage(BaseModel):
-    """One image: a link (`response_format: url`) or the PNG's bytes in base64 (`b64_json`)."""
+    """One image: a link (`response_format: url`) or the image's bytes in base64 (`b64_json`); dall-e-3's
+    own restatement of the prompt."""
 
     url: str | None = None
     b64_json: str | None = None
+    revised_prompt: str | None = None
 
 
 class ImagesResponse(BaseModel):
     created: int
     data: list[GeneratedImage]
+    # The GPT image models: what was made, and its token usage.
+    background: str | None = None
+    output_format: str | None = None
+    size: str | None = None
+    quality: str | None = None
+    usage: dict[str, Any] | None = None
+
+
+class ImageStreamEvent(BaseModel):
+    """`stream: true` (GPT image models): `image_generation.partial_image` (or `image_edit.`) events, then
+    `.completed`; named SSE events, no `[DONE]`."""
+
+    type: str
+    b64_json: str
+    created_at: int
+    size: str
+    quality: str
+    background: str
+    output_format: str
+    partial_image_index: int | None = None
+    usage: dict[str, Any] | None = None

@@ -49,6 +49,8 @@ ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {
     "embeddings": lambda c: c.embeddings.create(model="text-embedding-ada-002", input="hi"),
     "audio.transcriptions": lambda c: c.audio.transcriptions.create(model="whisper-1", file=("a.wav", WAV)),
     "audio.translations": lambda c: c.audio.translations.create(model="whisper-1", file=("a.wav", WAV)),
+    "audio.speech": lambda c: c.audio.speech.create(model="tts-1", voice="alloy", input="Hi."),
+    "moderations": lambda c: c.moderations.create(input="hello"),
     "files": lambda c: c.files.list(),
     "responses": lambda c: c.responses.create(model=CHAT_MODEL, input="hi"),
     "conversations": lambda c: c.conversations.create(),

@@ -23,11 +23,12 @@ from tests.hardening.figures import report
 from tests.hardening.routes import FUZZ_ROUTES, FuzzRoute, to_send
 from tests.hardening.routes_control import CONTROL_ROUTES
 from tests.hardening.routes_files import FILE_ROUTES, seed_pool
+from tests.hardening.routes_media import MEDIA_ROUTES
 from tests.support import ServerProcess, error_of
 
 pytestmark = pytest.mark.slow
 
-ALL_ROUTES: list[FuzzRoute] = [*FUZZ_ROUTES, *FILE_ROUTES, *CONTROL_ROUTES]
+ALL_ROUTES: list[FuzzRoute] = [*FUZZ_ROUTES, *MEDIA_ROUTES, *FILE_ROUTES, *CONTROL_ROUTES]
 ROUTES_BY_NAME = {route.name: route for route in ALL_ROUTES}
 
 TOTAL_EXAMPLES = int(os.environ.get("MOCKAPI_FUZZ_EXAMPLES", "2600"))

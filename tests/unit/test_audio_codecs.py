@@ -141,3 +141,13 @@ def test_empty_samples_encode_to_valid_empty_files() -> None:
     for name in ("wav", "flac", "pcm"):
         audio = audio_codecs.encode(empty, name)
         assert audio_codecs.decode(audio, raw_pcm=name == "pcm")[0].size == 0
+
+
+def test_decode_reads_a_file_object_and_stops_at_max_seconds(samples: np.ndarray) -> None:
+    data = audio_codecs.encode(samples, "mp3")
+    whole, rate = audio_codecs.decode(io.BytesIO(data), rate=8000)
+    head, _ = audio_codecs.decode(io.BytesIO(data), rate=8000, max_seconds=2)
+    assert head.size == 2 * rate and whole.size > head.size
+    raw, _ = audio_codecs.decode(audio_codecs.encode(samples, "pcm"), raw_pcm=True, max_seconds=1)
+    assert raw.size == audio_codecs.RATE
+    assert audio_codecs.duration(io.BytesIO(data)) == pytest.approx(samples.size / audio_codecs.RATE, abs=0.1)

@@ -453,8 +453,11 @@ def test_audio_models_accept_their_own_parameters(builtin: Catalogue) -> None:
     diarize = builtin.get("gpt-4o-transcribe-diarize").transcription
     assert whisper and transcribe and diarize
     assert "verbose_json" in whisper.response_formats and whisper.translation and whisper.timestamp_granularities
-    assert transcribe.response_formats == ("json",) and transcribe.logprobs and not transcribe.translation
+    # The real 400 for another format: "... is not compatible with model 'gpt-4o-transcribe'. Use 'json' or 'text'".
+    assert transcribe.response_formats == ("json", "text") and transcribe.logprobs and not transcribe.translation
     assert diarize.response_formats == ("json", "text", "diarized_json") and diarize.diarization and not diarize.prompt
+    assert whisper.usage is None and transcribe.usage == "tokens" and diarize.usage == "duration"
+    assert not diarize.logprobs and steerable.custom_voices and not tts.custom_voices
 
 
 def test_moderation_models(builtin: Catalogue) -> None:

@@ -111,7 +111,10 @@ def test_endpoint_and_method_are_checked_names() -> None:
         "embeddings",
         "images.variations",
         "conversations",
+        "moderations",
     }
+    assert fixtures.FORM_ENDPOINTS["moderation"] == {"moderations"}
+    assert "audio.speech" in fixtures.FORM_ENDPOINTS["content"]
 
 
 @pytest.mark.parametrize(
@@ -126,6 +129,17 @@ def test_endpoint_and_method_are_checked_names() -> None:
         ({"respond": {"embedding": []}}, "respond.embedding", "too short"),
         ({"respond": {"embedding": [0.5, math.nan]}}, "respond.embedding.1", "finite number"),
         ({"respond": {"embedding": [math.inf]}}, "respond.embedding.0", "finite number"),
+        (
+            {"respond": {"moderation": {"categories": {"violent": True}}}},
+            "respond.moderation.categories",
+            "unknown moderation categories ['violent']",
+        ),
+        (
+            {"respond": {"moderation": {"category_scores": {"hate": 1.5}}}},
+            "respond.moderation.category_scores.hate",
+            "greater than the maximum of 1",
+        ),
+        ({"respond": {"moderation": {"flagged": True}, "content": "x"}}, "respond", "give one of"),
         ({"respond": {"delay_ms": 600_001}}, "respond.delay_ms", "greater than the maximum of 600000"),
         ({"respond": {"jitter_ms": 1e9}}, "respond.jitter_ms", "greater than the maximum of 600000"),
         ({"respond": {"ttft_ms": 700_000}}, "respond.ttft_ms", "greater than the maximum of 600000"),
@@ -157,6 +171,7 @@ def test_status_applies_with_a_body_or_an_empty_response() -> None:
         ("images.variations", {"content": "x"}, "respond.content"),
         ("embeddings", {"content": "x"}, "respond.content"),
         ("models", {"sequence": [{"body": {}}, {"content": "x"}]}, "respond.sequence.1.content"),
+        ("chat.completions", {"moderation": {"flagged": True}}, "respond.moderation"),
     ],
 )
 def test_forms_that_cannot_apply_to_the_endpoint_are_refused(endpoint: str, respond: object, param: str) -> None:
@@ -173,6 +188,8 @@ def test_forms_that_cannot_apply_to_the_endpoint_are_refused(endpoint: str, resp
         ("audio.translations", {"transcript": "x"}),
         ("audio.transcriptions", {"content": "x"}),
         ("embeddings", {"embedding": [1.0]}),
+        ("moderations", {"moderation": {"flagged": True, "categories": {"violence": True}}}),
+        ("audio.speech", {"content": "spoken instead"}),
         ("models", {"body": {}, "status": 202}),
         ("files", {"error": "server_error"}),
         (None, {"embedding": [1.0]}),  # no endpoint given: the form applies where it can

@@ -122,3 +122,62 @@ def test_n_is_strict_in_json_and_read_from_digits_in_forms() -> None:
     with pytest.raises(OpenAIError) as caught:
         parse(CreateImageVariationRequest, {"image": Upload(None, TRANSPARENT), "n": "2.5"})
     assert caught.value.message == "'2.5' is not of type 'integer' - 'n'"
+
+
+# Today's models: what the catalogue entry of the model asked for accepts (the routes give the catalogue).
+
+
+@pytest.fixture(scope="module")
+def context() -> dict[str, object]:
+    from mockapi.catalogue import Catalogue
+    from mockapi.seeding import Seeding
+    from mockapi.settings import builtin_fixtures_dir
+
+    return {"catalogue": Catalogue.load([builtin_fixtures_dir()], Seeding(0))}
+
+
+def test_without_a_catalogue_every_model_is_checked_as_dall_e_2() -> None:
+    with pytest.raises(OpenAIError) as caught:
+        parse(CreateImageRequest, {"prompt": "otter", "model": "dall-e-3", "size": "1792x1024"})
+    assert caught.value.message == "'1792x1024' is not one of ['256x256', '512x512', '1024x1024'] - 'size'"
+
+
+def test_each_kind_of_model_words_its_refusals(context: dict[str, object]) -> None:
+    def refusal(fields: dict[str, object]) -> tuple[str | None, str, str | None]:
+        with pytest.raises(OpenAIError) as caught:
+            parse(CreateImageRequest, {"prompt": "otter", **fields}, context)
+        return caught.value.param, caught.value.message, caught.value.code
+
+    assert refusal({"quality": "hd"}) == ("quality", "Unrecognized request argument supplied: quality", None)
+    assert refusal({"model": "dall-e-3", "size": "256x256"}) == (
+        "size",
+        "The size is not supported by this model.",
+        "invalid_size",
+    )
+    assert refusal({"model": "dall-e-3", "style": "loud"})[1] == "'loud' is not one of ['vivid', 'natural'] - 'style'"
+    assert refusal({"model": "gpt-image-1", "quality": "hd"})[2] == "invalid_value"
+    assert refusal({"model": "gpt-image-1", "response_format": "b64_json"})[2] == "unknown_parameter"
+    assert refusal({"model": "gpt-image-1-mini", "stream": "yes"})[1] == "'yes' is not of type 'boolean' - 'stream'"
+
+
+def test_nulls_of_todays_options_are_their_defaults_for_todays_models(context: dict[str, object]) -> None:
+    body = parse(
+        CreateImageRequest,
+        {"prompt": "otter", "model": "gpt-image-1", "quality": None, "background": None, "output_format": None},
+        context,
+    )
+    assert body.quality is None and body.today() == {}
+    with pytest.raises(OpenAIError, match="Unrecognized request argument supplied: background"):
+        parse(CreateImageRequest, {"prompt": "otter", "background": None}, context)
+
+
+def test_a_gpt_image_edit_takes_several_images_of_three_formats(context: dict[str, object]) -> None:
+    images = [
+        Upload("a.png", encode(checkerboard(64))),
+        Upload("b.jpg", encode(checkerboard(48).convert("RGB"), "JPEG")),
+        Upload("c.webp", encode(checkerboard(32), "WEBP")),
+    ]
+    body = parse(CreateImageEditRequest, {"prompt": "x", "model": "gpt-image-1", "image": images}, context)
+    assert [image.media_type for image in body.images] == ["image/png", "image/jpeg", "image/webp"]
+    assert [image.image.size for image in body.images] == [(64, 64), (48, 48), (32, 32)]
+    assert [item["filename"] for item in body.exchange_body()["image"]] == ["a.png", "b.jpg", "c.webp"]

@@ -32,8 +32,7 @@ FLAGS = [
     ("My kids loved the museum trip.", set()),
     ("", set()),
 ]
-OMNI_ONLY = {"harassment", "harassment/threatening", "illicit", "illicit/violent", "self-harm/intent",
-             "self-harm/instructions"}  # fmt: skip
+OMNI_ONLY = {"illicit", "illicit/violent"}
 
 
 @pytest.mark.parametrize(("text", "flags"), FLAGS)
@@ -44,7 +43,7 @@ def test_omni_moderation_flags_exactly_these_categories(text: str, flags: set[st
 
 
 @pytest.mark.parametrize(("text", "flags"), FLAGS)
-def test_text_moderation_flags_the_same_within_its_seven_categories(text: str, flags: set[str]) -> None:
+def test_text_moderation_flags_the_same_within_its_eleven_categories(text: str, flags: set[str]) -> None:
     [result] = moderations.moderate(text, TEXT, SEEDING)
     assert {name for name, flagged in result["categories"].items() if flagged} == flags - OMNI_ONLY
     assert result["flagged"] is bool(flags - OMNI_ONLY)
@@ -62,7 +61,8 @@ def test_each_family_has_all_its_keys_and_no_others() -> None:
     [text] = moderations.moderate("hello", TEXT, SEEDING)
     assert set(text) == {"flagged", "categories", "category_scores"}
     assert list(text["categories"]) == list(text["category_scores"]) == list(moderations.TEXT_MODERATION_CATEGORIES)
-    assert len(moderations.TEXT_MODERATION_CATEGORIES) == 7
+    assert len(moderations.TEXT_MODERATION_CATEGORIES) == 11
+    assert set(moderations.TEXT_MODERATION_2023) < set(moderations.TEXT_MODERATION_CATEGORIES)
     [omni] = moderations.moderate("hello", OMNI, SEEDING)
     assert set(omni) == {"flagged", "categories", "category_scores", "category_applied_input_types"}
     for key in ("categories", "category_scores", "category_applied_input_types"):
@@ -118,3 +118,24 @@ def test_families_and_response_shape() -> None:
     results = moderations.moderate("hi", OMNI, SEEDING)
     body = moderations.response("modr-123", "omni-moderation-latest", results)
     assert body == {"id": "modr-123", "model": "omni-moderation-latest", "results": results}
+
+
+def test_a_pin_replaces_what_it_names_and_the_rest_follows() -> None:
+    [benign] = moderations.moderate("Nice day.", OMNI, SEEDING)
+    flagged = moderations.pinned(benign, None, {"violence": True}, {})
+    assert flagged["flagged"] is True and flagged["categories"]["violence"] is True
+    assert flagged["category_scores"]["violence"] == moderations.PINNED_FLAGGED
+    assert flagged["category_scores"]["hate"] == benign["category_scores"]["hate"]
+    scored = moderations.pinned(benign, None, {}, {"hate": 0.7})
+    assert scored["categories"]["hate"] is True and scored["category_scores"]["hate"] == 0.7
+    [threat] = moderations.moderate("I will kill you", TEXT, SEEDING)
+    cleared = moderations.pinned(threat, False, {"violence": False}, {"illicit": 0.9})
+    assert cleared["flagged"] is False and cleared["categories"]["violence"] is False
+    assert cleared["category_scores"]["violence"] == moderations.PINNED_CLEAR
+    assert "illicit" not in cleared["category_scores"]  # not a text-moderation category
+
+
+def test_text_moderation_answers_as_its_snapshot() -> None:
+    assert moderations.model_answered("text-moderation-latest") == "text-moderation-007"
+    assert moderations.model_answered("text-moderation-stable") == "text-moderation-007"
+    assert moderations.model_answered("omni-moderation-latest") == "omni-moderation-latest"

@@ -89,6 +89,22 @@ async def test_events_are_data_lines_ending_with_done() -> None:
     assert done == [True]
 
 
+async def test_typed_event_streams_end_without_done_and_may_name_their_events() -> None:
+    chunks = [{"type": "image_generation.partial_image", "n": 1}, {"type": "image_generation.completed"}]
+    plain = body_of(await sent(rendering.events(chunks[:1], done=False)))
+    assert plain == b'data: {"type":"image_generation.partial_image","n":1}\n\n'
+    named = body_of(await sent(rendering.events(chunks, done=False, named=True)))
+    assert named == (
+        b'event: image_generation.partial_image\ndata: {"type":"image_generation.partial_image","n":1}\n\n'
+        b'event: image_generation.completed\ndata: {"type":"image_generation.completed"}\n\n'
+    )
+    # A payload cut short by a fault keeps its name; one without a type is a plain event.
+    assert rendering.named_event(b'{"type":"image_edit.completed","b64') == (
+        b'event: image_edit.completed\ndata: {"type":"image_edit.completed","b64\n\n'
+    )
+    assert rendering.named_event(b"{}") == b"data: {}\n\n"
+
+
 async def test_events_wait_their_pace_between_chunks() -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()

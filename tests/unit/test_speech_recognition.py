@@ -203,3 +203,36 @@ def test_the_tone_grid_sits_inside_the_telephone_band() -> None:
     assert min(frequencies) > 300
     assert max(frequencies) < 3400
     assert min(np.diff(frequencies)) == code.TONE_SPACING
+
+
+def test_a_long_file_is_decoded_past_its_head_only_when_it_holds_speech(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first HEAD_SECONDS are decoded; the rest only after a header there checks (a payload may need
+    minutes of slow speech), so a long file of anything else costs its head alone."""
+    from mockapi.generators import speech_recognition
+
+    text = " ".join(f"{word}{index}" for index, word in enumerate(TEXT.split() * 4))
+    slow = audio_codecs.encode(speech.synthesize(text, speed=0.5), "opus")
+    layout = speech.plan(text, 0.5)
+    assert layout.header.payload_symbols * layout.header.symbol_ms / 1000 > speech_recognition.HEAD_SECONDS
+    decoded: list[float] = []
+    real_decode = audio_codecs.decode
+
+    def counting(data: object, **kwargs: object) -> object:
+        decoded.append(float(kwargs.get("max_seconds", audio_codecs.MAX_DECODED_SECONDS)))  # type: ignore[arg-type]
+        return real_decode(data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audio_codecs, "decode", counting)
+    assert recognize_file(slow) == text
+    assert decoded == [speech_recognition.HEAD_SECONDS, audio_codecs.MAX_DECODED_SECONDS]
+    decoded.clear()
+    tone = (np.sin(np.arange(24_000 * 120) * 0.05) * 8000).astype(np.int16)
+    assert recognize_file(audio_codecs.encode(tone, "mp3")) is None
+    assert decoded == [speech_recognition.HEAD_SECONDS]
+
+
+def test_a_file_object_is_read_from_its_start(samples: np.ndarray) -> None:
+    import io
+
+    spooled = io.BytesIO(audio_codecs.encode(samples, "flac"))
+    spooled.seek(100)
+    assert recognize_file(spooled) == TEXT
