@@ -28,6 +28,8 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "audio.transcriptions": frozenset({"content", "transcript"}),
     "audio.translations": frozenset({"content", "transcript"}),
     "files": NO_FORMS,
+    "fine_tuning.jobs": NO_FORMS,
+    "fine-tunes": NO_FORMS,
 }
 
 NAMES = tuple(ENDPOINTS)

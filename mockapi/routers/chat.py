@@ -7,7 +7,7 @@ from starlette.requests import Request
 from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
 from mockapi.generators.chat import chat_chunks, chat_completion, completion_tokens
-from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, run, state_of
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, model_entry, run
 from mockapi.routing import Resource
 from mockapi.schemas.chat import (
     CreateChatCompletionRequest,
@@ -53,7 +53,7 @@ async def create_chat_completion(request: Request, body: CreateChatCompletionReq
 
 
 def _chat_model(request: Request, model: str) -> ModelEntry:
-    entry = state_of(request).catalogue.get(model)
+    entry = model_entry(request, model)
     if entry.kind != "chat":
         raise errors.not_a_chat_model()
     return entry
