@@ -50,6 +50,8 @@ ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {
     "audio.transcriptions": lambda c: c.audio.transcriptions.create(model="whisper-1", file=("a.wav", WAV)),
     "audio.translations": lambda c: c.audio.translations.create(model="whisper-1", file=("a.wav", WAV)),
     "files": lambda c: c.files.list(),
+    "fine_tuning.jobs": lambda c: c.fine_tuning.jobs.list(),
+    "fine-tunes": lambda c: c.get("/fine-tunes", cast_to=httpx.Response),
 }
 
 
