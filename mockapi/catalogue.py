@@ -12,7 +12,7 @@ import fnmatch
 import json
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +116,11 @@ class Catalogue:
             return listed
         return orjson.Fragment(orjson.dumps(_current_object(entry)))
 
-    def list_body(self) -> orjson.Fragment:
-        return self._list_body
+    def list_body(self, owned: Sequence[Mapping[str, Any]] = ()) -> orjson.Fragment:
+        """The list, with the caller's own models (fine-tuned ones) after the catalogue's."""
+        if not owned:
+            return self._list_body
+        return orjson.Fragment(orjson.dumps({"object": "list", "data": [*self._objects.values(), *owned]}))
 
 
 def read_catalogue_file(path: Path) -> CatalogueFile:

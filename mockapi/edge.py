@@ -101,6 +101,15 @@ class Edge:
         method: str = scope["method"]
         served = Served(method, path, scope.get("query_string", b""), scope["headers"], header_bytes, started)
         scope[SCOPE_KEY] = RequestContext(state, served)
+        journaled = not (path.startswith(API_PREFIXES) and method != "OPTIONS" and state.journal.size)
+
+        def journal() -> None:
+            nonlocal journaled
+            if not journaled:
+                journaled = True
+                served.seconds = seeding.monotonic() - started
+                served.time = seeding.wall_time()
+                state.journal.record(served)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -118,6 +127,9 @@ class Edge:
                     headers.append((b"openai-project", project.encode("latin-1")))
                 state.limiter.write_headers(headers, served)
                 message["headers"] = headers
+            elif not message.get("more_body"):
+                # Journaled before the answer's last bytes leave: a client that has its answer finds it there.
+                journal()
             await send(message)
 
         try:
@@ -132,10 +144,7 @@ class Edge:
                 error = azure.gateway_error(exc, error)
             await rendering.error(error)(scope, receive, send_with_headers)
         finally:
-            if path.startswith(API_PREFIXES) and method != "OPTIONS" and state.journal.size:
-                served.seconds = seeding.monotonic() - started
-                served.time = seeding.wall_time()
-                state.journal.record(served)
+            journal()  # an answer cut short, or none at all
 
     async def _answer(
         self, scope: Scope, receive: Receive, send: Send, served: Served, headers: Mapping[bytes, str]

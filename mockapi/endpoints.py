@@ -34,6 +34,8 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "moderations": frozenset({"moderation"}),
     "files": NO_FORMS,
     "conversations": NO_FORMS,
+    "fine_tuning.jobs": NO_FORMS,
+    "fine-tunes": NO_FORMS,
 }
 
 NAMES = tuple(ENDPOINTS)

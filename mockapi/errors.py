@@ -211,6 +211,10 @@ def not_an_embedding_model() -> OpenAIError:
     return OpenAIError(403, "You are not allowed to generate embeddings from this model", param="model")
 
 
+def not_permitted(message: str, param: str | None = None, code: str | None = None) -> OpenAIError:
+    return OpenAIError(403, message, param=param, code=code)
+
+
 def image_not_found(name: str) -> OpenAIError:
     """A served image link that never existed or has expired."""
     return OpenAIError(404, f"The image '{name}' does not exist or its link has expired.")

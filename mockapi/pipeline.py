@@ -3,7 +3,8 @@
 auth (edge) -> input validation (the route) -> rate limits -> rule match -> faults -> generator ->
 rendering -> wire (the edge adds OpenAI's headers and journals the served exchange).
 
-Routers check models with `require_model`, then hand `run` an Exchange and a `produce` callback that calls a
+Routers check models with `require_model` (or `model_entry`: the caller's fine-tuned models, then the
+catalogue's), then hand `run` an Exchange and a `produce` callback that calls a
 pure generator and answers a Reply (data); `run` does the rest. Routers never render or match rules.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from mockapi import errors, faults, rendering, tokens
 from mockapi.context import Caller, RequestContext, context_of
 from mockapi.conversation import Conversation
+from mockapi.fine_tuned_models import is_fine_tuned_name
 from mockapi.generators.drafting import DraftMemo
 from mockapi.matching import Exchange
 from mockapi.ratelimit import Admission, Limits
@@ -46,9 +48,17 @@ def caller_of(request: Request) -> Caller:
     return caller
 
 
+def model_entry(request: Request, model_id: str) -> ModelEntry:
+    """The model a request names: one of the caller's own (fine-tuned) models, else the catalogue's; else
+    the real API's 404 `model_not_found`."""
+    state = state_of(request)
+    owned = state.fine_tuned.find(caller_of(request).owner, model_id) if is_fine_tuned_name(model_id) else None
+    return owned if owned is not None else state.catalogue.get(model_id)
+
+
 def require_model(request: Request, model_id: str, kinds: Iterable[ModelKind]) -> ModelEntry:
-    """The catalogue entry, or 404 for an unknown model (a wrong kind is the router's to word)."""
-    entry = state_of(request).catalogue.get(model_id)
+    """The model's entry, or 404 for an unknown model (a wrong kind is the router's to word)."""
+    entry = model_entry(request, model_id)
     if entry.kind not in set(kinds):
         raise errors.invalid_param(f"The model '{model_id}' is not supported on this endpoint.", "model")
     return entry
@@ -122,12 +132,12 @@ class JSONReply(NamedTuple):
 
 
 class StreamReply(NamedTuple):
-    """Chunk payloads in order; each is sent as one `data:` event, then `[DONE]`. `total_tokens` tells,
-    once every chunk is sent, what the stream used (prompt and completion), for the token limits. The
-    typed event streams of today's endpoints end without `[DONE]` (`done=False`), some with each event
-    named by its payload's `type` (`named=True`)."""
+    """Chunk payloads in order (or as they come: an async iterable); each is sent as one `data:` event, then
+    `[DONE]`. `total_tokens` tells, once every chunk is sent, what the stream used (prompt and completion),
+    for the token limits. The typed event streams of today's endpoints end without `[DONE]` (`done=False`),
+    some with each event named by its payload's `type` (`named=True`)."""
 
-    chunks: Iterable[Any]
+    chunks: Iterable[Any] | AsyncIterable[Any]
     headers: Mapping[str, str] = NO_HEADERS
     total_tokens: Callable[[], int] | None = None
     done: bool = True

@@ -8,7 +8,7 @@ answers when the HTTP parser rejects a request before any app code runs.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -95,7 +95,7 @@ DONE = ServerSentEvent(data="[DONE]", sep=SEPARATOR).encode()
 
 
 def events(
-    chunks: Iterable[Any],
+    chunks: Iterable[Any] | AsyncIterable[Any],
     headers: Mapping[str, str] | None = None,
     pace_seconds: float = 0.0,
     when_done: Callable[[], None] | None = None,
@@ -116,9 +116,15 @@ def events(
     return rendered
 
 
-async def _payloads(chunks: Iterable[Any], when_done: Callable[[], None] | None) -> AsyncIterator[bytes]:
-    for chunk in chunks:
-        yield orjson.dumps(chunk)
+async def _payloads(
+    chunks: Iterable[Any] | AsyncIterable[Any], when_done: Callable[[], None] | None
+) -> AsyncIterator[bytes]:
+    if isinstance(chunks, AsyncIterable):  # chunks that come as something happens (a job's events)
+        async for chunk in chunks:
+            yield orjson.dumps(chunk)
+    else:
+        for chunk in chunks:
+            yield orjson.dumps(chunk)
     if when_done is not None:
         when_done()
 

@@ -137,6 +137,13 @@ class Seeding:
     monotonic = staticmethod(time.monotonic)
 
     @staticmethod
+    def derived(*parts: object) -> random.Random:
+        """A generator fixed by a stored object's identity (e.g. a job's id and an event's name): the same
+        values in every process and after a restart, whatever the server's seed, for what the object's
+        state derives (its events' ids, its metrics)."""
+        return random.Random("|".join(map(str, parts)))
+
+    @staticmethod
     def answer_id(prefix: str, rng: random.Random, length: int = 29) -> str:
         """An id for a generated answer, derived from that answer's generator."""
         return prefix + "".join(rng.choices(ALPHANUMERIC, k=length))

@@ -9,10 +9,12 @@ from mockapi.catalogue import Catalogue
 from mockapi.files_directory import DirectoryFileStore
 from mockapi.files_store import FileStore, MemoryFileStore
 from mockapi.files_store import Limits as FileLimits
+from mockapi.fine_tuned_models import FineTunedModels
 from mockapi.fixtures import load_rules
 from mockapi.generators.drafting import DraftMemo
 from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.journal import Journal
+from mockapi.kept_clock import open_clock
 from mockapi.prompt_cache import PromptCache
 from mockapi.ratelimit import Limiter, Limits, RateLimiter
 from mockapi.records import RecordStores
@@ -55,6 +57,8 @@ class AppState:
     files: FileStore = field(init=False)
     # Stored API objects (responses, vector stores, jobs...): `state.records("responses")`.
     records: RecordStores = field(init=False)
+    # The models owners made by fine-tuning, which the routers' model checks consult beside the catalogue.
+    fine_tuned: FineTunedModels = field(init=False)
 
     def __post_init__(self) -> None:
         # In memory, or on disk when they must outlive the process or be shared by its workers.
@@ -62,7 +66,11 @@ class AppState:
         # File ids come from the seeded sequence.
         self.files = open_file_store(self.settings, lambda: self.seeding.next_id("file-", 24))
         # In the data directory's database when objects must outlive the process or be shared by workers.
-        self.records = RecordStores(self.settings.data_dir or self.settings.shared_store_dir)
+        kept = self.settings.data_dir or self.settings.shared_store_dir
+        self.records = RecordStores(kept)
+        # The clock too, where stored objects outlive the process: a restart resumes where it left off.
+        self.seeding.clock = open_clock(self.settings, self.records, kept is not None)
+        self.fine_tuned = FineTunedModels(self.records, self.catalogue, lambda: self.seeding.clock.time())
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -101,5 +109,6 @@ class AppState:
         self.records.clear()
         self.drafts.clear()
         self.prompt_cache.clear()
-        self.seeding.clock = Clock(self.settings.fixed_time, self.settings.job_speed)
+        kept = self.settings.data_dir or self.settings.shared_store_dir
+        self.seeding.clock = open_clock(self.settings, self.records, kept is not None)
         self.reseed(self.settings.seed)

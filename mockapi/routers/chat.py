@@ -14,7 +14,7 @@ from mockapi.context import context_of
 from mockapi.conversation import Conversation, from_chat
 from mockapi.generators.chat import PreparedChat, chat_chunks, chat_completion, completion_tokens, fingerprint
 from mockapi.image_input import ImageInputError
-from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, caller_of, exchange_of, run, state_of
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, caller_of, exchange_of, model_entry, run, state_of
 from mockapi.prompt_cache import MIN_CACHED_TOKENS, prefixes
 from mockapi.routing import Resource
 from mockapi.schemas.chat import (
@@ -85,7 +85,7 @@ async def create_chat_completion(request: Request, body: CreateChatCompletionReq
 
 
 def _chat_model(request: Request, model: str) -> ModelEntry:
-    entry = state_of(request).catalogue.get(model)
+    entry = model_entry(request, model)
     if entry.kind != "chat":
         raise errors.not_a_chat_model()
     return entry

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
 from mockapi.generators.completions import completion, completion_chunks, total_tokens
-from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, require_model, run, state_of
+from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, exchange_of, model_entry, require_model, run
 from mockapi.routing import Resource
 from mockapi.schemas.completions import CreateCompletionRequest, CreateCompletionResponse, PromptText, prompts_of
 from mockapi.wire import Rendered
@@ -52,7 +52,7 @@ async def create_completion(request: Request, body: CreateCompletionRequest) -> 
 
 
 def _completion_model(request: Request, model: str) -> ModelEntry:
-    entry = state_of(request).catalogue.get(model)
+    entry = model_entry(request, model)
     if entry.kind == "chat":
         raise errors.chat_model_on_completions()
     return require_model(request, model, ["completion"])

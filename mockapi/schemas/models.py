@@ -21,3 +21,9 @@ class Model(BaseModel):
 class ListModelsResponse(BaseModel):
     object: Literal["list"] = "list"
     data: list[Model]
+
+
+class DeleteModelResponse(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    deleted: bool

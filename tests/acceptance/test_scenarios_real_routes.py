@@ -54,6 +54,8 @@ ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {
     "files": lambda c: c.files.list(),
     "responses": lambda c: c.responses.create(model=CHAT_MODEL, input="hi"),
     "conversations": lambda c: c.conversations.create(),
+    "fine_tuning.jobs": lambda c: c.fine_tuning.jobs.list(),
+    "fine-tunes": lambda c: c.get("/fine-tunes", cast_to=httpx.Response),
 }
 
 

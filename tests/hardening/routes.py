@@ -25,6 +25,8 @@ from mockapi.schemas.chat import REFERENCE_FIELDS, CreateChatCompletionRequest
 from mockapi.schemas.completions import CreateCompletionRequest
 from mockapi.schemas.edits import CreateEditRequest
 from mockapi.schemas.embeddings import CreateEmbeddingRequest
+from mockapi.schemas.fine_tunes import CreateFineTuneRequest
+from mockapi.schemas.fine_tuning import CreateFineTuningJobRequest
 from mockapi.settings import builtin_fixtures_dir
 from tests.contract import current_spec, spec
 from tests.hardening.strategies import TEXT, Strategy, from_model, from_schema, requests, weighted
@@ -402,6 +404,26 @@ def to_send(sent: Sent) -> Sent:
     return {key: value for key, value in sent.items() if not key.startswith("_")}
 
 
+FINE_TUNING_JOB = from_model(
+    CreateFineTuningJobRequest,
+    {"model": st.sampled_from(["gpt-4o-mini", "babbage-002", "o4-mini", "gpt-4"]) | TEXT},
+)
+FINE_TUNE = from_model(CreateFineTuneRequest, {"model": st.sampled_from(["ada", "curie", "gpt-4"]) | st.none() | TEXT})
+FINE_TUNING_LISTS = st.builds(
+    lambda query: "/v1/fine_tuning/jobs" + query,
+    st.sampled_from(["", "?limit=2", "?limit=0", "?limit=x", "?metadata[a]=b", "?metadata=null", "?after=ftjob-x"]),
+)
+FINE_TUNING_PATHS = st.builds(
+    lambda job, tail: f"/v1/fine_tuning/jobs/{job}{tail}",
+    st.from_regex(r"ftjob-[\w.-]{0,30}", fullmatch=True),
+    st.sampled_from(["", "/events", "/checkpoints", "/events?limit=500", "/checkpoints?after=x"]),
+)
+
+
+def _fine_tuning_list(sent: Sent, response: httpx.Response) -> None:
+    current_spec.check("/fine_tuning/jobs", "get", response.json())
+
+
 MODEL_PATHS = st.one_of(
     st.sampled_from([f"/v1/models/{entry.id}" for entry in CATALOGUE]),
     st.from_regex(r"/v1/models/[\w:./-]{1,30}", fullmatch=True),
@@ -447,5 +469,12 @@ FUZZ_ROUTES: list[FuzzRoute] = [
         _image_file,
         answers_ok=False,  # links to images no request made: never served
     ),
+    # Jobs need a stored training file: drawn bodies name none, so they are refused (never with a 5xx).
+    FuzzRoute(
+        "fine_tuning.create", _json_request("/v1/fine_tuning/jobs", FINE_TUNING_JOB), _anything, answers_ok=False
+    ),
+    FuzzRoute("fine_tuning.list", _get(FINE_TUNING_LISTS), _fine_tuning_list),
+    FuzzRoute("fine_tuning.job", _get(FINE_TUNING_PATHS), _anything, answers_ok=False),
+    FuzzRoute("fine-tunes.create", _json_request("/v1/fine-tunes", FINE_TUNE), _anything, answers_ok=False),
     FuzzRoute("elsewhere", ELSEWHERE, _anything, answers_ok=False),
 ]

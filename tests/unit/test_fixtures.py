@@ -108,6 +108,8 @@ def test_endpoint_and_method_are_checked_names() -> None:
     assert set(get_args(Endpoint)) == set(fixtures.FORM_ENDPOINTS["content"]) | {
         "models",
         "files",
+        "fine_tuning.jobs",
+        "fine-tunes",
         "embeddings",
         "images.variations",
         "conversations",
