@@ -203,6 +203,26 @@ def audio_too_large(limit: int, size: int) -> OpenAIError:
     return OpenAIError(413, f"Maximum content size limit ({limit}) exceeded ({size} bytes read)", type="server_error")
 
 
+def not_jsonl(api: str) -> OpenAIError:
+    """An upload for the Batch or Fine-Tuning API that is not JSONL (`api` as the message names it)."""
+    return invalid_param(f"Invalid file format for {api} API. Must be .jsonl", None)
+
+
+def batch_file_too_large(size: int, limit: int) -> OpenAIError:
+    return invalid_param(
+        f"Batch input files can be at most {limit} bytes (200 MB); this one is {size} bytes.", "file", "file_too_large"
+    )
+
+
+def not_an_image() -> OpenAIError:
+    return invalid_param(
+        "You uploaded an unsupported image. Please make sure your image has of one the following formats: "
+        "['png', 'jpeg', 'gif', 'webp'].",
+        "file",
+        "invalid_image_format",
+    )
+
+
 # The control API's own errors, and the errors that fixture rules answer.
 
 

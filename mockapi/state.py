@@ -29,13 +29,13 @@ def open_image_store(settings: Settings) -> ImageStore:
     return DirectoryImageStore(shared / "images", *bounds)
 
 
-def open_file_store(settings: Settings, new_id: Callable[[], str]) -> FileStore:
+def open_file_store(settings: Settings, new_id: Callable[[], str], now: Callable[[], int]) -> FileStore:
     """In memory, unless files must outlive the process (--data-dir) or be shared by its workers."""
     limits = FileLimits(settings.max_file_bytes, settings.org_storage_bytes, settings.total_storage_bytes)
     root = settings.data_dir or settings.shared_store_dir
     if root is None:
-        return MemoryFileStore(limits, new_id)
-    return DirectoryFileStore(root / "files", limits, new_id)
+        return MemoryFileStore(limits, new_id, now)
+    return DirectoryFileStore(root / "files", limits, new_id, now)
 
 
 @dataclass
@@ -56,8 +56,10 @@ class AppState:
     def __post_init__(self) -> None:
         # In memory, or on disk when they must outlive the process or be shared by its workers.
         self.images = open_image_store(self.settings)
-        # File ids come from the seeded sequence.
-        self.files = open_file_store(self.settings, lambda: self.seeding.next_id("file-", 24))
+        # File ids come from the seeded sequence; files expire on the clock.
+        self.files = open_file_store(
+            self.settings, lambda: self.seeding.next_id("file-", 24), lambda: self.seeding.now()
+        )
         # In the data directory's database when objects must outlive the process or be shared by workers.
         self.records = RecordStores(self.settings.data_dir or self.settings.shared_store_dir)
 
