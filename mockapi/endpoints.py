@@ -28,6 +28,7 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "audio.transcriptions": frozenset({"content", "transcript"}),
     "audio.translations": frozenset({"content", "transcript"}),
     "files": NO_FORMS,
+    "batches": NO_FORMS,
 }
 
 NAMES = tuple(ENDPOINTS)

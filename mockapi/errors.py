@@ -223,6 +223,25 @@ def not_an_image() -> OpenAIError:
     )
 
 
+def batch_not_found(batch_id: str) -> OpenAIError:
+    """Also what a caller gets for another organization's batch."""
+    return OpenAIError(404, f"No batch found with id '{batch_id}'.")
+
+
+def too_many_batches(limit: int) -> OpenAIError:
+    return OpenAIError(
+        429,
+        f"You have {limit} batches in progress, the most one organization may have at once. Please try again once "
+        "some of them have ended.",
+        type="rate_limit_exceeded",
+        code="batch_limit_exceeded",
+    )
+
+
+def batch_cannot_be_cancelled(status: str) -> OpenAIError:
+    return OpenAIError(409, f"Cannot cancel a batch with status '{status}'.")
+
+
 # The control API's own errors, and the errors that fixture rules answer.
 
 

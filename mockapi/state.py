@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mockapi.catalogue import Catalogue
 from mockapi.files_directory import DirectoryFileStore
@@ -18,6 +19,9 @@ from mockapi.records import RecordStores
 from mockapi.rulebook import RuleBook
 from mockapi.seeding import Clock, Seeding
 from mockapi.settings import Settings
+
+if TYPE_CHECKING:
+    from mockapi.batch_runner import BatchRunner
 
 
 def open_image_store(settings: Settings) -> ImageStore:
@@ -52,6 +56,8 @@ class AppState:
     files: FileStore = field(init=False)
     # Stored API objects (responses, vector stores, jobs...): `state.records("responses")`.
     records: RecordStores = field(init=False)
+    # Moves batches on the clock; made by create_app, as it answers their requests through the app.
+    batches: BatchRunner | None = None
 
     def __post_init__(self) -> None:
         # In memory, or on disk when they must outlive the process or be shared by its workers.
@@ -98,6 +104,8 @@ class AppState:
         self.images.clear()
         self.files.clear()
         self.records.clear()
+        if self.batches is not None:
+            self.batches.clear()
         self.drafts.clear()
         self.seeding.clock = Clock(self.settings.fixed_time, self.settings.job_speed)
         self.reseed(self.settings.seed)
