@@ -79,20 +79,16 @@ async def call(
         "state": {},
     }
     running = asyncio.ensure_future(app(scope, receive, send))
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(asyncio.shield(_either(running, finished)), timeout)
-    hung_up.set()  # the app's waits (a stall, a delay) end when the client is gone
-    # Whatever the app raised once its answer had begun (the edge answers anything raised before), the
-    # answer is what came: complete only if its last part did.
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(running, HANG_UP_SECONDS)
-    return answered
-
-
-async def _either(running: asyncio.Future[None], finished: asyncio.Event) -> None:
-    """Until the answer is complete or the app returns."""
     waiting = asyncio.ensure_future(finished.wait())
     try:
-        await asyncio.wait((running, waiting), return_when=asyncio.FIRST_COMPLETED)
-    finally:
+        await asyncio.wait((running, waiting), timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        hung_up.set()  # the app's waits (a stall, a delay) end when the client is gone
+        # Whatever the app raised once its answer had begun (the edge answers anything raised before), the
+        # answer is what came: complete only if its last part did.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(running, HANG_UP_SECONDS)
+    finally:  # also when the caller is cancelled (the server stopping): nothing of the request outlives it
         waiting.cancel()
+        if not running.done():
+            running.cancel()
+    return answered

@@ -50,6 +50,7 @@ ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {
     "audio.transcriptions": lambda c: c.audio.transcriptions.create(model="whisper-1", file=("a.wav", WAV)),
     "audio.translations": lambda c: c.audio.translations.create(model="whisper-1", file=("a.wav", WAV)),
     "files": lambda c: c.files.list(),
+    "batches": lambda c: c.batches.list(),
 }
 
 
