@@ -36,6 +36,7 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "conversations": NO_FORMS,
     "fine_tuning.jobs": NO_FORMS,
     "fine-tunes": NO_FORMS,
+    "batches": NO_FORMS,
 }
 
 NAMES = tuple(ENDPOINTS)

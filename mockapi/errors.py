@@ -228,32 +228,43 @@ def audio_too_large(limit: int, size: int) -> OpenAIError:
     return OpenAIError(413, f"Maximum content size limit ({limit}) exceeded ({size} bytes read)", type="server_error")
 
 
-# Vector stores: ids of the wrong kind, and stores, files and batches that are not the caller's.
+def not_jsonl(api: str) -> OpenAIError:
+    """An upload for the Batch or Fine-Tuning API that is not JSONL (`api` as the message names it)."""
+    return invalid_param(f"Invalid file format for {api} API. Must be .jsonl", None)
 
 
-def wrong_id_prefix(param: str, value: str, prefix: str) -> OpenAIError:
-    return invalid_param(f"Invalid '{param}': '{value}'. Expected an ID that begins with '{prefix}'.", param)
+def batch_file_too_large(size: int, limit: int) -> OpenAIError:
+    return invalid_param(
+        f"Batch input files can be at most {limit} bytes (200 MB); this one is {size} bytes.", "file", "file_too_large"
+    )
 
 
-def vector_store_not_found(vector_store_id: str) -> OpenAIError:
-    return OpenAIError(404, f"No vector store found with id '{vector_store_id}'.")
+def not_an_image() -> OpenAIError:
+    return invalid_param(
+        "You uploaded an unsupported image. Please make sure your image has of one the following formats: "
+        "['png', 'jpeg', 'gif', 'webp'].",
+        "file",
+        "invalid_image_format",
+    )
 
 
-def vector_store_file_not_found(file_id: str, vector_store_id: str) -> OpenAIError:
-    return OpenAIError(404, f"No file found with id '{file_id}' in vector store '{vector_store_id}'.")
+def batch_not_found(batch_id: str) -> OpenAIError:
+    """Also what a caller gets for another organization's batch."""
+    return OpenAIError(404, f"No batch found with id '{batch_id}'.")
 
 
-def file_batch_not_found(batch_id: str, vector_store_id: str) -> OpenAIError:
-    return OpenAIError(404, f"No file batch found with id '{batch_id}' in vector store '{vector_store_id}'.")
+def too_many_batches(limit: int) -> OpenAIError:
+    return OpenAIError(
+        429,
+        f"You have {limit} batches in progress, the most one organization may have at once. Please try again once "
+        "some of them have ended.",
+        type="rate_limit_exceeded",
+        code="batch_limit_exceeded",
+    )
 
 
-def attached_file_not_found(file_id: str, param: str) -> OpenAIError:
-    """A file to attach that is not one of the caller's uploads."""
-    return OpenAIError(404, f"No such File object: {file_id}", param=param)
-
-
-def vector_store_expired(vector_store_id: str) -> OpenAIError:
-    return invalid_param(f"Vector store '{vector_store_id}' has expired.", None)
+def batch_cannot_be_cancelled(status: str) -> OpenAIError:
+    return OpenAIError(409, f"Cannot cancel a batch with status '{status}'.")
 
 
 # The control API's own errors, and the errors that fixture rules answer.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockapi import errors
+from mockapi import errors, errors_vector_stores
 from mockapi.records import Record
 from mockapi.vector_stores import BATCHES, VectorStores, check_prefix, counts_of, file_key, file_status
 
@@ -40,7 +40,7 @@ class FileBatches:
         check_prefix("batch_id", batch_id, "vsfb_")
         record = self.records.get(self.library.owner, batch_id)
         if record is None or record["vector_store_id"] != store_id:
-            raise errors.file_batch_not_found(batch_id, store_id)
+            raise errors_vector_stores.file_batch_not_found(batch_id, store_id)
         return record
 
     def files(self, record: Record) -> list[Record]:

@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from mockapi import errors
+from mockapi import errors, errors_vector_stores
 from mockapi.files_store import FileNotFound
 from mockapi.records import Bounds, Record, Records, UnknownCursor
 from mockapi.schemas.vector_stores import ListFilesParams, ListParams
@@ -53,7 +53,7 @@ def file_status(record: Record, now: float) -> str:
 
 def check_prefix(param: str, value: str, prefix: str) -> None:
     if not value.startswith(prefix):
-        raise errors.wrong_id_prefix(param, value, prefix)
+        raise errors_vector_stores.wrong_id_prefix(param, value, prefix)
 
 
 class VectorStores:
@@ -95,7 +95,7 @@ class VectorStores:
         check_prefix("vector_store_id", store_id, "vs_")
         record = self.stores.get(self.owner, store_id)
         if record is None:
-            raise errors.vector_store_not_found(store_id)
+            raise errors_vector_stores.vector_store_not_found(store_id)
         return record
 
     def usable(self, store_id: str) -> Record:
@@ -103,7 +103,7 @@ class VectorStores:
         record = self.store(store_id)
         expires_at = self._expires_at(record)
         if expires_at is not None and self.now() >= expires_at:
-            raise errors.vector_store_expired(store_id)
+            raise errors_vector_stores.vector_store_expired(store_id)
         return record
 
     def touch(self, store_id: str) -> None:
@@ -186,7 +186,7 @@ class VectorStores:
         try:
             ingested = ingest(self.state, self.owner, file_id, *chunking)
         except FileNotFound as exc:
-            raise errors.attached_file_not_found(file_id, param) from exc
+            raise errors_vector_stores.attached_file_not_found(file_id, param) from exc
         now = self.now()
         key = file_key(store_id, file_id)
         record = {
@@ -212,7 +212,7 @@ class VectorStores:
         check_prefix("file_id", file_id, "file-")
         record = self.files.get(self.owner, file_key(store_id, file_id))
         if record is None:
-            raise errors.vector_store_file_not_found(file_id, store_id)
+            raise errors_vector_stores.vector_store_file_not_found(file_id, store_id)
         return record
 
     def file_object(self, record: Record) -> dict[str, Any]:
@@ -289,7 +289,7 @@ class VectorStores:
             try:
                 self.state.files.get(self.owner, file_id)
             except FileNotFound as exc:
-                raise errors.attached_file_not_found(file_id, param) from exc
+                raise errors_vector_stores.attached_file_not_found(file_id, param) from exc
 
     def files_of(self, store_id: str) -> list[Record]:
         return self.files.page(

@@ -56,6 +56,7 @@ ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {
     "conversations": lambda c: c.conversations.create(),
     "fine_tuning.jobs": lambda c: c.fine_tuning.jobs.list(),
     "fine-tunes": lambda c: c.get("/fine-tunes", cast_to=httpx.Response),
+    "batches": lambda c: c.batches.list(),
 }
 
 

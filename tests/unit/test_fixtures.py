@@ -110,6 +110,7 @@ def test_endpoint_and_method_are_checked_names() -> None:
         "files",
         "fine_tuning.jobs",
         "fine-tunes",
+        "batches",
         "embeddings",
         "images.variations",
         "conversations",
