@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
-from mockapi.fixtures import RuleFileError
+from mockapi.fixtures import RuleFileError, check_rule_files
 from mockapi.memory import fix_allocator_thresholds, release_free_memory, trim_after_full_collections
 from mockapi.serving import uvicorn_options
 from mockapi.settings import Settings, env_name, export_for_workers, settings_for_worker
@@ -149,10 +149,18 @@ def print_routes(settings: Settings) -> int:
 
 
 def check_fixtures(directories: Sequence[Path]) -> int:
+    """Every rule file of the directories checked (recorded rules too, and the files they read), each problem
+    reported, not only the first; then the catalogue files, as the server would load them."""
     from mockapi.app import create_app
 
+    count, problems = check_rule_files(directories)
+    for problem in problems:
+        print(f"mockapi: {problem}", file=sys.stderr)
+    if problems:
+        print(f"mockapi: {len(problems)} rule problem{'s' if len(problems) > 1 else ''} found", file=sys.stderr)
+        return 2
     create_app(Settings(fixtures=tuple(directories)))
-    print(f"ok: {', '.join(str(d) for d in directories)}")
+    print(f"ok: {count} rule{'' if count == 1 else 's'} in {', '.join(str(d) for d in directories)}")
     return 0
 
 

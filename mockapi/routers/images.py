@@ -160,11 +160,19 @@ def _producer(request: Request, body: ImageOptions, render: Render) -> Produce:
     async def produce(answer: Answer) -> JSONReply:
         # Painting, encoding and storing are CPU and disk work: off the event loop, so other requests flow.
         items = await asyncio.to_thread(
-            lambda: [_item(request, body, generate.encode_png(render(answer, index))) for index in range(body.n)]
+            lambda: [_item(request, body, _png(answer, render, index)) for index in range(body.n)]
         )
         return JSONReply({"created": answer.now(), "data": items})
 
     return produce
+
+
+def _png(answer: Answer, render: Render, index: int) -> bytes:
+    """A rule's image file as it is (a recorded image, byte for byte), else the image painted."""
+    respond = answer.respond
+    if respond is not None and respond.files is not None:
+        return respond.file_bytes(index)
+    return generate.encode_png(render(answer, index))
 
 
 def _item(request: Request, body: ImageOptions, png: bytes) -> dict[str, str]:
