@@ -235,6 +235,35 @@ def rule_error(
     return OpenAIError(status, message, type, param, code, headers)
 
 
+# Record and replay: the upstream a request is forwarded to, and a replayed request no rule answers.
+
+
+def upstream_unreachable(upstream: str, reason: str) -> OpenAIError:
+    """The upstream refused the connection, failed its TLS handshake or broke the exchange off."""
+    return OpenAIError(
+        502, f"The upstream {upstream} could not be reached: {reason}.", type="server_error", code="upstream_error"
+    )
+
+
+def upstream_timeout(upstream: str, seconds: float) -> OpenAIError:
+    return OpenAIError(
+        504,
+        f"The upstream {upstream} did not answer within {seconds:g} seconds (--upstream-timeout).",
+        type="server_error",
+        code="upstream_timeout",
+    )
+
+
+def no_rule_matched(near_miss: str) -> OpenAIError:
+    """Replay mode: nothing goes upstream, and no rule answers this request; `near_miss` says which rule came
+    closest and what differed."""
+    return OpenAIError(
+        404,
+        f"No rule matches this request, and replay mode sends nothing upstream. {near_miss}",
+        code="no_matching_rule",
+    )
+
+
 # Validation failures: worded as the real API (jsonschema) words them, answered as a 400 naming the field.
 
 

@@ -14,6 +14,7 @@ from mockapi.generators.drafting import DraftMemo
 from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.journal import Journal
 from mockapi.ratelimit import Limiter, Limits, RateLimiter
+from mockapi.recording import Recording
 from mockapi.records import RecordStores
 from mockapi.rulebook import RuleBook
 from mockapi.seeding import Clock, Seeding
@@ -48,6 +49,8 @@ class AppState:
     limiter: Limiter = field(default_factory=lambda: Limiter(RateLimiter(60), Limits(), Seeding.monotonic))
     # The latest drafts of generated text, which repeated requests reuse.
     drafts: DraftMemo = field(default_factory=DraftMemo)
+    # Record and replay (--upstream, --record, --mode), when asked for.
+    recording: Recording | None = None
     images: ImageStore = field(init=False)
     files: FileStore = field(init=False)
     # Stored API objects (responses, vector stores, jobs...): `state.records("responses")`.
@@ -66,6 +69,7 @@ class AppState:
         seeding = Seeding(
             settings.seed, settings.fixed_time, settings.id_salt, Clock(settings.fixed_time, settings.job_speed)
         )
+        recording = Recording.open(settings)  # first: it makes the directory rules are recorded in
         catalogue = Catalogue.load(settings.fixture_dirs, seeding)
         return cls(
             settings,
@@ -74,6 +78,7 @@ class AppState:
             RuleBook(load_rules(settings.fixture_dirs)),
             Journal(settings.journal_size),
             Limiter(RateLimiter(settings.rate_window_seconds), Limits(settings.rpm, settings.tpm), seeding.monotonic),
+            recording=recording,
         )
 
     def reload(self) -> int:
