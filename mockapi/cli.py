@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
-from mockapi.fixtures import RuleFileError, check_rule_files
+from mockapi.fixtures import RuleFileError, read_rule_file, reused_id, rule_paths
 from mockapi.memory import fix_allocator_thresholds, release_free_memory, trim_after_full_collections
 from mockapi.serving import uvicorn_options
 from mockapi.settings import Settings, env_name, export_for_workers, settings_for_worker
@@ -146,6 +146,25 @@ def print_routes(settings: Settings) -> int:
         for method in operations:
             print(f"{method.upper():7} {path}")
     return 0
+
+
+def check_rule_files(directories: Sequence[Path]) -> tuple[int, list[str]]:
+    """How many rules the directories hold that load, and every problem found (not only the first)."""
+    count, problems = 0, []
+    seen: dict[str, Path] = {}
+    try:
+        for path in rule_paths(directories):
+            rules, found = read_rule_file(path)
+            problems += found
+            for index, rule in enumerate(rules):
+                problem = reused_id(path, index, rule, seen)
+                if problem:
+                    problems.append(problem)
+                else:
+                    count += 1
+    except RuleFileError as exc:
+        problems.append(str(exc))
+    return count, problems
 
 
 def check_fixtures(directories: Sequence[Path]) -> int:

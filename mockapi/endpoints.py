@@ -12,13 +12,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 # `files`: the answer's bytes (an image's PNG) read from files beside the rule file (recorded rules write them).
-Form = Literal["content", "embedding", "transcript", "files"]
+Form = Literal["content", "embedding", "transcript", "tool_calls", "files"]
 
 CONTENT: frozenset[Form] = frozenset({"content"})
+# A conversation's answer: text, or the tools the model calls.
+TURN: frozenset[Form] = frozenset({"content", "tool_calls"})
 NO_FORMS: frozenset[Form] = frozenset()
 
 ENDPOINTS: dict[str, frozenset[Form]] = {
-    "chat.completions": CONTENT,
+    "chat.completions": TURN,
     "models": NO_FORMS,
     "embeddings": frozenset({"embedding"}),
     "completions": CONTENT,

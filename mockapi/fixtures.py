@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePath
 from typing import Annotated, Any, get_args
 
+import orjson
 import yaml
 from pydantic import (
     BaseModel,
@@ -19,6 +20,7 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -42,6 +44,7 @@ from mockapi.faults import (
     journal_name,
 )
 from mockapi.matching import Headers, Match, ShallowJSON
+from mockapi.rule_checks import stream_problem, structured_problem
 
 __all__ = [
     "NAMED_ERRORS",
@@ -49,7 +52,6 @@ __all__ = [
     "Respond",
     "Rule",
     "RuleFileError",
-    "check_rule_files",
     "load_rule_file",
     "load_rules",
 ]
@@ -62,13 +64,41 @@ RuleFileName = Annotated[str, Field(min_length=1, max_length=500)]
 FORM_ENDPOINTS: dict[Form, frozenset[str]] = {form: endpoints_taking(form) for form in get_args(Form)}
 
 
+class RuleToolCall(BaseModel):
+    """A call a rule makes the model answer with: the function's name and its arguments (an object, or the
+    JSON text of one, sent as given)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+
+    @field_validator("arguments")
+    @classmethod
+    def _a_json_object(cls, value: dict[str, Any] | str) -> dict[str, Any] | str:
+        if isinstance(value, str):
+            try:
+                parsed = orjson.loads(value)
+            except orjson.JSONDecodeError as exc:
+                raise ValueError(f"arguments given as text must be JSON: {exc}") from None
+            if not isinstance(parsed, dict):
+                raise ValueError("arguments must be a JSON object (or the text of one)")
+        return value
+
+    @property
+    def arguments_text(self) -> str:
+        """The arguments as the API sends them: JSON text (compact for an object)."""
+        return self.arguments if isinstance(self.arguments, str) else orjson.dumps(self.arguments).decode()
+
+
 class Respond(BaseModel):
-    """One answer. Exactly one form (content, body, error, embedding, transcript, files, sequence) or none
-    (the generator answers, with the timing and faults applied)."""
+    """One answer. Exactly one form (content, tool_calls, body, error, embedding, transcript, files,
+    sequence) or none (the generator answers, with the timing and faults applied)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     content: str | None = None
+    tool_calls: list[RuleToolCall] | None = Field(None, min_length=1)
     body: ShallowJSON = None
     status: int = Field(200, ge=200, le=599)  # of `body` or `empty_response`; an error has its own
     headers: Headers = Field(default_factory=dict)
@@ -152,6 +182,19 @@ class Respond(BaseModel):
         return chosen
 
     @property
+    def calls(self) -> tuple[tuple[str, str], ...] | None:
+        """The `tool_calls` form as (name, arguments as JSON text), or None."""
+        if self.tool_calls is None:
+            return None
+        return tuple((call.name, call.arguments_text) for call in self.tool_calls)
+
+    def steps(self) -> list[tuple[tuple[str | int, ...], Respond]]:
+        """(where, answer) of this answer, or of each step of its sequence."""
+        if not self._steps:
+            return [((), self)]
+        return [(("sequence", index), step) for index, step in enumerate(self._steps)]
+
+    @property
     def applied_faults(self) -> tuple[FaultBase, ...]:
         """Every fault of this answer, as values, in the order they apply."""
         return self._faults
@@ -178,7 +221,7 @@ class Respond(BaseModel):
         return self._steps[min(use, len(self._steps)) - 1]
 
 
-ANSWER_FORMS = ("content", "body", "error", "embedding", "transcript", "files", "sequence")
+ANSWER_FORMS = ("content", "tool_calls", "body", "error", "embedding", "transcript", "files", "sequence")
 
 TIMING_AND_FAULTS = (
     "headers",
@@ -221,6 +264,21 @@ class Rule(BaseModel):
                     f"{field} cannot apply to endpoint '{endpoint}' ({form} answers {fits} only)",
                     getattr(self.respond, form) if len(where) == 1 else None,
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _answers_fit_the_request(self) -> Rule:
+        """What the rule's own match says of the request binds its answers: content valid against the
+        json_schema it names, and a body that can be streamed to the streamed requests it matches."""
+        for where, step in self.respond.steps():
+            if step.content is not None:
+                problem = structured_problem(self.match.body, step.content)
+                if problem is not None:
+                    raise field_error(("respond", *where, "content"), problem, step.content)
+            if step.body is not None:
+                problem = stream_problem(self.match.body, step.body, step.headers, step.status)
+                if problem is not None:
+                    raise field_error(("respond", *where, "body"), problem, None)
         return self
 
     def public(self) -> dict[str, Any]:
@@ -291,7 +349,7 @@ def load_rule_file(path: Path) -> list[Rule]:
     return rules
 
 
-def _rule_paths(directories: Iterable[Path]) -> Iterator[Path]:
+def rule_paths(directories: Iterable[Path]) -> Iterator[Path]:
     """Every rule file of every directory, in order; the catalogue files are not rule files."""
     for directory in directories:
         if directory.is_file():
@@ -305,26 +363,8 @@ def _rule_paths(directories: Iterable[Path]) -> Iterator[Path]:
                 yield path
 
 
-def check_rule_files(directories: Iterable[Path]) -> tuple[int, list[str]]:
-    """How many rules the directories hold that load, and every problem found (not only the first)."""
-    count, problems = 0, []
-    seen: dict[str, Path] = {}
-    try:
-        for path in _rule_paths(directories):
-            rules, found = read_rule_file(path)
-            problems += found
-            for index, rule in enumerate(rules):
-                problem = _reused_id(path, index, rule, seen)
-                if problem:
-                    problems.append(problem)
-                else:
-                    count += 1
-    except RuleFileError as exc:
-        problems.append(str(exc))
-    return count, problems
-
-
-def _reused_id(path: Path, index: int, rule: Rule, seen: dict[str, Path]) -> str | None:
+def reused_id(path: Path, index: int, rule: Rule, seen: dict[str, Path]) -> str | None:
+    """The problem of a rule whose id an earlier rule has (else its id is noted as seen)."""
     assert rule.id is not None
     if rule.id in seen:
         return f"{path}: rule {index} ({rule.id}): field 'id': already used by a rule in {seen[rule.id]}"
@@ -336,9 +376,9 @@ def load_rules(directories: Iterable[Path]) -> list[Rule]:
     """Every rule file of every directory, in order; the first problem found is raised."""
     rules: list[Rule] = []
     seen: dict[str, Path] = {}
-    for path in _rule_paths(directories):
+    for path in rule_paths(directories):
         for index, rule in enumerate(load_rule_file(path)):
-            problem = _reused_id(path, index, rule, seen)
+            problem = reused_id(path, index, rule, seen)
             if problem:
                 raise RuleFileError(problem)
             rules.append(rule)

@@ -10,9 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from mockapi.conversation import Conversation, ToolResult
 from mockapi.endpoints import Endpoint
 
-__all__ = ["Endpoint", "Exchange", "Match", "TextPattern", "contains_subset"]
+__all__ = ["Endpoint", "Exchange", "Match", "TextPattern", "ToolResultPattern", "contains_subset"]
 
 Method = Literal["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
 
@@ -80,6 +81,8 @@ class Exchange:
     model: str | None = None
     text: str | None = None
     system: str | None = None
+    # The conversation of a chat or Responses request, for the agent keys (tools, turn, tool results).
+    conversation: Conversation | None = None
 
 
 class TextPattern(BaseModel):
@@ -120,8 +123,22 @@ class TextPattern(BaseModel):
         return self._compiled is None or self._compiled.search(value) is not None
 
 
+class ToolResultPattern(TextPattern):
+    """A tool result being answered: the function it came from (`name`) and a pattern on its content."""
+
+    name: str | None = None
+
+    def matches_result(self, result: ToolResult, conversation: Conversation) -> bool:
+        name = result.name
+        if name is None:
+            call = conversation.call(result.call_id)
+            name = call.name if call is not None else None
+        return (self.name is None or self.name == name) and self.matches(result.output)
+
+
 class Match(TextPattern):
-    """Every key optional; all given must hold."""
+    """Every key optional; all given must hold. The agent keys (tools, tool_choice, has_tool_result,
+    tool_result, turn) read the request's conversation: a request without one never matches them."""
 
     endpoint: Endpoint | None = None
     path: str | None = None
@@ -130,6 +147,12 @@ class Match(TextPattern):
     system: TextPattern | None = None
     headers: Headers = Field(default_factory=dict)
     body: Annotated[dict[str, Any], AfterValidator(_shallow)] | None = None
+    # Agent keys.
+    tools: list[str] | None = None  # these function tools are among those offered
+    tool_choice: str | None = None  # none | auto | required | the name of the function forced
+    has_tool_result: bool | None = None  # the request ends with tool results (the model answers them)
+    tool_result: ToolResultPattern | None = None  # one of the results being answered
+    turn: int | None = Field(None, ge=0)  # how many assistant messages came before
 
     def matches_exchange(self, exchange: Exchange) -> bool:
         return (
@@ -141,7 +164,39 @@ class Match(TextPattern):
             and (self.system is None or self.system.matches(exchange.system))
             and all(exchange.headers.get(k.lower()) == v for k, v in self.headers.items())
             and (self.body is None or contains_subset(exchange.body, self.body))
+            and (not self._agent_keys or self._matches_conversation(exchange.conversation))
         )
+
+    @cached_property
+    def _agent_keys(self) -> bool:
+        keys = (self.tools, self.tool_choice, self.has_tool_result, self.tool_result, self.turn)
+        return any(key is not None for key in keys)
+
+    def _matches_conversation(self, conversation: Conversation | None) -> bool:
+        if conversation is None:
+            return False
+        if self.tools is not None:
+            offered = {tool.name for tool in conversation.tools}
+            if not set(self.tools) <= offered:
+                return False
+        if self.tool_choice is not None and self.tool_choice != _choice_name(conversation):
+            return False
+        if self.has_tool_result is not None and self.has_tool_result != conversation.last_is_tool_result():
+            return False
+        if self.turn is not None and self.turn != conversation.turn():
+            return False
+        pattern = self.tool_result
+        if pattern is None:
+            return True
+        return any(pattern.matches_result(r, conversation) for r in conversation.results_since_last_assistant())
+
+
+def _choice_name(conversation: Conversation) -> str:
+    """How a rule names the request's tool_choice: its mode, or the name of the function it forces."""
+    choice = conversation.tool_choice
+    if choice.mode in ("function", "builtin"):
+        return choice.name or ""
+    return choice.mode
 
 
 def contains_subset(actual: Any, expected: Any) -> bool:

@@ -23,6 +23,7 @@ from starlette.requests import Request
 
 from mockapi import errors, faults, rendering, tokens
 from mockapi.context import Caller, RequestContext, context_of
+from mockapi.conversation import Conversation
 from mockapi.generators.drafting import DraftMemo
 from mockapi.matching import Exchange
 from mockapi.ratelimit import Admission, Limits
@@ -61,15 +62,18 @@ def exchange_of(
     model: str | None = None,
     text: str | None = None,
     system: str | None = None,
+    conversation: Conversation | None = None,
 ) -> Exchange:
     """What rules may match on: the endpoint its route declares, the request's own method, path and
-    headers, its body (the JSON read, unless given) and main text."""
+    headers, its body (the JSON read, unless given), main text and, for a conversation (chat, Responses),
+    what the agent keys read: the tools offered, tool_choice, the tool results and the turn."""
     scope = request.scope
     endpoint = declared_of(request).endpoint
     assert endpoint is not None, f"the route of {scope['path']} declares no endpoint"
     if body is None:
         body = context_of(request).served.body or {}
-    return Exchange(endpoint, scope["method"], scope["path"], body, request.headers, model, text, system)
+    headers = request.headers
+    return Exchange(endpoint, scope["method"], scope["path"], body, headers, model, text, system, conversation)
 
 
 # What generators receive and return.
@@ -103,6 +107,11 @@ class Answer:
     @property
     def content(self) -> str | None:
         return self.respond.content if self.respond else None
+
+    @property
+    def tool_calls(self) -> tuple[tuple[str, str], ...] | None:
+        """A rule's `tool_calls` as (function name, arguments as JSON text)."""
+        return self.respond.calls if self.respond else None
 
 
 NO_HEADERS: Mapping[str, str] = MappingProxyType({})
@@ -196,7 +205,7 @@ async def _answer(context: RequestContext, exchange: Exchange, answer: Answer, p
     count replaces the estimate the request was admitted with."""
     respond = answer.respond
     if respond is not None and respond.body is not None:
-        return rendering.json(respond.body, respond.status, respond.headers)
+        return rendering.rule_body(respond.body, respond.status, respond.headers, exchange.body.get("stream") is True)
     produced = produce(answer)
     reply = await produced if inspect.isawaitable(produced) else produced
     headers = {"openai-model": exchange.model} if exchange.model else {}

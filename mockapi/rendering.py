@@ -106,6 +106,21 @@ async def _payloads(chunks: Iterable[Any], when_done: Callable[[], None] | None)
         when_done()
 
 
+def rule_body(body: Any, status: int, headers: Mapping[str, str], streamed: bool) -> Rendered:
+    """A rule's fixed `body`: text with a content-type header of its own is sent as those bytes (SSE text
+    included); a streamed request gets a list as its events, one `data:` event each (a text item as it is,
+    others as JSON; a last "[DONE]" is the stream's own end), and an object as one event; an error status,
+    or a request that does not stream, gets JSON."""
+    if isinstance(body, str) and any(name.lower() == "content-type" for name in headers):
+        return Rendered(status, raw_headers(headers), body.encode())
+    if not streamed or status >= 400:
+        return json(body, status, headers)
+    items = list(body) if isinstance(body, list) else [body]
+    if items and items[-1] == "[DONE]":
+        items.pop()
+    return events([orjson.Fragment(item.encode()) if isinstance(item, str) else item for item in items], headers)
+
+
 def http_error(failure: errors.OpenAIError, request_id: str | None = None) -> bytes:
     """A complete HTTP/1.1 answer in OpenAI's shape, for a request the HTTP parser rejects before any app
     code runs (the connection is closed after it)."""

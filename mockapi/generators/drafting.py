@@ -1,10 +1,10 @@
 """Token-level machinery the text endpoints share.
 
-A choice starts as a source text (a fixture rule's content, or Faker sentences whose repeats the penalties
-rewrite), becomes tokens, and is shaped by the request: -100 biased tokens are written out of either
-source, +100 biased tokens take over, a stop sequence cuts before itself, `max_tokens` cuts at exactly that
-many tokens. Every token gets a deterministic logprob and real alternative tokens, so logprobs, best_of
-ranking and streaming all read one `Draft`.
+A choice starts as a source text (a fixture rule's content, a text the turn planner chose, or Faker sentences
+whose repeats the penalties rewrite), becomes tokens of the model's tokenizer, and is shaped by the request:
+-100 biased tokens are written out of either source, +100 biased tokens take over, a stop sequence cuts before
+itself, `max_tokens` cuts at exactly that many tokens. Every token gets a deterministic logprob and real
+alternative tokens, so logprobs, best_of ranking and streaming all read one `Draft`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from mockapi.caches import BoundedCache
 from mockapi.generators.penalties import WORD, apply_penalties, split_word
 from mockapi.schemas.sampling import banned_tokens, forced_tokens, stop_sequences
 from mockapi.seeding import Seeding
+from mockapi.tokens import Tokenizer, TokenizerName, tokenizer_for
 
 if TYPE_CHECKING:  # Faker loads with the first answer that needs it, not at start-up
     from faker import Faker
@@ -60,6 +61,10 @@ class Source(Protocol):
 
 
 NO_TOKENS: frozenset[int] = frozenset()
+# The tokenizer of the 2023 models, and the default everywhere below.
+CL100K: TokenizerName = "cl100k_base"
+# How many Faker sentences a generated text has (fewest, most).
+SENTENCES = (2, 5)
 
 
 class Limits(NamedTuple):
@@ -72,6 +77,10 @@ class Limits(NamedTuple):
     # Generated text only (see penalties.py).
     presence_penalty: float = 0.0
     frequency_penalty: float = 0.0
+    # The model's tokenizer: what the text is cut, counted and scored in.
+    tokenizer: TokenizerName = CL100K
+    # How many sentences a generated text has (a `verbosity` shortens or lengthens it).
+    sentences: tuple[int, int] = SENTENCES
 
 
 def limits_for(
@@ -80,13 +89,16 @@ def limits_for(
     logit_bias: dict[str, float] | None,
     presence_penalty: float | None,
     frequency_penalty: float | None,
+    tokenizer: TokenizerName = CL100K,
+    sentences: tuple[int, int] = SENTENCES,
 ) -> Limits:
     """How a request's parameters shape every choice (a request without stop or logit_bias, the usual one,
     has nothing to work out)."""
     penalties = (presence_penalty or 0.0, frequency_penalty or 0.0)
     if stop is None and logit_bias is None:
-        return Limits(max_tokens, (), NO_TOKENS, (), *penalties)
-    return Limits(max_tokens, stop_sequences(stop), banned_tokens(logit_bias), forced_tokens(logit_bias), *penalties)
+        return Limits(max_tokens, (), NO_TOKENS, (), *penalties, tokenizer, sentences)
+    banned, forced = banned_tokens(logit_bias), forced_tokens(logit_bias)
+    return Limits(max_tokens, stop_sequences(stop), banned, forced, *penalties, tokenizer, sentences)
 
 
 @dataclass(frozen=True)
@@ -105,19 +117,24 @@ class Draft:
     # most answers never show them.
     score_seed: int
     banned: frozenset[int] = NO_TOKENS
+    encoding: TokenizerName = CL100K
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return tokenizer_for(self.encoding)
 
     @cached_property
     def scores(self) -> tuple[TokenScore, ...]:
-        return _scores(self.tokens, self.score_seed, self.banned)
+        return _scores(self.tokens, self.score_seed, self.banned, self.tokenizer)
 
     @property
     def total_logprob(self) -> float:
         return sum(score.logprob for score in self.scores)
 
 
-@lru_cache(maxsize=1)
-def _alternative_pool() -> tuple[int, ...]:
-    return tuple(tokens.encode(word)[0] for word in _ALTERNATIVE_WORDS)
+@lru_cache(maxsize=len(tokens.TOKENIZER_NAMES))
+def _alternative_pool(tokenizer: Tokenizer) -> tuple[int, ...]:
+    return tuple(tokenizer.encode(word)[0] for word in _ALTERNATIVE_WORDS)
 
 
 class DraftMemo(BoundedCache):
@@ -129,29 +146,32 @@ class DraftMemo(BoundedCache):
         super().__init__(budget, max_items)
 
 
-def draft_for(answer: Source, index: int, limits: Limits, lead: str = "") -> Draft:
-    """Choice `index`'s draft: the rule's content, else Faker sentences after `lead`, shaped by `limits`."""
-    key = (answer.digest(index), answer.content, limits, lead)
+def draft_for(answer: Source, index: int, limits: Limits, lead: str = "", text: str | None = None) -> Draft:
+    """Choice `index`'s draft: `text` when given (what the turn chose to say), else the rule's content, else
+    Faker sentences after `lead`, shaped by `limits`."""
+    source = text if text is not None else answer.content
+    key = (answer.digest(index), source, limits, lead)
     memo = answer.drafts
     draft: Draft | None = memo.get(key)
     if draft is None:
-        draft = _make_draft(answer, index, limits, lead)
+        draft = _make_draft(answer, index, limits, lead, source)
         memo.put(key, draft, len(draft.tokens))
     return draft
 
 
-def _make_draft(answer: Source, index: int, limits: Limits, lead: str) -> Draft:
+def _make_draft(answer: Source, index: int, limits: Limits, lead: str, given: str | None) -> Draft:
     rng = answer.rng(index)
-    if answer.content is not None:
+    tokenizer = tokenizer_for(limits.tokenizer)
+    if given is not None:
         # A -100 bias holds whatever the source: a rule's words that hold a banned token are rewritten too.
-        source = answer.content
-        if limits.banned.intersection(tokens.encode(source)):
-            source = avoid_banned(source, limits.banned, answer.seeding.faker(rng))
+        source = given
+        if limits.banned.intersection(tokenizer.encode(source)):
+            source = avoid_banned(source, limits.banned, answer.seeding.faker(rng), tokenizer)
     else:
         faker = answer.seeding.faker(rng)
-        source = lead + faker_sentences(faker, rng)
+        source = lead + faker_sentences(faker, rng, *limits.sentences)
         source = apply_penalties(source, limits.presence_penalty, limits.frequency_penalty, faker)
-        source = avoid_banned(source, limits.banned, faker)
+        source = avoid_banned(source, limits.banned, faker, tokenizer)
     return shape(source, limits, rng)
 
 
@@ -162,34 +182,35 @@ def is_greedy(temperature: float | None, top_p: float | None) -> bool:
     return temperature == 0 or (top_p is not None and top_p <= TOP_TOKEN_MASS)
 
 
-def faker_sentences(faker: Faker, rng: random.Random, fewest: int = 2, most: int = 5) -> str:
+def faker_sentences(faker: Faker, rng: random.Random, fewest: int = SENTENCES[0], most: int = SENTENCES[1]) -> str:
     return " ".join(faker.sentences(nb=rng.randint(fewest, most)))
 
 
-def avoid_banned(text: str, banned: frozenset[int], faker: Faker) -> str:
+def avoid_banned(text: str, banned: frozenset[int], faker: Faker, tokenizer: Tokenizer | None = None) -> str:
     """The text with every word that holds a banned token replaced (or dropped), deterministically."""
-    if not banned or not banned.intersection(tokens.encode(text)):
+    tokenizer = tokenizer or tokenizer_for(CL100K)
+    if not banned or not banned.intersection(tokenizer.encode(text)):
         return text
-    words = [_clean_word(piece, banned, faker) for piece in WORD.findall(text)]
+    words = [_clean_word(piece, banned, faker, tokenizer) for piece in WORD.findall(text)]
     result = "".join(words)
     # Words can merge into a banned token across their boundary: drop such tokens outright.
     for _ in range(3):
-        ids = tokens.encode(result)
+        ids = tokenizer.encode(result)
         if not banned.intersection(ids):
             break
-        result = tokens.decode([t for t in ids if t not in banned])
+        result = tokenizer.decode([t for t in ids if t not in banned])
     return result
 
 
-def _clean_word(piece: str, banned: frozenset[int], faker: Faker) -> str:
-    if not banned.intersection(tokens.encode(piece)):
+def _clean_word(piece: str, banned: frozenset[int], faker: Faker, tokenizer: Tokenizer) -> str:
+    if not banned.intersection(tokenizer.encode(piece)):
         return piece
     lead, core, tail = split_word(piece)
     for _ in range(_REPLACEMENT_ATTEMPTS):
         word = faker.word()
         word = word.capitalize() if core[:1].isupper() else word
         for candidate in (lead + word + tail, lead + word):
-            if not banned.intersection(tokens.encode(candidate)):
+            if not banned.intersection(tokenizer.encode(candidate)):
                 return candidate
     return ""
 
@@ -198,38 +219,41 @@ def shape(source: str, limits: Limits, rng: random.Random) -> Draft:
     """Cut `source` as the request says and score its tokens."""
     if limits.forced:
         return _forced(limits, rng)
-    ids = tokens.encode(source)
+    tokenizer = tokenizer_for(limits.tokenizer)
+    ids = tokenizer.encode(source)
     limit = limits.max_tokens
     truncated = limit is not None and len(ids) > limit
-    within = tokens.decode(ids[:limit]) if truncated else source
+    within = tokenizer.decode(ids[:limit]) if truncated else source
     stop_at = _first_stop(within, limits.stops)
     if stop_at is not None:
         text = source[:stop_at]
-        ids = tokens.encode(text)
-        return Draft(text, ids, "stop", rng.getrandbits(64), limits.banned)
+        ids = tokenizer.encode(text)
+        return Draft(text, ids, "stop", rng.getrandbits(64), limits.banned, limits.tokenizer)
     if truncated:
         ids = ids[:limit]
-        return Draft(within, ids, "length", rng.getrandbits(64), limits.banned)
-    return Draft(source, ids, "stop", rng.getrandbits(64), limits.banned)
+        return Draft(within, ids, "length", rng.getrandbits(64), limits.banned, limits.tokenizer)
+    return Draft(source, ids, "stop", rng.getrandbits(64), limits.banned, limits.tokenizer)
 
 
 def _forced(limits: Limits, rng: random.Random) -> Draft:
     """+100 biased tokens take over the text. Drawing <|endoftext|> ends it there, as a model ends its
     document, and a stop sequence cuts forced text like any other (both finish with "stop")."""
+    tokenizer = tokenizer_for(limits.tokenizer)
     count = limits.max_tokens if limits.max_tokens is not None else 16
     ids: list[int] = []
     finish_reason = "length"
+    end = tokenizer.endoftext_id
     for _ in range(count):
         token = rng.choice(limits.forced)
-        if token == tokens.ENDOFTEXT_ID:
+        if token == end:
             finish_reason = "stop"
             break
         ids.append(token)
-    text = tokens.decode(ids)
+    text = tokenizer.decode(ids)
     stop_at = _first_stop(text, limits.stops)
     if stop_at is not None:
-        text, ids, finish_reason = text[:stop_at], list(tokens.encode(text[:stop_at])), "stop"
-    return Draft(text, tuple(ids), finish_reason, rng.getrandbits(64), limits.banned)
+        text, ids, finish_reason = text[:stop_at], list(tokenizer.encode(text[:stop_at])), "stop"
+    return Draft(text, tuple(ids), finish_reason, rng.getrandbits(64), limits.banned, limits.tokenizer)
 
 
 def _first_stop(text: str, stops: Sequence[str]) -> int | None:
@@ -237,15 +261,17 @@ def _first_stop(text: str, stops: Sequence[str]) -> int | None:
     return min(found) if found else None
 
 
-def score(ids: Sequence[int], rng: random.Random, banned: frozenset[int] = frozenset()) -> tuple[TokenScore, ...]:
+def score(
+    ids: Sequence[int], rng: random.Random, banned: frozenset[int] = frozenset(), tokenizer: Tokenizer | None = None
+) -> tuple[TokenScore, ...]:
     """A logprob and alternatives per token. Each token draws the same amount of randomness, so a
     shorter cut of the same text scores its tokens the same."""
-    return _scores(ids, rng.getrandbits(64), banned)
+    return _scores(ids, rng.getrandbits(64), banned, tokenizer or tokenizer_for(CL100K))
 
 
-def _scores(ids: Sequence[int], seed: int, banned: frozenset[int]) -> tuple[TokenScore, ...]:
+def _scores(ids: Sequence[int], seed: int, banned: frozenset[int], tokenizer: Tokenizer) -> tuple[TokenScore, ...]:
     scorer = random.Random(seed)
-    pool = _alternative_pool()
+    pool = _alternative_pool(tokenizer)
     scores = []
     for token in ids:
         chosen = TOP_TOKEN_MASS + (0.99 - TOP_TOKEN_MASS) * scorer.random()
@@ -257,27 +283,35 @@ def _scores(ids: Sequence[int], seed: int, banned: frozenset[int]) -> tuple[Toke
     return tuple(scores)
 
 
-def token_string(token: int) -> str:
+def token_string(token: int, tokenizer: Tokenizer | None = None) -> str:
     """A token as the API spells it in logprobs: its text, or `bytes:\\xNN` for a partial character."""
-    raw = tokens.token_bytes(token)
+    raw = (tokenizer or tokenizer_for(CL100K)).token_bytes(token)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return "bytes:" + "".join(f"\\x{byte:02x}" for byte in raw)
 
 
-def text_offsets(ids: Sequence[int], start: int) -> list[int]:
+def text_offsets(ids: Sequence[int], start: int, tokenizer: Tokenizer | None = None) -> list[int]:
     """Character offset of each token in the text, counted from `start`."""
+    tokenizer = tokenizer or tokenizer_for(CL100K)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     offsets, position = [], start
     for token in ids:
         offsets.append(position)
-        position += len(decoder.decode(tokens.token_bytes(token)))
+        position += len(decoder.decode(tokenizer.token_bytes(token)))
     return offsets
 
 
-def logprobs_object(ids: Sequence[int], scores: Sequence[TokenScore | None], top: int, start: int) -> dict[str, Any]:
+def logprobs_object(
+    ids: Sequence[int],
+    scores: Sequence[TokenScore | None],
+    top: int,
+    start: int,
+    tokenizer: Tokenizer | None = None,
+) -> dict[str, Any]:
     """The completions `logprobs` object; a None score (the first echoed token) has null logprobs."""
+    tokenizer = tokenizer or tokenizer_for(CL100K)
     top_logprobs: list[dict[str, float] | None] | None = None
     if top > 0:
         top_logprobs = []
@@ -285,23 +319,24 @@ def logprobs_object(ids: Sequence[int], scores: Sequence[TokenScore | None], top
             if token_score is None:
                 top_logprobs.append(None)
                 continue
-            entries = [(token_string(token), token_score.logprob)]
-            entries += [(token_string(t), lp) for t, lp in token_score.alternatives[: top - 1]]
+            entries = [(token_string(token, tokenizer), token_score.logprob)]
+            entries += [(token_string(t, tokenizer), lp) for t, lp in token_score.alternatives[: top - 1]]
             top_logprobs.append(dict(sorted(entries, key=lambda entry: -entry[1])))
     return {
-        "tokens": [token_string(t) for t in ids],
+        "tokens": [token_string(t, tokenizer) for t in ids],
         "token_logprobs": [s.logprob if s is not None else None for s in scores],
         "top_logprobs": top_logprobs,
-        "text_offset": text_offsets(ids, start),
+        "text_offset": text_offsets(ids, start, tokenizer),
     }
 
 
-def pieces(ids: Sequence[int]) -> Iterator[tuple[str, int, int]]:
+def pieces(ids: Sequence[int], tokenizer: Tokenizer | None = None) -> Iterator[tuple[str, int, int]]:
     """Stream pieces: (text, first token, end token), one token each unless a character spans tokens."""
+    tokenizer = tokenizer or tokenizer_for(CL100K)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     first = 0
     for index, token in enumerate(ids):
-        text = decoder.decode(tokens.token_bytes(token), final=index == len(ids) - 1)
+        text = decoder.decode(tokenizer.token_bytes(token), final=index == len(ids) - 1)
         if text:
             yield text, first, index + 1
             first = index + 1

@@ -142,3 +142,18 @@ def test_multibyte_characters_stream_whole_and_offsets_count_characters() -> Non
 
 def test_interleave_takes_one_of_each_in_turn() -> None:
     assert list(interleave([iter("abc"), iter("x"), iter("12")])) == ["a", "x", "1", "b", "2", "c"]
+
+
+def test_drafts_are_cut_counted_and_scored_in_the_limits_tokenizer() -> None:
+    from mockapi.tokens import load_o200k
+
+    o200k = load_o200k()
+    assert shape(TEXT, Limits(), rng()) == shape(TEXT, Limits(tokenizer="cl100k_base"), rng())
+    draft = shape(TEXT, Limits(max_tokens=6, tokenizer="o200k_base"), rng())
+    assert list(draft.tokens) == o200k.encode(TEXT)[:6] and draft.text == o200k.decode(o200k.encode(TEXT)[:6])
+    assert draft.tokenizer.name == "o200k_base" and len(draft.scores) == 6
+    assert "".join(text for text, _, _ in pieces(draft.tokens, draft.tokenizer)) == draft.text
+    logprobs = logprobs_object(draft.tokens, draft.scores, 2, 0, draft.tokenizer)
+    assert logprobs["tokens"] == [token_string(t, draft.tokenizer) for t in draft.tokens]
+    assert "".join(logprobs["tokens"]) == draft.text
+    assert all(len(top) == 2 for top in logprobs["top_logprobs"])
