@@ -55,7 +55,10 @@ class Recorded:
 
 def worth_recording(exchange: Exchange, forms: Collection[str], status: int) -> bool:
     """What a replay needs: every answer of an endpoint that makes content, errors, and the requests that
-    create stored objects (their reads are answered from mockapi's own store)."""
+    create stored objects (their reads are answered from mockapi's own store). Not a 401: it answers the key
+    the recording ran with, not the request (and its message shows part of that key)."""
+    if status == 401:
+        return False
     return bool(forms) or exchange.method == "POST" or status >= 400
 
 

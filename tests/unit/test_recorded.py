@@ -82,6 +82,7 @@ def test_a_stored_objects_route_is_matched_by_method_and_path() -> None:
     listing = _exchange("files", method="GET", path="/v1/files", model=None, text=None)
     assert not worth_recording(listing, ENDPOINTS["files"], 200)
     assert worth_recording(listing, ENDPOINTS["files"], 404) and worth_recording(exchange, ENDPOINTS["files"], 200)
+    assert not worth_recording(_exchange(), ENDPOINTS["chat.completions"], 401)  # it answers the key
 
 
 def test_chat_text_and_tool_calls_are_read_as_forms() -> None:
