@@ -284,17 +284,6 @@ def _transcript(body: Any, exchange: Exchange) -> Recorded | None:
     return Recorded({"transcript": text}) if isinstance(text, str) else None
 
 
-def _arguments(arguments: Any) -> Any:
-    """A call's arguments as an object when they are a JSON object (readable in the rule), else as given."""
-    if isinstance(arguments, str):
-        try:
-            parsed = orjson.loads(arguments)
-        except orjson.JSONDecodeError:
-            return arguments
-        return parsed if isinstance(parsed, dict) else arguments
-    return arguments
-
-
 def tool_calls_of(body: Any) -> list[dict[str, Any]]:
     """The function calls of a chat answer (tool calls, or a legacy function call) or a Responses answer."""
     choice = _first_choice(body)
@@ -309,7 +298,8 @@ def tool_calls_of(body: Any) -> list[dict[str, Any]]:
     else:
         return []
     return [
-        {"name": function["name"], "arguments": _arguments(function.get("arguments", "{}"))}
+        # The arguments' text as the model wrote it (the rule sends it as given: the same bytes on replay).
+        {"name": function["name"], "arguments": function.get("arguments") or "{}"}
         for function in functions
         if isinstance(function, dict) and isinstance(function.get("name"), str)
     ]

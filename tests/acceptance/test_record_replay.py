@@ -96,8 +96,8 @@ def test_recorded_rules_hold_content_not_bodies(recorded: tuple[Path, dict[str, 
     weather = next(rule for rule in by_endpoint["chat.completions"] if rule["match"]["text"] == "Weather in Paris?")
     assert weather["respond"] == {
         "tool_calls": [
-            {"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius"}},
-            {"name": "get_time", "arguments": {"zone": "CET"}},
+            {"name": "get_weather", "arguments": '{"city": "Paris", "unit": "celsius"}'},
+            {"name": "get_time", "arguments": '{"zone": "CET"}'},
         ]
     }
     busy = next(rule for rule in by_endpoint["chat.completions"] if rule["match"]["text"] == "Are you busy?")
