@@ -22,8 +22,9 @@ from typing import Any, Literal
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from mockapi import errors, errors_azure
+from mockapi import errors
 from mockapi.context import context_of
+from mockapi.errors import azure as errors_azure
 from mockapi.routing import API_PREFIX, AZURE_PREFIX, DirectRoute
 from mockapi.settings import Settings
 

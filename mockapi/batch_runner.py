@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.types import ASGIApp
 
-from mockapi import endpoints, errors, inprocess
+from mockapi import endpoints, inprocess
 from mockapi.batch_files import BatchFiles
 from mockapi.batch_spool import BatchSpool, DirectorySpool, MemorySpool
+from mockapi.errors import batches as errors_batches
 from mockapi.generators.batches import (
     ACTIVE,
     CANCELLING_SECONDS,
@@ -182,7 +183,7 @@ class BatchRunner:
         self.ensure_running()
         owner = caller.owner
         if sum(1 for who, _ in self._active.values() if who == owner) >= MAX_ACTIVE_PER_OWNER:
-            raise errors.too_many_batches(MAX_ACTIVE_PER_OWNER)
+            raise errors_batches.too_many_batches(MAX_ACTIVE_PER_OWNER)
         checked = await asyncio.to_thread(
             self.files.check, owner, caller.organization, request["input_file_id"], request["endpoint"]
         )

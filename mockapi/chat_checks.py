@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from mockapi import errors, errors_chat, tokens
+from mockapi import errors, tokens
 from mockapi.catalogue_schema import Capabilities, ModelEntry
 from mockapi.conversation import Conversation
 from mockapi.errors import OpenAIError
+from mockapi.errors import chat as errors_chat
 from mockapi.schemas.chat import REFERENCE_FIELDS, CreateChatCompletionRequest
 from mockapi.schemas.chat_messages import AssistantMessage, AudioPart, FilePart, ImagePart, ToolMessage, UserMessage
 from mockapi.schemas.sampling import check_logit_bias

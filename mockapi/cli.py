@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
-from mockapi.fixtures import RuleFileError
+from mockapi.fixtures import RuleFileError, read_rule_file, reused_id, rule_paths
 from mockapi.serving import uvicorn_options
 from mockapi.settings import Settings, env_name, export_for_workers, settings_for_worker
 
@@ -141,11 +141,38 @@ def print_routes(settings: Settings) -> int:
     return 0
 
 
+def check_rule_files(directories: Sequence[Path]) -> tuple[int, list[str]]:
+    """How many rules the directories hold that load, and every problem found (not only the first)."""
+    count, problems = 0, []
+    seen: dict[str, Path] = {}
+    try:
+        for path in rule_paths(directories):
+            rules, found = read_rule_file(path)
+            problems += found
+            for index, rule in enumerate(rules):
+                problem = reused_id(path, index, rule, seen)
+                if problem:
+                    problems.append(problem)
+                else:
+                    count += 1
+    except RuleFileError as exc:
+        problems.append(str(exc))
+    return count, problems
+
+
 def check_fixtures(directories: Sequence[Path]) -> int:
+    """Every rule file of the directories checked (recorded rules too, and the files they read), each problem
+    reported, not only the first; then the catalogue files, as the server would load them."""
     from mockapi.app import create_app
 
+    count, problems = check_rule_files(directories)
+    for problem in problems:
+        print(f"mockapi: {problem}", file=sys.stderr)
+    if problems:
+        print(f"mockapi: {len(problems)} rule problem{'s' if len(problems) > 1 else ''} found", file=sys.stderr)
+        return 2
     create_app(Settings(fixtures=tuple(directories)))
-    print(f"ok: {', '.join(str(d) for d in directories)}")
+    print(f"ok: {count} rule{'' if count == 1 else 's'} in {', '.join(str(d) for d in directories)}")
     return 0
 
 

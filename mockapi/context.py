@@ -54,6 +54,10 @@ class Served:
     rule_id: str | None = None
     fault: str | None = None
     admission: Admission | None = None
+    # Answered by the upstream, as it answered (recording.py), or refused in replay: the closest rule and
+    # what differed.
+    relayed: bool = False
+    near_miss: str | None = None
     status: int | None = None
     seconds: float = 0.0
     time: float = 0.0  # wall-clock seconds when the answer was done

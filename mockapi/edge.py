@@ -16,8 +16,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockapi import azure, errors, errors_azure, rendering
+from mockapi import azure, errors, rendering
 from mockapi.context import SCOPE_KEY, Caller, RequestContext, Served
+from mockapi.errors import azure as errors_azure
 from mockapi.rendering import OPENAI_VERSION_BYTES
 from mockapi.routing import API_PREFIX, API_PREFIXES, AZURE_PREFIX, CONTROL_PREFIX
 
@@ -112,7 +113,10 @@ class Edge:
                 state.journal.record(served)
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            # An answer relayed from the upstream keeps the upstream's own ids, versions and limits.
+            if message["type"] == "http.response.start" and served.relayed:
+                served.status = message["status"]
+            elif message["type"] == "http.response.start":
                 served.status = message["status"]
                 # Appended as raw pairs: the app never sets these names, so no lookup is needed.
                 headers = [
@@ -163,7 +167,23 @@ class Edge:
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > body.limit:
             raise body.too_large(int(declared))
-        await self.app(scope, _limited(receive, body), send)
+        limited = _limited(receive, body)
+        recording = self.state.recording
+        if recording is None or not recording.applies_to(served.method, path):
+            await self.app(scope, limited, send)
+            return
+        try:
+            if recording.proxies:
+                await recording.relay_unrecorded(scope, limited, send, served)
+                return
+            try:
+                await self.app(scope, recording.capture(scope, limited), send)
+            except Exception as exc:
+                if not recording.forwards_refusal(exc, scope, served):
+                    raise
+                await recording.relay_unrecorded(scope, limited, send, served)
+        finally:
+            recording.release(scope)
 
 
 def _limited(receive: Receive, body: BodyRule) -> Receive:

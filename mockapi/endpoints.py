@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-Form = Literal["content", "embedding", "transcript", "tool_calls", "moderation"]
+# `files`: the answer's bytes (an image's PNG) read from files beside the rule file (recorded rules write them).
+Form = Literal["content", "embedding", "transcript", "tool_calls", "moderation", "files"]
 
 CONTENT: frozenset[Form] = frozenset({"content"})
 # A conversation's answer: text, or the tools the model calls.
@@ -25,9 +26,9 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "embeddings": frozenset({"embedding"}),
     "completions": CONTENT,
     "edits": CONTENT,
-    "images.generations": CONTENT,  # the painting is drawn from the content instead of the prompt
-    "images.edits": CONTENT,
-    "images.variations": NO_FORMS,
+    "images.generations": frozenset({"content", "files"}),  # the painting is drawn from the content instead
+    "images.edits": frozenset({"content", "files"}),
+    "images.variations": frozenset({"files"}),
     "audio.transcriptions": frozenset({"content", "transcript"}),
     "audio.translations": frozenset({"content", "transcript"}),
     "audio.speech": CONTENT,  # the text spoken instead of the input

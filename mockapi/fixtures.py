@@ -6,11 +6,10 @@ The highest-priority first matching rule wins (ties: load order); otherwise the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePath
 from typing import Annotated, Any, get_args
 
-import orjson
 import yaml
 from pydantic import (
     BaseModel,
@@ -19,7 +18,7 @@ from pydantic import (
     FiniteFloat,
     PrivateAttr,
     ValidationError,
-    field_validator,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -42,8 +41,8 @@ from mockapi.faults import (
     Pace,
     journal_name,
 )
-from mockapi.generators.moderations import OMNI_CATEGORIES
 from mockapi.matching import Headers, Match, ShallowJSON
+from mockapi.rule_answers import ModerationPin, RuleToolCall
 from mockapi.rule_checks import stream_problem, structured_problem
 
 __all__ = [
@@ -58,62 +57,15 @@ __all__ = [
 ]
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
+# The validation context a rule file's rules get: its folder, which `files` are read from.
+RULE_DIR = "rule_dir"
+RuleFileName = Annotated[str, Field(min_length=1, max_length=500)]
 # The endpoints each answer form can shape; `body`, `error` and the timing and faults apply anywhere.
 FORM_ENDPOINTS: dict[Form, frozenset[str]] = {form: endpoints_taking(form) for form in get_args(Form)}
 
 
-class RuleToolCall(BaseModel):
-    """A call a rule makes the model answer with: the function's name and its arguments (an object, or the
-    JSON text of one, sent as given)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")
-    arguments: dict[str, Any] | str = Field(default_factory=dict)
-
-    @field_validator("arguments")
-    @classmethod
-    def _a_json_object(cls, value: dict[str, Any] | str) -> dict[str, Any] | str:
-        if isinstance(value, str):
-            try:
-                parsed = orjson.loads(value)
-            except orjson.JSONDecodeError as exc:
-                raise ValueError(f"arguments given as text must be JSON: {exc}") from None
-            if not isinstance(parsed, dict):
-                raise ValueError("arguments must be a JSON object (or the text of one)")
-        return value
-
-    @property
-    def arguments_text(self) -> str:
-        """The arguments as the API sends them: JSON text (compact for an object)."""
-        return self.arguments if isinstance(self.arguments, str) else orjson.dumps(self.arguments).decode()
-
-
-Score = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-
-
-class ModerationPin(BaseModel):
-    """A moderation result pinned by a rule: any of `flagged`, `categories` and `category_scores` (keys among
-    omni-moderation's thirteen; a model answers those of its own family). The rest is generated: a category
-    not pinned follows its score, `flagged` follows the categories."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    flagged: bool | None = None
-    categories: dict[str, bool] = Field(default_factory=dict)
-    category_scores: dict[str, Score] = Field(default_factory=dict)
-
-    @field_validator("categories", "category_scores")
-    @classmethod
-    def _known_categories(cls, value: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(value) - set(OMNI_CATEGORIES))
-        if unknown:
-            raise ValueError(f"unknown moderation categories {unknown}; the categories are {list(OMNI_CATEGORIES)}")
-        return value
-
-
 class Respond(BaseModel):
-    """One answer. Exactly one form (content, tool_calls, body, error, embedding, transcript, moderation,
+    """One answer. Exactly one form (content, tool_calls, body, error, embedding, transcript, moderation, files,
     sequence) or none (the generator answers, with the timing and faults applied)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -127,6 +79,8 @@ class Respond(BaseModel):
     embedding: list[FiniteFloat] | None = Field(None, min_length=1)
     transcript: str | None = None
     moderation: ModerationPin | None = None
+    # Paths relative to the rule file's folder (and inside it): the answer's bytes, one file per item.
+    files: list[RuleFileName] | None = Field(None, min_length=1, max_length=128)
     sequence: list[Respond] | None = Field(None, min_length=1)
     # Timing and faults.
     delay_ms: float = Field(0, ge=0, le=MAX_DELAY_MS, allow_inf_nan=False)
@@ -145,12 +99,13 @@ class Respond(BaseModel):
     _faults: tuple[FaultBase, ...] = PrivateAttr(())
     _fault_name: str | None = PrivateAttr(None)
     _steps: tuple[Respond, ...] = PrivateAttr(())
+    _file_paths: tuple[Path, ...] = PrivateAttr(())
 
     @model_validator(mode="after")
-    def _one_form(self) -> Respond:
-        forms = [name for name in ONE_FORM if getattr(self, name) is not None]
+    def _one_form(self, info: ValidationInfo) -> Respond:
+        forms = [name for name in ANSWER_FORMS if getattr(self, name) is not None]
         if len(forms) > 1:
-            raise ValueError(f"give one of {', '.join(ONE_FORM)}; got {forms}")
+            raise ValueError(f"give one of {', '.join(ANSWER_FORMS)}; got {forms}")
         if any(step.sequence is not None for step in self.sequence or ()):
             raise ValueError("a sequence step cannot itself be a sequence")
         if "status" in self.model_fields_set and self.body is None and not self.empty_response:
@@ -159,9 +114,15 @@ class Respond(BaseModel):
                 "status applies to a `body` (or an `empty_response`); an error's status goes in `error.status`",
                 self.status,
             )
+        if self.files is not None:
+            self._file_paths = _rule_files(self.files, info.context)
         self._settle()
         self._steps = tuple(self._inherited_by(step) for step in self.sequence or ())
         return self
+
+    def file_bytes(self, index: int = 0) -> bytes:
+        """The bytes of the `index`-th item from the rule's `files` (repeating when it gives fewer)."""
+        return self._file_paths[index % len(self._file_paths)].read_bytes()
 
     def _settle(self) -> None:
         self._faults = (*self._flat_faults(), *self.faults)
@@ -234,7 +195,10 @@ class Respond(BaseModel):
         return self._steps[min(use, len(self._steps)) - 1]
 
 
-ONE_FORM = ("content", "tool_calls", "body", "error", "embedding", "transcript", "moderation", "sequence")
+ANSWER_FORMS = (
+    "content", "tool_calls", "body", "error", "embedding", "transcript", "moderation", "files", "sequence"
+)  # fmt: skip
+
 TIMING_AND_FAULTS = (
     "headers",
     "delay_ms",
@@ -305,38 +269,64 @@ def field_error(loc: tuple[str | int, ...], message: str, value: Any) -> Validat
     return ValidationError.from_exception_data("Rule", [{"type": problem, "loc": loc, "input": value}])
 
 
+def _rule_files(names: list[str], context: Any) -> tuple[Path, ...]:
+    """The files an answer reads, each inside its rule file's folder (a rule cannot name any other file)."""
+    folder = context.get(RULE_DIR) if isinstance(context, dict) else None
+    if not isinstance(folder, Path):
+        reason = "files are read beside a rule file: a rule added at run time cannot give them"
+        raise field_error(("files",), reason, names)
+    root = folder.resolve()
+    paths = []
+    for index, name in enumerate(names):
+        path = (root / name).resolve()
+        if PurePath(name).is_absolute() or not path.is_relative_to(root):
+            raise field_error(("files", index), f"{name!r} is outside the rule file's folder", name)
+        if not path.is_file():
+            raise field_error(("files", index), f"{name!r}: no such file beside the rule file", name)
+        paths.append(path)
+    return tuple(paths)
+
+
 class RuleFileError(Exception):
     """A rule file that does not parse or fit the schema: names the file, the rule and the field."""
 
 
-def load_rule_file(path: Path) -> list[Rule]:
+def read_rule_file(path: Path) -> tuple[list[Rule], list[str]]:
+    """The rules of a file that fit the schema, and a problem (naming the file, the rule and the field) for
+    each one that does not, or for the file itself."""
     try:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise RuleFileError(f"{path}: cannot be read as {path.suffix[1:].upper()}: {exc}") from exc
+        return [], [f"{path}: cannot be read as {path.suffix[1:].upper()}: {exc}"]
     if data is None:
-        return []
+        return [], []
     if not isinstance(data, list):
-        raise RuleFileError(f"{path}: a rule file must hold a list of rules, not {type(data).__name__}")
-    rules = []
+        return [], [f"{path}: a rule file must hold a list of rules, not {type(data).__name__}"]
+    rules, problems = [], []
+    context = {RULE_DIR: path.parent}
     for index, item in enumerate(data):
         try:
-            rule = Rule.model_validate(item)
+            rule = Rule.model_validate(item, context=context)
             rules.append(rule if rule.id else rule.model_copy(update={"id": f"{path.stem}-{index}"}))
         except ValidationError as exc:
             problem = exc.errors(include_url=False)[0]
             where = ".".join(str(part) for part in problem["loc"] if part != "[key]") or "(rule)"
             name = item.get("id") if isinstance(item, dict) else None
             label = f"rule {index}" + (f" ({name})" if name else "")
-            raise RuleFileError(f"{path}: {label}: field '{where}': {problem['msg']}") from exc
+            problems.append(f"{path}: {label}: field '{where}': {problem['msg']}")
+    return rules, problems
+
+
+def load_rule_file(path: Path) -> list[Rule]:
+    rules, problems = read_rule_file(path)
+    if problems:
+        raise RuleFileError(problems[0])
     return rules
 
 
-def load_rules(directories: Iterable[Path]) -> list[Rule]:
+def rule_paths(directories: Iterable[Path]) -> Iterator[Path]:
     """Every rule file of every directory, in order; the catalogue files are not rule files."""
-    rules: list[Rule] = []
-    seen: dict[str, Path] = {}
     for directory in directories:
         if directory.is_file():
             paths = [directory]
@@ -346,12 +336,26 @@ def load_rules(directories: Iterable[Path]) -> list[Rule]:
             raise RuleFileError(f"{directory}: fixtures directory does not exist")
         for path in paths:
             if path.suffix in RULE_SUFFIXES and path.name not in CATALOGUE_FILES and path.is_file():
-                for index, rule in enumerate(load_rule_file(path)):
-                    assert rule.id is not None
-                    if rule.id in seen:
-                        raise RuleFileError(
-                            f"{path}: rule {index} ({rule.id}): field 'id': already used by a rule in {seen[rule.id]}"
-                        )
-                    seen[rule.id] = path
-                    rules.append(rule)
+                yield path
+
+
+def reused_id(path: Path, index: int, rule: Rule, seen: dict[str, Path]) -> str | None:
+    """The problem of a rule whose id an earlier rule has (else its id is noted as seen)."""
+    assert rule.id is not None
+    if rule.id in seen:
+        return f"{path}: rule {index} ({rule.id}): field 'id': already used by a rule in {seen[rule.id]}"
+    seen[rule.id] = path
+    return None
+
+
+def load_rules(directories: Iterable[Path]) -> list[Rule]:
+    """Every rule file of every directory, in order; the first problem found is raised."""
+    rules: list[Rule] = []
+    seen: dict[str, Path] = {}
+    for path in rule_paths(directories):
+        for index, rule in enumerate(load_rule_file(path)):
+            problem = reused_id(path, index, rule, seen)
+            if problem:
+                raise RuleFileError(problem)
+            rules.append(rule)
     return rules

@@ -31,12 +31,21 @@ IMAGE_ID_PREFIX = "img-"
 Render = Callable[[Answer, int], "Image.Image"]
 
 
+def recorded(answer: Answer, index: int) -> bytes | None:
+    """A rule's image file as it is (a recorded image, byte for byte), when the rule gives `files`."""
+    respond = answer.respond
+    return respond.file_bytes(index) if respond is not None and respond.files is not None else None
+
+
 def legacy(request: Request, body: ImageOptions, render: Render) -> Produce:
     """dall-e-2: PNGs by url or base64, nothing else."""
 
     async def produce(answer: Answer) -> JSONReply:
         items = await asyncio.to_thread(
-            lambda: [_item(request, body, paint.encode_png(render(answer, index))) for index in range(body.n)]
+            lambda: [
+                _item(request, body, recorded(answer, index) or paint.encode_png(render(answer, index)))
+                for index in range(body.n)
+            ]
         )
         return JSONReply({"created": answer.now(), "data": items})
 
@@ -52,8 +61,10 @@ def dall_e_3(request: Request, body: TodayOptions, prompt: str, style: str | Non
         rng = answer.rng(index)
         revised = models.revised_prompt(prompt, style, rng)
         palette: paint.Style = "natural" if style == "natural" else "vivid"
-        image = paint.paint(answer.content or prompt, size, rng, style=palette, detail=detail)
-        return {**_item(request, body, paint.encode_png(image)), "revised_prompt": revised}
+        png = recorded(answer, index)
+        if png is None:
+            png = paint.encode_png(paint.paint(answer.content or prompt, size, rng, style=palette, detail=detail))
+        return {**_item(request, body, png), "revised_prompt": revised}
 
     async def produce(answer: Answer) -> JSONReply:
         items = await asyncio.to_thread(lambda: [one(answer, index) for index in range(body.n)])
@@ -146,7 +157,12 @@ def gpt_image(
         if body.stream:
             found = await asyncio.to_thread(events, answer)
             return StreamReply(found, done=False, named=True, total_tokens=lambda: usage(body.n)["total_tokens"])
-        images = await asyncio.to_thread(lambda: [encoded(render(answer, i, made)) for i in range(body.n)])
+
+        def one(index: int) -> str:
+            kept = recorded(answer, index)
+            return base64.b64encode(kept).decode("ascii") if kept is not None else encoded(render(answer, index, made))
+
+        images = await asyncio.to_thread(lambda: [one(i) for i in range(body.n)])
         data = [{"b64_json": image} for image in images]
         return JSONReply({"created": answer.now(), "data": data, **made.describe(), "usage": usage(body.n)})
 

@@ -58,6 +58,8 @@ class Entry(NamedTuple):
     duration_ms: float
     rule_id: str | None
     fault: str | None
+    relayed: bool = False
+    near_miss: str | None = None
 
     @property
     def raw_headers(self) -> RawHeaders:
@@ -94,6 +96,8 @@ class Entry(NamedTuple):
             "session": self.session,
             "rule_id": self.rule_id,
             "fault": self.fault,
+            "relayed": self.relayed,
+            "near_miss": self.near_miss,
         }
 
 
@@ -153,14 +157,21 @@ def unpack_headers(block: bytes) -> list[tuple[bytes, bytes]]:
     return pairs
 
 
+# Who a request is billed to and its cookies are never shown (forwarded upstream, they are the real ones).
+REDACTED_HEADERS = frozenset({"openai-organization", "openai-project", "cookie"})
+REDACTED = "[redacted]"
+
+
 def masked_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     """Request headers by name; the API key in Authorization (or Azure's api-key) is masked as the real API
-    masks it."""
+    masks it, the organization, project and cookies redacted."""
     headers: dict[str, str] = {}
     for key, value in raw:
         name = key.decode("latin-1")
         text = value.decode("latin-1")
-        if name == "authorization":
+        if name in REDACTED_HEADERS:
+            text = REDACTED
+        elif name == "authorization":
             scheme, _, secret = text.partition(" ")
             text = f"{scheme} {mask_key(secret.strip())}" if secret else mask_key(text)
         elif name == "api-key":
@@ -274,6 +285,8 @@ class Journal:
                 served.duration_ms,
                 served.rule_id,
                 served.fault,
+                served.relayed,
+                served.near_miss,
             )
             self._entries.append(entry)
             self._next_id += 1

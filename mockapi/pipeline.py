@@ -1,7 +1,9 @@
 """One request, one path through the code:
 
 auth (edge) -> input validation (the route) -> rate limits -> rule match -> faults -> generator ->
-rendering -> wire (the edge adds OpenAI's headers and journals the served exchange).
+rendering -> wire (the edge adds OpenAI's headers and journals the served exchange). With an upstream
+(recording.py), record mode forwards before the rules, record-on-miss forwards what they miss, and replay
+refuses it.
 
 Routers check models with `require_model` (or `model_entry`: the caller's fine-tuned models, then the
 catalogue's), then hand `run` an Exchange and a `produce` callback that calls a
@@ -175,6 +177,9 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
     served.body = exchange.body
     caller = served.caller
     assert caller is not None, "a public route's answer is not made by the pipeline"
+    recording = state.recording
+    if recording is not None and recording.mode == "record":  # the upstream answers everything
+        return await recording.forward(request, exchange)
     who = f"default-{exchange.model or 'model'} in organization {caller.organization or 'org-mockapi'}"
     estimate = estimate_tokens(exchange, exact=state.settings.tpm is not None)
     admission = state.limiter.admit(served, caller, estimate, who)
@@ -190,6 +195,11 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
             state.limiter.admit_for_rule(served, admission, rule_id, Limits(rule.rpm, rule.tpm))
         respond = rule.respond.step(hit.use)
         draw = f"{rule_id}|{session}|{hit.use}"  # the faults' seeded decisions
+
+    if hit is None and recording is not None:
+        missed = await recording.on_miss(request, exchange)
+        if missed is not None:
+            return missed
 
     seed = exchange.body if seed_body is None else seed_body
     answer = Answer(state.seeding, exchange.endpoint, seed, respond, state.drafts)

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mockapi import accounting, retrieval
-from mockapi import errors_responses as refuse
 from mockapi.catalogue import ModelEntry
 from mockapi.conversation import Conversation, from_responses
+from mockapi.errors import responses as refuse
 from mockapi.generators.responses_tools import SearchHit
 from mockapi.responses_store import CONVERSATIONS, RESPONSES, ConversationStore, Item, ResponseStore
 from mockapi.schemas.responses import ResponseInputFields

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockapi import errors_responses as refuse
+from mockapi.errors import responses as refuse
 from mockapi.records import Records
 
 RESPONSES = "responses"

@@ -147,9 +147,10 @@ def _direct(
             answer = await handler(request, parse(query, inputs(request, fields) if inputs else fields))
         elif body is not None:
             fields = await read_json(request)
-            answer = await handler(
-                request, parse(body, inputs(request, fields) if inputs else fields, context and context(request))
-            )
+            if inputs is not None:
+                # What the handler and the rules see is the request as the alias makes it (a deployment's model).
+                fields = context_of(request).served.body = inputs(request, fields)
+            answer = await handler(request, parse(body, fields, context and context(request)))
         else:
             answer = await handler(request)
         await answer(scope, receive, send)

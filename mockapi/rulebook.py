@@ -97,6 +97,13 @@ class RuleBook:
             self._sessions.clear()
             self._reindex()
 
+    def put_recorded(self, rule: Rule) -> None:
+        """A rule just recorded joins the file rules (replacing one of its id), every counter kept."""
+        with self._lock:
+            self._file_rules = [existing for existing in self._file_rules if existing.id != rule.id]
+            self._file_rules.append(rule)
+            self._reindex()
+
     def reset(self) -> None:
         """No runtime rules, every budget and sequence back to the start, generated ids from rule-1 again."""
         self.clear_runtime()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -26,6 +26,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 # uvicorn's levels; anything else would only fail once uvicorn starts, with a traceback.
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+# Record and replay (recording.py): what the upstream is asked, and what the rules answer.
+RecordMode = Literal["record", "record-on-miss", "replay", "proxy"]
 
 
 def _split_on(separator: str) -> Callable[[Any], Any]:
@@ -152,6 +154,53 @@ class Settings(BaseSettings):
         60, gt=0, description="length of the rate-limit window", json_schema_extra={"hidden": True}
     )
 
+    # Record and replay (recording.py): requests forwarded to a real API, their answers written as rules.
+    upstream: str | None = Field(
+        None, description="OpenAI-compatible base URL to forward requests to, as the SDKs take it (ends in /v1)"
+    )
+    record: Path | None = Field(None, description="directory recorded rules are written to and replayed from")
+    mode: RecordMode | None = Field(
+        None,
+        description="what goes upstream; unset: record with --upstream and --record, proxy with --upstream alone,"
+        " replay with --record alone",
+    )
+    upstream_key_env: str = Field(
+        "OPENAI_API_KEY",
+        min_length=1,
+        description="variable holding the upstream's API key; unset or empty, the client's key is passed through",
+    )
+    # The SDKs' own default: a long completion may take minutes.
+    upstream_timeout: float = Field(
+        600, gt=0, description="seconds to wait for the upstream to connect, to answer, and between its chunks"
+    )
+
+    @field_validator("upstream")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _recording_fits(self) -> Settings:
+        mode = self.recording_mode
+        if mode in ("record", "record-on-miss", "proxy") and self.upstream is None:
+            raise ValueError(f"--mode {mode} needs --upstream URL")
+        if mode in ("record", "record-on-miss", "replay") and self.record is None:
+            raise ValueError(f"--mode {mode} needs --record DIR")
+        if mode in ("record", "record-on-miss") and self.workers > 1:
+            raise ValueError(f"--mode {mode} needs a single worker process: each would record its own sequences")
+        return self
+
+    @property
+    def recording_mode(self) -> RecordMode | None:
+        """The mode given, else the one the flags imply (None: no upstream, no recording)."""
+        if self.mode is not None:
+            return self.mode
+        if self.upstream is not None:
+            return "record" if self.record is not None else "proxy"
+        return "replay" if self.record is not None else None
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -171,7 +220,9 @@ class Settings(BaseSettings):
         (the built-in one among them) is read once."""
         seen: set[Path] = set()
         ordered = []
-        for directory in (builtin_fixtures_dir(), *self.fixtures):
+        # Recorded rules answer in replay and record-on-miss (in record mode nothing is matched).
+        recorded = (self.record,) if self.record and self.recording_mode in ("replay", "record-on-miss") else ()
+        for directory in (builtin_fixtures_dir(), *self.fixtures, *recorded):
             key = directory.resolve()
             if key not in seen:
                 seen.add(key)
@@ -223,6 +274,12 @@ def _located(exc: ValidationError, variables: Mapping[str, str]) -> ValidationEr
             detail["ctx"] = error["ctx"]
         located.append(detail)
     return ValidationError.from_exception_data(exc.title, located)
+
+
+def upstream_key(settings: Settings) -> str | None:
+    """The upstream's API key, from the variable --upstream-key-env names (never kept in the settings, so
+    it is never serialised with them); None when it is unset or empty."""
+    return os.environ.get(settings.upstream_key_env) or None
 
 
 # Worker processes started by uvicorn rebuild the app from this variable.

@@ -18,6 +18,7 @@ from mockapi.journal import Journal
 from mockapi.kept_clock import open_clock
 from mockapi.prompt_cache import PromptCache
 from mockapi.ratelimit import Limiter, Limits, RateLimiter
+from mockapi.recording import Recording
 from mockapi.records import RecordStores
 from mockapi.rulebook import RuleBook
 from mockapi.seeding import Clock, Seeding
@@ -57,6 +58,8 @@ class AppState:
     drafts: DraftMemo = field(default_factory=DraftMemo)
     # The long prompt prefixes seen, for the cached tokens usage reports.
     prompt_cache: PromptCache = field(default_factory=PromptCache)
+    # Record and replay (--upstream, --record, --mode), when asked for.
+    recording: Recording | None = None
     images: ImageStore = field(init=False)
     files: FileStore = field(init=False)
     # Stored API objects (responses, vector stores, jobs...): `state.records("responses")`.
@@ -85,6 +88,7 @@ class AppState:
         seeding = Seeding(
             settings.seed, settings.fixed_time, settings.id_salt, Clock(settings.fixed_time, settings.job_speed)
         )
+        recording = Recording.open(settings)  # first: it makes the directory rules are recorded in
         catalogue = Catalogue.load(settings.fixture_dirs, seeding, settings.models)
         return cls(
             settings,
@@ -93,6 +97,7 @@ class AppState:
             RuleBook(load_rules(settings.fixture_dirs)),
             Journal(settings.journal_size),
             Limiter(RateLimiter(settings.rate_window_seconds), Limits(settings.rpm, settings.tpm), seeding.monotonic),
+            recording=recording,
         )
 
     def reload(self) -> int:

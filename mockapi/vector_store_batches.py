@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockapi import errors, errors_vector_stores
+from mockapi import errors
+from mockapi.errors import vector_stores as errors_vector_stores
 from mockapi.records import Record
 from mockapi.vector_stores import BATCHES, VectorStores, check_prefix, counts_of, file_key, file_status
 

@@ -17,7 +17,8 @@ import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from mockapi import errors, errors_vector_stores
+from mockapi import errors
+from mockapi.errors import vector_stores as errors_vector_stores
 from mockapi.files_store import FileNotFound
 from mockapi.records import Bounds, Record, Records, UnknownCursor
 from mockapi.schemas.vector_stores import ListFilesParams, ListParams

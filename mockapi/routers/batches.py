@@ -10,8 +10,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mockapi import errors, errors_current
 from mockapi.batch_runner import BatchRunner, served_endpoints
+from mockapi.errors import batches as errors_batches
+from mockapi.errors import current as errors_current
 from mockapi.generators.batches import batch_object
 from mockapi.pipeline import Answer, JSONReply, Reply, caller_of, exchange_of, run, state_of
 from mockapi.records import Record, UnknownCursor
@@ -53,7 +54,7 @@ async def list_batches(request: Request, params: ListBatchesParams) -> Rendered:
         try:
             page = runner.records.page(owner, limit=params.limit, after=params.after)
         except UnknownCursor as exc:
-            raise errors.batch_not_found(str(exc)) from exc
+            raise errors_batches.batch_not_found(str(exc)) from exc
         data = [batch_object(_shown(runner, owner, record)) for record in page.data]
         first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
         return JSONReply(
@@ -85,7 +86,7 @@ async def cancel_batch(request: Request) -> Rendered:
             runner.cancel(owner, record, answer.now())
             record = await _caught_up(runner, owner, batch_id)
         elif record["status"] not in ("cancelling", "cancelled"):
-            raise errors.batch_cannot_be_cancelled(record["status"])
+            raise errors_batches.batch_cannot_be_cancelled(record["status"])
         return JSONReply(batch_object(_shown(runner, owner, record)))
 
     return await run(request, exchange_of(request, {"batch_id": batch_id}), produce)
@@ -95,7 +96,7 @@ async def _caught_up(runner: BatchRunner, owner: str, batch_id: str) -> Record:
     await runner.catch_up(owner, [batch_id])
     record = runner.records.get(owner, batch_id)
     if record is None:
-        raise errors.batch_not_found(batch_id)
+        raise errors_batches.batch_not_found(batch_id)
     return record
 
 

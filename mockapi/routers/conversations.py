@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mockapi import errors_responses as refuse
+from mockapi.errors import responses as refuse
 from mockapi.pipeline import Answer, JSONReply, Reply, caller_of, exchange_of, run, state_of
 from mockapi.responses_context import conversation_store
 from mockapi.responses_store import item_page, with_ids

@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from mockapi import errors
 from mockapi.errors import OpenAIError
+from mockapi.errors import batches as errors_batches
 from mockapi.files_store import CHUNK_BYTES, FileNotFound, FileStore, FileTooLarge, StorageFull
 from mockapi.generators.files import (
     batch_file_problem,
@@ -133,11 +134,11 @@ def _check_name(purpose: str, filename: str, size: int) -> None:
     extension = os.path.splitext(filename)[1].lower()
     if purpose == "batch":
         if extension != ".jsonl":
-            raise errors.not_jsonl("Batch")
+            raise errors_batches.not_jsonl("Batch")
         if size > MAX_BATCH_FILE_BYTES:
-            raise errors.batch_file_too_large(size, MAX_BATCH_FILE_BYTES)
+            raise errors_batches.batch_file_too_large(size, MAX_BATCH_FILE_BYTES)
     if purpose == "fine-tune" and extension not in ("", ".jsonl"):
-        raise errors.not_jsonl("Fine-Tuning")
+        raise errors_batches.not_jsonl("Fine-Tuning")
 
 
 def _inspect(source: BinaryIO, purpose: str) -> tuple[str, OpenAIError | None]:
@@ -152,9 +153,9 @@ def _inspect(source: BinaryIO, purpose: str) -> tuple[str, OpenAIError | None]:
         found = fine_tune_problem(source)
         problem = errors.invalid_param(found, None) if found is not None else None
     elif purpose == "batch" and batch_file_problem(source):
-        problem = errors.not_jsonl("Batch")
+        problem = errors_batches.not_jsonl("Batch")
     elif purpose == "vision" and not is_image(source):
-        problem = errors.not_an_image()
+        problem = errors_batches.not_an_image()
     source.seek(0)
     return sha.hexdigest(), problem
 

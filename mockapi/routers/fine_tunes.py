@@ -15,10 +15,10 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mockapi import errors_fine_tuning as refusals
 from mockapi.catalogue import ModelEntry
 from mockapi.context import Caller
-from mockapi.errors_fine_tuning import LEGACY_BASE_MODELS
+from mockapi.errors import fine_tuning as refusals
+from mockapi.errors.fine_tuning import LEGACY_BASE_MODELS
 from mockapi.fine_tuned_models import JOB_KINDS
 from mockapi.generators import fine_tunes
 from mockapi.generators.files import file_object

@@ -15,8 +15,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mockapi import errors_fine_tuning as refusals
 from mockapi import fine_tuning_plans as plans
+from mockapi.errors import fine_tuning as refusals
 from mockapi.fine_tuned_models import JOB_KINDS
 from mockapi.generators import fine_tuning as jobs
 from mockapi.generators.training_runs import pauses_of, work_time

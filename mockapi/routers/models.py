@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from mockapi import errors
-from mockapi.errors_fine_tuning import model_not_deletable
+from mockapi.errors.fine_tuning import model_not_deletable
 from mockapi.fine_tuned_models import is_fine_tuned_name
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, caller_of, exchange_of, run, state_of

@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mockapi import errors, tokens
-from mockapi import errors_responses as refuse
 from mockapi.catalogue import ModelEntry
 from mockapi.context import context_of
+from mockapi.errors import responses as refuse
 from mockapi.generators.ranking import rewrite
 from mockapi.generators.responses import Setup, build_response
 from mockapi.generators.responses_events import in_progress, response_events

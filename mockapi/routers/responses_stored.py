@@ -11,8 +11,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mockapi import errors_responses as refuse
 from mockapi import tokens
+from mockapi.errors import responses as refuse
 from mockapi.generators.responses_events import response_events
 from mockapi.generators.responses_include import shown
 from mockapi.pipeline import Answer, JSONReply, Reply, StreamReply, caller_of, exchange_of, run, state_of

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mockapi import errors_current
+from mockapi.errors import current as errors_current
 from mockapi.schemas.files import ExpiresAfter, check_expires_after
 
 REQUEST_KEYS = ("input_file_id", "endpoint", "completion_window", "metadata", "output_expires_after")

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from mockapi import errors
-from mockapi import errors_responses as refuse
+from mockapi.errors import responses as refuse
 from mockapi.schemas.responses_input import check_item
 from mockapi.schemas.responses_shape import array, index, keys, string_map
 

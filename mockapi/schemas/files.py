@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mockapi import errors_current
+from mockapi.errors import current as errors_current
 from mockapi.schemas.common import UploadedFile
 
 # The purposes of the 2023 reference, then today's.

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockapi import errors_responses as refuse
 from mockapi.catalogue import ModelEntry
+from mockapi.errors import responses as refuse
 from mockapi.generators.responses_tools import HOSTED_TYPES
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockapi import errors_responses as refuse
+from mockapi.errors import responses as refuse
 from mockapi.schemas.responses_input import check_input
 from mockapi.schemas.responses_shape import (
     array,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mockapi import errors_responses as refuse
+from mockapi.errors import responses as refuse
 from mockapi.schemas.responses_shape import array, at, choice, index, keys, obj, require, string
 
 ROLES = ("user", "assistant", "system", "developer")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from mockapi import errors_responses as refuse
+from mockapi.errors import responses as refuse
 
 
 def at(param: str, key: str) -> str:

@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mockapi import errors_tools
 from mockapi.conversation import Conversation, FunctionTool
 from mockapi.errors import OpenAIError
-from mockapi.errors_tools import NAME_LIMIT, Api
+from mockapi.errors import tools as errors_tools
+from mockapi.errors.tools import NAME_LIMIT, Api
 from mockapi.generators.schema_check import resolve
 
 MAX_NESTING = 10

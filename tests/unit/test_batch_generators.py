@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from mockapi.batch_spool import DirectorySpool, MemorySpool
-from mockapi.errors_current import quoted_list
+from mockapi.errors.current import quoted_list
 from mockapi.generators.batches import (
     MAX_REQUESTS,
     CheckedInput,

@@ -6,7 +6,7 @@ from typing import Any
 
 from mockapi.conversation import FunctionTool, from_chat, from_responses
 from mockapi.errors import OpenAIError
-from mockapi.errors_tools import Api
+from mockapi.errors.tools import Api
 from mockapi.schemas.strict_schema import effective_strict, refusal, strict_parameters, strict_problem
 
 GOOD: dict[str, Any] = {

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mockapi.errors_validation import reported_failure
+from mockapi.errors.validation import reported_failure
 
 log = logging.getLogger("mockapi")
 
@@ -50,7 +50,7 @@ class OpenAIError(Exception):
 
 class RefusedInput(OpenAIError, ValueError):
     """An OpenAIError raised by a validator inside pydantic, which passes on ValueErrors only: the route's
-    validation answers it as it is (errors_validation keeps it as the failure's cause)."""
+    validation answers it as it is (errors.validation keeps it as the failure's cause)."""
 
 
 # Named constructors for the real API's common errors.
@@ -228,45 +228,6 @@ def audio_too_large(limit: int, size: int) -> OpenAIError:
     return OpenAIError(413, f"Maximum content size limit ({limit}) exceeded ({size} bytes read)", type="server_error")
 
 
-def not_jsonl(api: str) -> OpenAIError:
-    """An upload for the Batch or Fine-Tuning API that is not JSONL (`api` as the message names it)."""
-    return invalid_param(f"Invalid file format for {api} API. Must be .jsonl", None)
-
-
-def batch_file_too_large(size: int, limit: int) -> OpenAIError:
-    return invalid_param(
-        f"Batch input files can be at most {limit} bytes (200 MB); this one is {size} bytes.", "file", "file_too_large"
-    )
-
-
-def not_an_image() -> OpenAIError:
-    return invalid_param(
-        "You uploaded an unsupported image. Please make sure your image has of one the following formats: "
-        "['png', 'jpeg', 'gif', 'webp'].",
-        "file",
-        "invalid_image_format",
-    )
-
-
-def batch_not_found(batch_id: str) -> OpenAIError:
-    """Also what a caller gets for another organization's batch."""
-    return OpenAIError(404, f"No batch found with id '{batch_id}'.")
-
-
-def too_many_batches(limit: int) -> OpenAIError:
-    return OpenAIError(
-        429,
-        f"You have {limit} batches in progress, the most one organization may have at once. Please try again once "
-        "some of them have ended.",
-        type="rate_limit_exceeded",
-        code="batch_limit_exceeded",
-    )
-
-
-def batch_cannot_be_cancelled(status: str) -> OpenAIError:
-    return OpenAIError(409, f"Cannot cancel a batch with status '{status}'.")
-
-
 # The control API's own errors, and the errors that fixture rules answer.
 
 
@@ -297,6 +258,35 @@ def rule_error(
 ) -> OpenAIError:
     """The error a fixture rule answers, as the rule gives it (a named shortcut expands to one of the above)."""
     return OpenAIError(status, message, type, param, code, headers)
+
+
+# Record and replay: the upstream a request is forwarded to, and a replayed request no rule answers.
+
+
+def upstream_unreachable(upstream: str, reason: str) -> OpenAIError:
+    """The upstream refused the connection, failed its TLS handshake or broke the exchange off."""
+    return OpenAIError(
+        502, f"The upstream {upstream} could not be reached: {reason}.", type="server_error", code="upstream_error"
+    )
+
+
+def upstream_timeout(upstream: str, seconds: float) -> OpenAIError:
+    return OpenAIError(
+        504,
+        f"The upstream {upstream} did not answer within {seconds:g} seconds (--upstream-timeout).",
+        type="server_error",
+        code="upstream_timeout",
+    )
+
+
+def no_rule_matched(near_miss: str) -> OpenAIError:
+    """Replay mode: nothing goes upstream, and no rule answers this request; `near_miss` says which rule came
+    closest and what differed."""
+    return OpenAIError(
+        404,
+        f"No rule matches this request, and replay mode sends nothing upstream. {near_miss}",
+        code="no_matching_rule",
+    )
 
 
 # Validation failures: worded as the real API (jsonschema) words them, answered as a 400 naming the field.
