@@ -28,6 +28,10 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "audio.transcriptions": frozenset({"content", "transcript"}),
     "audio.translations": frozenset({"content", "transcript"}),
     "files": NO_FORMS,
+    "vector_stores": NO_FORMS,
+    "vector_stores.files": NO_FORMS,
+    "vector_stores.file_batches": NO_FORMS,
+    "vector_stores.search": NO_FORMS,  # the text matched is the query (queries joined by spaces)
 }
 
 NAMES = tuple(ENDPOINTS)

@@ -27,8 +27,7 @@ def validated(model: type[ModelT], value: Any, at: tuple[str, ...]) -> ModelT:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        located = [{**error, "loc": (*at, *error["loc"])} for error in exc.errors(include_url=False)]
-        raise errors.from_validation_errors(located) from exc
+        raise errors.from_pydantic(exc, at) from exc
 
 
 def _check_pairs(name: str, pairs: dict[str, Any]) -> None:

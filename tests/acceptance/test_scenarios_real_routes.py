@@ -50,6 +50,10 @@ ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {
     "audio.transcriptions": lambda c: c.audio.transcriptions.create(model="whisper-1", file=("a.wav", WAV)),
     "audio.translations": lambda c: c.audio.translations.create(model="whisper-1", file=("a.wav", WAV)),
     "files": lambda c: c.files.list(),
+    "vector_stores": lambda c: c.vector_stores.list(),
+    "vector_stores.files": lambda c: c.vector_stores.files.list("vs_ruled"),
+    "vector_stores.file_batches": lambda c: c.vector_stores.file_batches.retrieve("vsfb_x", vector_store_id="vs_x"),
+    "vector_stores.search": lambda c: c.vector_stores.search("vs_ruled", query="hi"),
 }
 
 

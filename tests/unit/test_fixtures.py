@@ -110,6 +110,10 @@ def test_endpoint_and_method_are_checked_names() -> None:
         "files",
         "embeddings",
         "images.variations",
+        "vector_stores",
+        "vector_stores.files",
+        "vector_stores.file_batches",
+        "vector_stores.search",
     }
 
 
