@@ -381,3 +381,17 @@ def test_rules_match_a_search_by_its_query(mockapi: Mockapi) -> None:
         client.vector_stores.search(store.id, query="refund policy")
     assert caught.value.status_code == 503
     assert list(client.vector_stores.search(store.id, query="shipping")) == []
+
+
+def test_stores_outlive_the_server_in_its_data_directory(start_server: Any, tmp_path: Any) -> None:
+    # The clock runs in real time (a fast one would leave the restarted server's clock behind its files').
+    flags = ("--data-dir", str(tmp_path))
+    first = sdk_client(start_server(*flags), "sk-vs-kept")
+    file_id = upload(first, "chess.txt", CHESS)
+    store = first.vector_stores.create(name="kept", file_ids=[file_id])
+    assert first.vector_stores.files.poll(file_id, vector_store_id=store.id).status == "completed"
+    found = [(r.file_id, r.score) for r in first.vector_stores.search(store.id, query="Sicilian Defence")]
+    assert found[0][0] == file_id
+    second = sdk_client(start_server(*flags), "sk-vs-kept")
+    assert second.vector_stores.retrieve(store.id).file_counts.completed == 1
+    assert [(r.file_id, r.score) for r in second.vector_stores.search(store.id, query="Sicilian Defence")] == found
