@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,6 +13,7 @@ from starlette.types import ASGIApp
 
 from mockapi import __version__, rendering
 from mockapi import openapi as documentation
+from mockapi.batch_runner import BatchRunner
 from mockapi.edge import CorsForBrowsers, Edge
 from mockapi.registry import RouteTable, resource_routes
 from mockapi.routers import control
@@ -66,6 +69,16 @@ class MockAPI(FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     state = AppState.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        """Batches a restart finds (--data-dir) move on at once; without a lifespan (the pytest plugin's
+        server), on the first batch request."""
+        assert state.batches is not None
+        state.batches.ensure_running()
+        yield
+        await state.batches.stop()
+
     app = MockAPI(
         title="mockapi",
         version=__version__,
@@ -73,8 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=NO_TELEMETRY,
         # /v1/models/ is not /v1/models: the real API answers 404, not a redirect.
         redirect_slashes=False,
+        lifespan=lifespan,
     )
     app.state.mockapi = state
+    # A batch's requests are answered by the app itself, through all of it (the edge, the routes).
+    state.batches = BatchRunner(state, app)
     app.router.route_class = DirectRoute
     # Copied flat rather than `include_router`ed (FastAPI matches an included router as one more level, a few
     # microseconds per router on every request; these routes already carry /v1), and ahead of the docs

@@ -32,6 +32,7 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "vector_stores.files": NO_FORMS,
     "vector_stores.file_batches": NO_FORMS,
     "vector_stores.search": NO_FORMS,  # the text matched is the query (queries joined by spaces)
+    "batches": NO_FORMS,
 }
 
 NAMES = tuple(ENDPOINTS)

@@ -51,8 +51,14 @@ class DirectoryFileStore(FileStore):
     # The metadata of recently deleted files, moved here on delete (see REMEMBERED_DELETIONS).
     DELETED = "deleted"
 
-    def __init__(self, root: Path, limits: Limits | None = None, new_id: Callable[[], str] | None = None) -> None:
-        super().__init__(limits or Limits())
+    def __init__(
+        self,
+        root: Path,
+        limits: Limits | None = None,
+        new_id: Callable[[], str] | None = None,
+        now: Callable[[], int] | None = None,
+    ) -> None:
+        super().__init__(limits or Limits(), now)
         self._new_id = new_id or counter_ids()
         self.root = root
         (root / self.DELETED).mkdir(parents=True, exist_ok=True)
@@ -61,10 +67,20 @@ class DirectoryFileStore(FileStore):
 
     # The interface.
 
-    def add(self, owner: str, filename: str, purpose: str, created_at: int, source: BinaryIO, size: int) -> StoredFile:
+    def add(
+        self,
+        owner: str,
+        filename: str,
+        purpose: str,
+        created_at: int,
+        source: BinaryIO,
+        size: int,
+        expires_at: int | None = None,
+    ) -> StoredFile:
         self.check_size(size)
+        self.expire_due()  # room made by expired files counts
         source.seek(0)
-        stored, out = self._reserve(owner, filename, purpose, created_at, size)
+        stored, out = self._reserve(owner, filename, purpose, created_at, size, expires_at)
         content = self._path(owner, stored.id, self.CONTENT)
         temp = content.with_name(content.name + self.TEMP)
         try:
@@ -82,6 +98,7 @@ class DirectoryFileStore(FileStore):
             raise
         finally:
             out.close()  # releases the upload's lock
+        self._will_expire(stored)
         return stored
 
     def get(self, owner: str, file_id: str) -> StoredFile:
@@ -90,15 +107,26 @@ class DirectoryFileStore(FileStore):
         stored = self._load_metadata(self._path(owner, file_id, self.META))
         if stored is None or stored.owner != owner:
             raise FileNotFound(file_id)
+        if stored.expired(self.now()):
+            self._expire(stored)
+            raise FileNotFound(file_id)
         return stored
 
     def files_of(self, owner: str) -> list[StoredFile]:
         found = []
+        now = self.now()
         for entry in self._entries(self._folder(owner)):
             stored = self._load_metadata(Path(entry.path)) if entry.name.endswith(self.META) else None
             if stored is not None and stored.owner == owner:
-                found.append(stored)
+                if stored.expired(now):
+                    self._expire(stored)
+                else:
+                    found.append(stored)
         return sorted(found, key=lambda f: f.position)
+
+    def _expire(self, stored: StoredFile) -> None:
+        with contextlib.suppress(FileNotFound):  # another process removed it first
+            self._delete(stored.owner, stored.id)
 
     def open_content(self, owner: str, file_id: str) -> tuple[StoredFile, BinaryIO]:
         stored = self.get(owner, file_id)
@@ -108,8 +136,14 @@ class DirectoryFileStore(FileStore):
             raise FileNotFound(file_id) from exc
 
     def delete(self, owner: str, file_id: str) -> StoredFile:
+        self.get(owner, file_id)  # an expired file is as missing as a deleted one
+        return self._delete(owner, file_id)
+
+    def _delete(self, owner: str, file_id: str) -> StoredFile:
         with self._locked():
-            stored = self.get(owner, file_id)
+            stored = self._load_metadata(self._path(owner, file_id, self.META))
+            if stored is None or stored.owner != owner:
+                raise FileNotFound(file_id)
             # Metadata first: a crash in between leaves an orphan content file, which the next start removes.
             remembered = self.root / self.DELETED / (file_id + self.META)
             os.replace(self._path(owner, file_id, self.META), remembered)
@@ -141,6 +175,7 @@ class DirectoryFileStore(FileStore):
                 _remove_if_empty(folder)
             for entry in self._entries(self.root / self.DELETED):
                 Path(entry.path).unlink(missing_ok=True)
+        self._forget_expiring()
 
     # Paths.
 
@@ -178,7 +213,7 @@ class DirectoryFileStore(FileStore):
         return exclusive_lock(self.root / self.LOCK)
 
     def _reserve(
-        self, owner: str, filename: str, purpose: str, created_at: int, size: int
+        self, owner: str, filename: str, purpose: str, created_at: int, size: int, expires_at: int | None
     ) -> tuple[StoredFile, BinaryIO]:
         """Under the lock: check the quotas, take an id and a sequence number, and create the content's
         temp file at its full size, so that parallel uploads, in any process, count it and cannot overshoot."""
@@ -209,7 +244,7 @@ class DirectoryFileStore(FileStore):
                 out.close()
                 (folder / (file_id + self.CONTENT + self.TEMP)).unlink(missing_ok=True)
                 raise
-        return StoredFile(file_id, owner, filename, purpose, size, created_at, sequence), out
+        return StoredFile(file_id, owner, filename, purpose, size, created_at, sequence, expires_at), out
 
     def _next_sequence(self, at_least: int = 0) -> int:
         """The store's insertion counter, shared by every process (under the lock)."""
@@ -266,6 +301,7 @@ class DirectoryFileStore(FileStore):
                     stored = self._load_metadata(Path(entry.path))
                     if stored is not None and content.is_file() and content.stat().st_size == stored.bytes:
                         highest = max(highest, stored.sequence)
+                        self._will_expire(stored)
                         continue
                     Path(entry.path).unlink(missing_ok=True)
                     content.unlink(missing_ok=True)
@@ -284,6 +320,7 @@ class DirectoryFileStore(FileStore):
         except (OSError, orjson.JSONDecodeError, TypeError):
             return None
         well_typed = all(isinstance(getattr(stored, name), kind) for name, kind in FIELD_TYPES.items())
+        well_typed = well_typed and not isinstance(stored.expires_at, bool)
         return stored if well_typed and stored.id + DirectoryFileStore.META == meta.name else None
 
 

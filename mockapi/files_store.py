@@ -7,6 +7,7 @@ disk I/O), so async callers run them in a worker thread.
 
 from __future__ import annotations
 
+import heapq
 import io
 import re
 import threading
@@ -37,13 +38,18 @@ class StoredFile:
     created_at: int
     # Insertion order, to break ties between files created in the same second.
     sequence: int
+    # On the server's clock; None for a file kept until deleted.
+    expires_at: int | None = None
 
     @property
     def position(self) -> Position:
         return self.created_at, self.sequence
 
+    def expired(self, now: int) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
-FIELD_TYPES = {
+
+FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "owner": str,
     "filename": str,
@@ -51,6 +57,7 @@ FIELD_TYPES = {
     "bytes": int,
     "created_at": int,
     "sequence": int,
+    "expires_at": (int, type(None)),
 }
 
 
@@ -75,8 +82,43 @@ class StorageFull(ValueError):
 
 
 class FileStore(ABC):
-    def __init__(self, limits: Limits) -> None:
+    """Files past their `expires_at` on the clock (`now`) are gone: missing to every method, and removed
+    (when next touched, or by `expire_due`, which the job runner calls as the clock moves)."""
+
+    def __init__(self, limits: Limits, now: Callable[[], int] | None = None) -> None:
         self.limits = limits
+        self.now = now or (lambda: 0)
+        # (expires_at, owner, id) of the files this process stored or found, soonest first.
+        self._expiring: list[tuple[int, str, str]] = []
+        self._expiring_lock = threading.Lock()
+
+    def _will_expire(self, stored: StoredFile) -> None:
+        if stored.expires_at is not None:
+            with self._expiring_lock:
+                heapq.heappush(self._expiring, (stored.expires_at, stored.owner, stored.id))
+
+    def _forget_expiring(self) -> None:
+        with self._expiring_lock:
+            self._expiring.clear()
+
+    def next_expiry(self) -> int | None:
+        """When the soonest known file expires (None: no file expires)."""
+        with self._expiring_lock:
+            return self._expiring[0][0] if self._expiring else None
+
+    def expire_due(self) -> int:
+        """Remove the files whose time has come; answers how many."""
+        now, removed = self.now(), 0
+        while True:
+            with self._expiring_lock:
+                if not self._expiring or self._expiring[0][0] > now:
+                    return removed
+                _, owner, file_id = heapq.heappop(self._expiring)
+            try:
+                self.delete(owner, file_id)
+                removed += 1
+            except FileNotFound:
+                pass  # deleted already
 
     def check_size(self, size: int) -> None:
         """Raise FileTooLarge before any work is done on an upload over the per-file limit."""
@@ -84,7 +126,16 @@ class FileStore(ABC):
             raise FileTooLarge(size, self.limits.per_file_bytes)
 
     @abstractmethod
-    def add(self, owner: str, filename: str, purpose: str, created_at: int, source: BinaryIO, size: int) -> StoredFile:
+    def add(
+        self,
+        owner: str,
+        filename: str,
+        purpose: str,
+        created_at: int,
+        source: BinaryIO,
+        size: int,
+        expires_at: int | None = None,
+    ) -> StoredFile:
         """Copy `size` bytes from `source` (read from its start); listed only once completely stored."""
 
     @abstractmethod
@@ -142,8 +193,13 @@ class MemoryFileStore(FileStore):
     The lock is held only for bookkeeping, never while bytes are copied, so uploads proceed in parallel.
     """
 
-    def __init__(self, limits: Limits | None = None, new_id: Callable[[], str] | None = None) -> None:
-        super().__init__(limits or Limits())
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        new_id: Callable[[], str] | None = None,
+        now: Callable[[], int] | None = None,
+    ) -> None:
+        super().__init__(limits or Limits(), now)
         self._new_id = new_id or counter_ids()
         self._lock = threading.Lock()
         self._files: dict[str, StoredFile] = {}
@@ -154,9 +210,19 @@ class MemoryFileStore(FileStore):
         self._total = 0
         self._sequence = 0
 
-    def add(self, owner: str, filename: str, purpose: str, created_at: int, source: BinaryIO, size: int) -> StoredFile:
+    def add(
+        self,
+        owner: str,
+        filename: str,
+        purpose: str,
+        created_at: int,
+        source: BinaryIO,
+        size: int,
+        expires_at: int | None = None,
+    ) -> StoredFile:
         self.check_size(size)
-        stored = self._reserve(owner, filename, purpose, created_at, size)
+        self.expire_due()  # room made by expired files counts
+        stored = self._reserve(owner, filename, purpose, created_at, size, expires_at)
         try:
             source.seek(0)
             data = source.read()
@@ -171,6 +237,7 @@ class MemoryFileStore(FileStore):
             self._reserved.discard(stored.id)
             self._files[stored.id] = stored
             self._blobs[stored.id] = data
+        self._will_expire(stored)
         return stored
 
     def get(self, owner: str, file_id: str) -> StoredFile:
@@ -178,8 +245,12 @@ class MemoryFileStore(FileStore):
             return self._owned(owner, file_id)
 
     def files_of(self, owner: str) -> list[StoredFile]:
+        now = self.now()
         with self._lock:
-            return [f for f in self._files.values() if f.owner == owner]
+            owned = [f for f in self._files.values() if f.owner == owner]
+            for gone in [f for f in owned if f.expired(now)]:
+                self._remove(gone)
+            return [f for f in owned if not f.expired(now)]
 
     def open_content(self, owner: str, file_id: str) -> tuple[StoredFile, BinaryIO]:
         with self._lock:
@@ -190,13 +261,17 @@ class MemoryFileStore(FileStore):
     def delete(self, owner: str, file_id: str) -> StoredFile:
         with self._lock:
             stored = self._owned(owner, file_id)
-            del self._files[file_id]
-            del self._blobs[file_id]
-            self._account(owner, -stored.bytes)
-            self._deleted[file_id] = stored
-            if len(self._deleted) > REMEMBERED_DELETIONS:
-                self._deleted.popitem(last=False)
+            self._remove(stored)
         return stored
+
+    def _remove(self, stored: StoredFile) -> None:
+        """Under the lock: forget the file, remembering its place for cursors."""
+        del self._files[stored.id]
+        del self._blobs[stored.id]
+        self._account(stored.owner, -stored.bytes)
+        self._deleted[stored.id] = stored
+        if len(self._deleted) > REMEMBERED_DELETIONS:
+            self._deleted.popitem(last=False)
 
     def position(self, owner: str, file_id: str) -> Position:
         with self._lock:
@@ -216,14 +291,21 @@ class MemoryFileStore(FileStore):
             self._files.clear()
             self._blobs.clear()
             self._deleted.clear()
+        self._forget_expiring()
 
     def _owned(self, owner: str, file_id: str) -> StoredFile:
+        """Under the lock: the owner's file, unless it is missing or has expired (then removed)."""
         stored = self._files.get(file_id)
         if stored is None or stored.owner != owner:
             raise FileNotFound(file_id)
+        if stored.expired(self.now()):
+            self._remove(stored)
+            raise FileNotFound(file_id)
         return stored
 
-    def _reserve(self, owner: str, filename: str, purpose: str, created_at: int, size: int) -> StoredFile:
+    def _reserve(
+        self, owner: str, filename: str, purpose: str, created_at: int, size: int, expires_at: int | None
+    ) -> StoredFile:
         """Take an id and the bytes from the quotas before copying, so parallel uploads cannot overshoot."""
         with self._lock:
             self._check_room(self._used.get(owner, 0), self._total, size)
@@ -233,7 +315,7 @@ class MemoryFileStore(FileStore):
             self._reserved.add(file_id)
             self._account(owner, size)
             self._sequence += 1
-            return StoredFile(file_id, owner, filename, purpose, size, created_at, self._sequence)
+            return StoredFile(file_id, owner, filename, purpose, size, created_at, self._sequence, expires_at)
 
     def _account(self, owner: str, delta: int) -> None:
         used = self._used.get(owner, 0) + delta

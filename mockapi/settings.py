@@ -88,6 +88,8 @@ class Settings(BaseSettings):
         description="how fast the clock runs: 60 is a minute a second, 0 only when advanced; unset, 1 (0 with"
         " --fixed-time)",
     )
+    # A batch's requests are answered one every this many clock seconds (so 30 take 30 s, or 30 h at 3600).
+    batch_line_seconds: float = Field(1.0, ge=0, description="clock seconds a batch takes per request")
     # Set per worker process: keeps request and object ids unique across workers.
     id_salt: str = Field("", description="suffix of every id, per worker process", json_schema_extra=NOT_A_FLAG)
     # 25 MB audio + multipart overhead; enforced while reading.

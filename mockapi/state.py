@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mockapi.catalogue import Catalogue
 from mockapi.files_directory import DirectoryFileStore
@@ -19,6 +20,9 @@ from mockapi.rulebook import RuleBook
 from mockapi.seeding import Clock, Seeding
 from mockapi.settings import Settings
 
+if TYPE_CHECKING:
+    from mockapi.batch_runner import BatchRunner
+
 
 def open_image_store(settings: Settings) -> ImageStore:
     """In memory, unless worker processes must share the images (then in their shared directory)."""
@@ -29,13 +33,13 @@ def open_image_store(settings: Settings) -> ImageStore:
     return DirectoryImageStore(shared / "images", *bounds)
 
 
-def open_file_store(settings: Settings, new_id: Callable[[], str]) -> FileStore:
+def open_file_store(settings: Settings, new_id: Callable[[], str], now: Callable[[], int]) -> FileStore:
     """In memory, unless files must outlive the process (--data-dir) or be shared by its workers."""
     limits = FileLimits(settings.max_file_bytes, settings.org_storage_bytes, settings.total_storage_bytes)
     root = settings.data_dir or settings.shared_store_dir
     if root is None:
-        return MemoryFileStore(limits, new_id)
-    return DirectoryFileStore(root / "files", limits, new_id)
+        return MemoryFileStore(limits, new_id, now)
+    return DirectoryFileStore(root / "files", limits, new_id, now)
 
 
 @dataclass
@@ -52,12 +56,16 @@ class AppState:
     files: FileStore = field(init=False)
     # Stored API objects (responses, vector stores, jobs...): `state.records("responses")`.
     records: RecordStores = field(init=False)
+    # Moves batches on the clock; made by create_app, as it answers their requests through the app.
+    batches: BatchRunner | None = None
 
     def __post_init__(self) -> None:
         # In memory, or on disk when they must outlive the process or be shared by its workers.
         self.images = open_image_store(self.settings)
-        # File ids come from the seeded sequence.
-        self.files = open_file_store(self.settings, lambda: self.seeding.next_id("file-", 24))
+        # File ids come from the seeded sequence; files expire on the clock.
+        self.files = open_file_store(
+            self.settings, lambda: self.seeding.next_id("file-", 24), lambda: self.seeding.now()
+        )
         # In the data directory's database when objects must outlive the process or be shared by workers.
         self.records = RecordStores(self.settings.data_dir or self.settings.shared_store_dir)
 
@@ -96,6 +104,8 @@ class AppState:
         self.images.clear()
         self.files.clear()
         self.records.clear()
+        if self.batches is not None:
+            self.batches.clear()
         self.drafts.clear()
         self.seeding.clock = Clock(self.settings.fixed_time, self.settings.job_speed)
         self.reseed(self.settings.seed)

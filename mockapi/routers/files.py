@@ -7,6 +7,8 @@ Disk work runs in worker threads; every route goes through the pipeline so rules
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, BinaryIO
@@ -16,8 +18,16 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from mockapi import errors
+from mockapi.errors import OpenAIError
 from mockapi.files_store import CHUNK_BYTES, FileNotFound, FileStore, FileTooLarge, StorageFull
-from mockapi.generators.files import deleted_object, file_object, fine_tune_problem, list_page
+from mockapi.generators.files import (
+    batch_file_problem,
+    deleted_object,
+    file_object,
+    fine_tune_problem,
+    is_image,
+    list_page,
+)
 from mockapi.matching import Exchange
 from mockapi.pipeline import Answer, JSONReply, Reply, StreamedReply, caller_of, exchange_of, run, state_of
 from mockapi.routing import Resource
@@ -32,6 +42,12 @@ OCTET_STREAM = "application/octet-stream"
 MAX_FIELD_BYTES = 64 * 1024
 # Room for the multipart boundaries, part headers and the purpose field around an uploaded file.
 MULTIPART_ALLOWANCE = 1024 * 1024
+# The reference: a batch's input file "can be up to 200 MB in size".
+MAX_BATCH_FILE_BYTES = 200_000_000
+# "By default, files with purpose=batch expire after 30 days."
+BATCH_FILE_SECONDS = 30 * 24 * 3600
+# A form field `name[key]` (how the SDK sends an object such as expires_after) is `name: {key: value}`.
+NESTED_FIELD = re.compile(r"([A-Za-z_]+)\[([A-Za-z_]+)\]")
 
 
 def _store(request: Request) -> FileStore:
@@ -47,10 +63,15 @@ async def read_form(request: Request) -> AsyncIterator[dict[str, Any]]:
     """The multipart form, open while the file is stored (python-multipart spools the file part to disk
     past 1 MB; it is deleted once the form closes)."""
     async with request.form(max_files=1, max_fields=8, max_part_size=MAX_FIELD_BYTES) as form:
-        fields: dict[str, Any] = dict(form.multi_items())
-        for name, value in fields.items():
+        fields: dict[str, Any] = {}
+        for name, value in form.multi_items():
             if name != "file" and isinstance(value, UploadFile):
                 raise errors.file_for_text_field(name)
+            nested = NESTED_FIELD.fullmatch(name)
+            if nested is None:
+                fields[name] = value
+            elif isinstance(fields.setdefault(nested[1], {}), dict):
+                fields[nested[1]][nested[2]] = value
         yield fields
 
 
@@ -75,16 +96,25 @@ async def create_file(request: Request, body: CreateFileRequest) -> Rendered:
         store.check_size(size)
     except FileTooLarge as exc:
         raise errors.file_too_large(size, store.limits.per_file_bytes) from exc
-    # The content decides, not the name: openai 0.28 names every upload "file".
+    _check_name(body.purpose, filename, size)
     digest, problem = await run_in_threadpool(_inspect, upload.file, body.purpose)
     if problem is not None:
-        raise errors.invalid_param(problem, None)
+        raise problem
     described = {"purpose": body.purpose, "file": {"filename": filename, "size": size, "sha256": digest}}
+    if body.expires_after is not None:
+        described["expires_after"] = body.expires_after.model_dump()
     owner = caller_of(request).owner
+    lifetime = body.expires_after.seconds if body.expires_after else None
+    if lifetime is None and body.purpose == "batch":
+        lifetime = BATCH_FILE_SECONDS
 
     async def produce(answer: Answer) -> Reply:
+        now = answer.now()
+        expires_at = now + lifetime if lifetime is not None else None
         try:
-            stored = await run_in_threadpool(store.add, owner, filename, body.purpose, answer.now(), upload.file, size)
+            stored = await run_in_threadpool(
+                store.add, owner, filename, body.purpose, now, upload.file, size, expires_at
+            )
         except StorageFull as exc:
             raise errors.invalid_param(str(exc), "file") from exc
         return JSONReply(file_object(stored))
@@ -97,16 +127,34 @@ def _size_of(source: BinaryIO) -> int:
     return source.tell()
 
 
-def _inspect(source: BinaryIO, purpose: str) -> tuple[str, str | None]:
-    """From the spooled upload, in chunks: its sha256 and, for fine-tune, what is wrong with it."""
+def _check_name(purpose: str, filename: str, size: int) -> None:
+    """What the name and size alone refuse. A fine-tune file named without an extension passes, as in 2023
+    (openai 0.28 names every upload "file"): there the content decides."""
+    extension = os.path.splitext(filename)[1].lower()
+    if purpose == "batch":
+        if extension != ".jsonl":
+            raise errors.not_jsonl("Batch")
+        if size > MAX_BATCH_FILE_BYTES:
+            raise errors.batch_file_too_large(size, MAX_BATCH_FILE_BYTES)
+    if purpose == "fine-tune" and extension not in ("", ".jsonl"):
+        raise errors.not_jsonl("Fine-Tuning")
+
+
+def _inspect(source: BinaryIO, purpose: str) -> tuple[str, OpenAIError | None]:
+    """From the spooled upload, in chunks: its sha256 and what is wrong with its content for its purpose."""
     sha = hashlib.sha256()
     source.seek(0)
     while chunk := source.read(CHUNK_BYTES):
         sha.update(chunk)
     problem = None
+    source.seek(0)
     if purpose == "fine-tune":
-        source.seek(0)
-        problem = fine_tune_problem(source)
+        found = fine_tune_problem(source)
+        problem = errors.invalid_param(found, None) if found is not None else None
+    elif purpose == "batch" and batch_file_problem(source):
+        problem = errors.not_jsonl("Batch")
+    elif purpose == "vision" and not is_image(source):
+        problem = errors.not_an_image()
     source.seek(0)
     return sha.hexdigest(), problem
 

@@ -7,13 +7,39 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mockapi import errors_current
 from mockapi.schemas.common import UploadedFile
 
-# The purposes of the 2023 reference and spec; the later ones (assistants, batch, ...) are refused as then.
-FilePurpose = Literal["fine-tune", "search", "answers", "classifications"]
+# The purposes of the 2023 reference, then today's.
+FilePurpose = Literal[
+    "fine-tune", "search", "answers", "classifications", "assistants", "batch", "vision", "user_data", "evals"
+]
+TODAYS_PURPOSES = frozenset({"assistants", "batch", "vision", "user_data", "evals"})
+# The bounds of `expires_after.seconds`: an hour to 30 days (batch files expire after 30 days by default).
+EXPIRY_SECONDS_MIN = 3600
+EXPIRY_SECONDS_MAX = 2_592_000
 
 LIST_LIMIT_MAX = 10_000
 _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+class ExpiresAfter(BaseModel):
+    """When a file expires: `seconds` after its creation."""
+
+    anchor: Literal["created_at"]
+    seconds: int = Field(ge=EXPIRY_SECONDS_MIN, le=EXPIRY_SECONDS_MAX)
+
+
+def check_expires_after(value: Any, param: str) -> dict[str, Any] | None:
+    """`expires_after` as an object of today's API (form fields arrive as text), or its refusal."""
+    if value is None:
+        return None
+    found = errors_current.expect_object(value, param, ("anchor", "seconds"), ("anchor", "seconds"))
+    if found["anchor"] != "created_at":
+        raise errors_current.invalid_value(found["anchor"], ["created_at"], f"{param}.anchor")
+    bounds = (EXPIRY_SECONDS_MIN, EXPIRY_SECONDS_MAX)
+    seconds = errors_current.expect_integer(found["seconds"], f"{param}.seconds", *bounds)
+    return {"anchor": "created_at", "seconds": seconds}
 
 
 class CreateFileRequest(BaseModel):
@@ -23,6 +49,13 @@ class CreateFileRequest(BaseModel):
 
     file: Annotated[Any, UploadedFile]
     purpose: FilePurpose
+    expires_after: ExpiresAfter | None = None
+
+    @field_validator("expires_after", mode="before")
+    @classmethod
+    def _todays_wording(cls, value: Any) -> Any:
+        """A parameter of today's API, refused in today's words."""
+        return check_expires_after(value, "expires_after")
 
 
 class ListFilesParams(BaseModel):
@@ -56,13 +89,18 @@ class OpenAIFile(BaseModel):
     created_at: int
     filename: str
     purpose: str
+    # "uploaded" for the 2023 purposes, as then; "processed" for today's.
     status: str = "uploaded"
     status_details: dict[str, Any] | None = None
+    # Only in the object of a file that expires.
+    expires_at: int | None = None
 
 
 class ListFilesResponse(BaseModel):
     object: Literal["list"] = "list"
     data: list[OpenAIFile]
+    first_id: str | None = None
+    last_id: str | None = None
     has_more: bool
 
 

@@ -294,7 +294,7 @@ def test_fine_tune_error_through_sdk_names_the_line(sdk: openai.OpenAI) -> None:
 @pytest.mark.parametrize(
     ("data", "files", "param", "message"),
     [
-        ({"purpose": "assistants"}, {"file": ("a.txt", b"x")}, "purpose", "'assistants' is not one of"),
+        ({"purpose": "answer"}, {"file": ("a.txt", b"x")}, "purpose", "'answer' is not one of ['fine-tune', 'search'"),
         ({}, {"file": ("a.txt", b"x")}, "purpose", "'purpose' is a required property"),
         ({"purpose": "search"}, None, "file", "'file' is a required property"),
         ({"purpose": "search", "file": "not a file"}, None, "file", "'file' must be a file upload"),
@@ -683,8 +683,10 @@ def test_workers_share_uploads_listing_and_deletes(
             assert client.get(f"/v1/files/{file_id}").json() == created[name]
             assert client.get(f"/v1/files/{file_id}/content").content == data
         newest_first = [created[name] for name in reversed(payloads)]
+        ends = {"first_id": newest_first[0]["id"], "last_id": newest_first[-1]["id"]}
         for _ in range(6):
-            assert client.get("/v1/files").json() == {"object": "list", "data": newest_first, "has_more": False}
+            listed = client.get("/v1/files").json()
+            assert listed == {"object": "list", "data": newest_first, **ends, "has_more": False}
         # The SDK pages through them, each page from whichever worker answers.
         sdk = sdk_client(process, "sk-workers", default_headers={"Connection": "close"})
         assert [f.id for f in sdk.files.list(limit=3)] == [f["id"] for f in newest_first]

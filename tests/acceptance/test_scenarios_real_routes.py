@@ -54,6 +54,7 @@ ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {
     "vector_stores.files": lambda c: c.vector_stores.files.list("vs_ruled"),
     "vector_stores.file_batches": lambda c: c.vector_stores.file_batches.retrieve("vsfb_x", vector_store_id="vs_x"),
     "vector_stores.search": lambda c: c.vector_stores.search("vs_ruled", query="hi"),
+    "batches": lambda c: c.batches.list(),
 }
 
 

@@ -108,6 +108,7 @@ def test_endpoint_and_method_are_checked_names() -> None:
     assert set(get_args(Endpoint)) == set(fixtures.FORM_ENDPOINTS["content"]) | {
         "models",
         "files",
+        "batches",
         "embeddings",
         "images.variations",
         "vector_stores",
