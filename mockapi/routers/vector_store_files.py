@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mockapi import errors
+from mockapi import errors, errors_current
 from mockapi.pipeline import JSONReply, Reply
 from mockapi.records import Record
 from mockapi.routers.vector_stores import answer, library_of
@@ -46,7 +46,7 @@ def _file_reply(library: VectorStores, record: Record) -> Reply:
     return JSONReply(body, headers={"openai-poll-after-ms": str(library.poll_after_ms(record["_ready_at"]))})
 
 
-def _chunking(value: dict[str, Any] | None, at: tuple[str, ...] = ("chunking_strategy",)) -> tuple[int, int]:
+def _chunking(value: dict[str, Any] | None, at: tuple[str | int, ...] = ("chunking_strategy",)) -> tuple[int, int]:
     return chunking_of(value, at) if value is not None else AUTO_CHUNKING
 
 
@@ -144,13 +144,13 @@ def _batch_files(body: CreateVectorStoreFileBatchRequest) -> list[BatchFile]:
     if body.files is not None:
         found: list[BatchFile] = []
         for index, item in enumerate(body.files):
-            chunking = _chunking(item.chunking_strategy, ("files", str(index), "chunking_strategy"))
-            found.append((item.file_id, f"files.{index}.file_id", chunking, item.attributes))
+            chunking = _chunking(item.chunking_strategy, ("files", index, "chunking_strategy"))
+            found.append((item.file_id, f"files[{index}].file_id", chunking, item.attributes))
         return found
     if body.file_ids is None:
-        raise errors.invalid_param("'file_ids' is a required property (or give 'files').", "file_ids")
+        raise errors_current.missing_parameter("file_ids")
     chunking = _chunking(body.chunking_strategy)
-    return [(file_id, f"file_ids.{index}", chunking, body.attributes) for index, file_id in enumerate(body.file_ids)]
+    return [(file_id, f"file_ids[{index}]", chunking, body.attributes) for index, file_id in enumerate(body.file_ids)]
 
 
 def _batch_reply(batches: FileBatches, record: Record) -> Reply:

@@ -34,8 +34,8 @@ CHESS = (
     "asymmetrically; the Queen's Gambit offers a pawn to gain central control. Castling early keeps the king "
     "safe while the rooks connect along the back rank."
 )
-# Files of any purpose may be attached; this one is of the purposes every version of the files API takes.
-PURPOSE = "answers"
+# The purpose the SDK's upload helpers give files for vector stores.
+PURPOSE = "assistants"
 
 
 @pytest.fixture(scope="module")
@@ -314,7 +314,7 @@ def test_stores_page_by_cursor_and_are_modified(sdk: openai.OpenAI, raw: httpx.C
             "chunking_strategy.static.chunk_overlap_tokens",
         ),
         ("/vector_stores", {"chunking_strategy": {"type": "fancy"}}, 400, "chunking_strategy.type"),
-        ("/vector_stores", {"file_ids": ["file-missing"]}, 404, "file_ids"),
+        ("/vector_stores", {"file_ids": ["file-missing"]}, 404, "file_ids[0]"),
         ("/vector_stores", {"colour": "red"}, 400, "colour"),
         ("/vector_stores/{store}/search", {"query": "x", "max_num_results": 51}, 400, "max_num_results"),
         ("/vector_stores/{store}/search", {"query": ""}, 400, "query"),
@@ -330,7 +330,7 @@ def test_stores_page_by_cursor_and_are_modified(sdk: openai.OpenAI, raw: httpx.C
         ("/vector_stores/{store}/files", {"file_id": "x", "attributes": {"k": "v" * 513}}, 400, "attributes.k"),
         ("/vector_stores/{store}/file_batches", {"file_ids": ["a"], "files": [{"file_id": "a"}]}, 400, "files"),
         ("/vector_stores/{store}/file_batches", {"file_ids": []}, 400, "file_ids"),
-        ("/vector_stores/{store}/file_batches", {"files": [{"file_id": "file-missing"}]}, 404, "files.0.file_id"),
+        ("/vector_stores/{store}/file_batches", {"files": [{"file_id": "file-missing"}]}, 404, "files[0].file_id"),
         ("/vector_stores/vs_missing/search", {"query": "x"}, 404, None),
         ("/vector_stores/abc/search", {"query": "x"}, 400, "vector_store_id"),
     ],
@@ -342,6 +342,51 @@ def test_invalid_requests_are_the_real_errors_naming_the_field(
     response = raw.post(path.format(store=store.id), json=body)
     assert response.status_code == status, response.text
     assert error_of(response)["param"] == param
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "code"),
+    [
+        ({"name": 5}, "Invalid type for 'name': expected a string, but got an integer instead.", "invalid_type"),
+        ({"colour": "red"}, "Unknown parameter: 'colour'.", "unknown_parameter"),
+        (
+            {"expires_after": {"anchor": "last_active_at", "days": 0}},
+            "Invalid 'expires_after.days': integer below minimum value. Expected a value >= 1, but got 0 instead.",
+            "integer_below_min_value",
+        ),
+        (
+            {"chunking_strategy": {"type": "fancy"}},
+            "Invalid value: 'fancy'. Supported values are: 'auto' and 'static'.",
+            "invalid_value",
+        ),
+        (
+            {"metadata": {"note": "x" * 600}},
+            "Invalid 'metadata.note': string too long. Expected a string with maximum length 512, but got a string "
+            "with length 600 instead.",
+            "string_above_max_length",
+        ),
+    ],
+)
+def test_refusals_are_worded_as_todays_api_words_them(
+    raw: httpx.Client, body: dict[str, Any], message: str, code: str
+) -> None:
+    error = error_of(raw.post("/vector_stores", json=body))
+    assert (error["message"], error["code"], error["type"]) == (message, code, "invalid_request_error")
+
+
+def test_search_refusals_are_worded_as_todays_api_words_them(sdk: openai.OpenAI, raw: httpx.Client) -> None:
+    store = sdk.vector_stores.create(name="words")
+    search = f"/vector_stores/{store.id}/search"
+    too_many = error_of(raw.post(search, json={"query": "x", "max_num_results": 51}))
+    assert too_many["message"] == (
+        "Invalid 'max_num_results': integer above maximum value. Expected a value <= 50, but got 51 instead."
+    )
+    assert error_of(raw.post(search, json={}))["message"] == "Missing required parameter: 'query'."
+    threshold = error_of(raw.post(search, json={"query": "x", "ranking_options": {"score_threshold": 2}}))
+    assert threshold["message"] == (
+        "Invalid 'ranking_options.score_threshold': decimal above maximum value. Expected a value <= 1, but got 2 "
+        "instead."
+    )
 
 
 def test_files_and_batches_of_other_stores_are_not_found(sdk: openai.OpenAI, raw: httpx.Client) -> None:
@@ -387,9 +432,10 @@ def test_stores_outlive_the_server_in_its_data_directory(start_server: Any, tmp_
     # The clock runs in real time (a fast one would leave the restarted server's clock behind its files').
     flags = ("--data-dir", str(tmp_path))
     first = sdk_client(start_server(*flags), "sk-vs-kept")
-    file_id = upload(first, "chess.txt", CHESS)
-    store = first.vector_stores.create(name="kept", file_ids=[file_id])
-    assert first.vector_stores.files.poll(file_id, vector_store_id=store.id).status == "completed"
+    store = first.vector_stores.create(name="kept")
+    attached = first.vector_stores.files.upload_and_poll(vector_store_id=store.id, file=("chess.txt", CHESS.encode()))
+    assert attached.status == "completed"  # the SDK's helper: upload (purpose assistants), attach, poll
+    file_id = attached.id
     found = [(r.file_id, r.score) for r in first.vector_stores.search(store.id, query="Sicilian Defence")]
     assert found[0][0] == file_id
     second = sdk_client(start_server(*flags), "sk-vs-kept")

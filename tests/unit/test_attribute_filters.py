@@ -59,14 +59,14 @@ def test_comparisons_and_compounds(condition: dict[str, Any], expected: bool) ->
         ("eq", "filters"),
         ({"key": "a", "value": 1}, "filters.type"),
         ({"type": "like", "key": "a", "value": 1}, "filters.type"),
-        ({"type": "eq", "key": "a", "value": 1, "extra": 2}, "filters"),
+        ({"type": "eq", "key": "a", "value": 1, "extra": 2}, "filters.extra"),
         ({"type": "eq", "key": "a", "value": {"x": 1}}, "filters.value"),
         ({"type": "in", "key": "a", "value": "x"}, "filters.value"),
         ({"type": "eq", "key": "a", "value": [1]}, "filters.value"),
         ({"type": "or", "filters": []}, "filters.filters"),
         (
             {"type": "and", "filters": [{"type": "or", "filters": [{"type": "eq", "value": 1}]}]},
-            "filters.filters.0.filters.0.key",
+            "filters.filters[0].filters[0].key",
         ),
     ],
 )
