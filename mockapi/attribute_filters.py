@@ -21,6 +21,8 @@ from mockapi.schemas.current_models import CurrentModel, Location, param_of, val
 ComparisonType = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
 CompoundType = Literal["and", "or"]
 Scalar = str | int | float | bool
+# Compounds nest at most this deep (a deeper filter is refused, not recursed into).
+MAX_DEPTH = 32
 
 
 class _Typed(CurrentModel):
@@ -65,11 +67,17 @@ def parse_filter(value: Any, param: str = "filters") -> Filter:
     return _parse(value, tuple(param.split(".")))
 
 
-def _parse(value: Any, at: Location) -> Filter:
+def _parse(value: Any, at: Location, depth: int = 1) -> Filter:
+    if depth > MAX_DEPTH:
+        param = param_of(at)
+        raise errors.invalid_param(
+            f"Invalid '{param}': filters nested too deeply. Expected at most {MAX_DEPTH} levels of compound filters.",
+            param,
+        )
     kind = validated(_Typed, value, at).type
     if kind in ("and", "or"):
         compound = validated(CompoundFilter, value, at)
-        parts = tuple(_parse(item, (*at, "filters", index)) for index, item in enumerate(compound.filters))
+        parts = tuple(_parse(item, (*at, "filters", index), depth + 1) for index, item in enumerate(compound.filters))
         return Compound(compound.type, parts)
     comparison = validated(ComparisonFilter, value, at)
     listed = isinstance(comparison.value, list)

@@ -74,3 +74,13 @@ def test_bad_filters_are_refused_naming_the_field(condition: Any, param: str) ->
     with pytest.raises(errors.OpenAIError) as refused:
         parse_filter(condition)
     assert (refused.value.status, refused.value.param) == (400, param)
+
+
+def test_filters_nest_to_a_bounded_depth() -> None:
+    nested: dict[str, Any] = {"type": "eq", "key": "author", "value": "Ada"}
+    for _ in range(31):
+        nested = {"type": "and", "filters": [nested]}
+    assert matches(parse_filter(nested), FILE)
+    with pytest.raises(errors.OpenAIError) as refused:
+        parse_filter({"type": "or", "filters": [nested]})
+    assert refused.value.status == 400 and "nested too deeply" in refused.value.message
