@@ -13,23 +13,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from mockapi import errors
-from mockapi.schemas.vector_stores import validated
+from mockapi.schemas.current_models import CurrentModel, Location, param_of, validated
 
 ComparisonType = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
 CompoundType = Literal["and", "or"]
 Scalar = str | int | float | bool
+# Compounds nest at most this deep (a deeper filter is refused, not recursed into).
+MAX_DEPTH = 32
 
 
-class _Typed(BaseModel):
+class _Typed(CurrentModel):
     model_config = ConfigDict(extra="allow")
 
-    type: ComparisonType | CompoundType
+    type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "and", "or"]
 
 
-class ComparisonFilter(BaseModel):
+class ComparisonFilter(CurrentModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     type: ComparisonType
@@ -37,7 +39,7 @@ class ComparisonFilter(BaseModel):
     value: str | int | float | bool | list[str | int | float]
 
 
-class CompoundFilter(BaseModel):
+class CompoundFilter(CurrentModel):
     model_config = ConfigDict(extra="forbid")
 
     type: CompoundType
@@ -65,17 +67,23 @@ def parse_filter(value: Any, param: str = "filters") -> Filter:
     return _parse(value, tuple(param.split(".")))
 
 
-def _parse(value: Any, at: tuple[str, ...]) -> Filter:
+def _parse(value: Any, at: Location, depth: int = 1) -> Filter:
+    if depth > MAX_DEPTH:
+        param = param_of(at)
+        raise errors.invalid_param(
+            f"Invalid '{param}': filters nested too deeply. Expected at most {MAX_DEPTH} levels of compound filters.",
+            param,
+        )
     kind = validated(_Typed, value, at).type
     if kind in ("and", "or"):
         compound = validated(CompoundFilter, value, at)
-        parts = tuple(_parse(item, (*at, "filters", str(index))) for index, item in enumerate(compound.filters))
+        parts = tuple(_parse(item, (*at, "filters", index), depth + 1) for index, item in enumerate(compound.filters))
         return Compound(compound.type, parts)
     comparison = validated(ComparisonFilter, value, at)
     listed = isinstance(comparison.value, list)
     if listed != (comparison.type in ("in", "nin")):
         wanted = "an array" if not listed else "a string, number or boolean"
-        param = ".".join((*at, "value"))
+        param = param_of((*at, "value"))
         raise errors.invalid_param(
             f"Invalid value for '{param}': the '{comparison.type}' comparison takes {wanted}.", param
         )

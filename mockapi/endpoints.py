@@ -37,6 +37,10 @@ ENDPOINTS: dict[str, frozenset[Form]] = {
     "conversations": NO_FORMS,
     "fine_tuning.jobs": NO_FORMS,
     "fine-tunes": NO_FORMS,
+    "vector_stores": NO_FORMS,
+    "vector_stores.files": NO_FORMS,
+    "vector_stores.file_batches": NO_FORMS,
+    "vector_stores.search": NO_FORMS,  # the text matched is the query (queries joined by spaces)
     "batches": NO_FORMS,
 }
 

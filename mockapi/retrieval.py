@@ -30,7 +30,8 @@ from mockapi.caches import BoundedCache
 from mockapi.generators import ranking
 from mockapi.generators.embeddings import text_vector
 from mockapi.records import Record
-from mockapi.schemas.vector_stores import RankingOptions, validated
+from mockapi.schemas.current_models import validated
+from mockapi.schemas.vector_stores import RankingOptions
 from mockapi.seeding import Seeding
 from mockapi.vector_stores import VectorStores
 

@@ -75,7 +75,7 @@ class VectorStores:
 
     def create(self, fields: dict[str, Any], file_ids: Iterable[str], chunking: tuple[int, int]) -> Record:
         file_ids = list(file_ids)
-        self.require_uploads([(file_id, "file_ids") for file_id in file_ids])
+        self.require_uploads([(file_id, f"file_ids[{index}]") for index, file_id in enumerate(file_ids)])
         now = int(self.now())
         store_id = self.state.seeding.next_id("vs_", 24)
         record = {
@@ -88,8 +88,8 @@ class VectorStores:
             "last_active_at": now,
         }
         self.stores.put(self.owner, store_id, record, now)
-        for file_id in file_ids:
-            self.attach(store_id, file_id, chunking, None, param="file_ids")
+        for index, file_id in enumerate(file_ids):
+            self.attach(store_id, file_id, chunking, None, param=f"file_ids[{index}]")
         return record
 
     def store(self, store_id: str) -> Record:

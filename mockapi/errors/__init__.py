@@ -300,8 +300,11 @@ def from_validation_errors(errors: Sequence[Mapping[str, Any]]) -> OpenAIError:
     return invalid_param(failure.message, failure.param)
 
 
-def from_pydantic(exc: ValidationError) -> OpenAIError:
-    return from_validation_errors(exc.errors(include_url=False))
+def from_pydantic(exc: ValidationError, at: Sequence[str] = ()) -> OpenAIError:
+    """A model's failure; `at` is where the model's value sits in the body (for a part validated alone).
+    Locations are given as FastAPI's are, under "body", so that a field named like a request part (`query`)
+    is not taken for one."""
+    return from_validation_errors([{**e, "loc": ("body", *at, *e["loc"])} for e in exc.errors(include_url=False)])
 
 
 # Every failure, FastAPI's and Starlette's own included, leaves in OpenAI's shape (rendered by the edge).

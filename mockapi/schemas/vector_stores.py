@@ -4,13 +4,14 @@ with `validated`, so that a failure names its place in the body as any other fie
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mockapi import errors
+from mockapi.errors import current as errors_current
+from mockapi.schemas.current_models import CurrentModel, param_of, validated
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
 FileStatus = Literal["in_progress", "completed", "cancelled", "failed"]
 Ranker = Literal["none", "auto", "default-2024-11-15"]
 
@@ -22,69 +23,48 @@ MIN_CHUNK_TOKENS = 100
 MAX_CHUNK_TOKENS = 4096
 
 
-def validated(model: type[ModelT], value: Any, at: tuple[str, ...]) -> ModelT:
-    """`value` validated against `model` as the field at `at` (its path in the body), failures named there."""
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        located = [{**error, "loc": (*at, *error["loc"])} for error in exc.errors(include_url=False)]
-        raise errors.from_validation_errors(located) from exc
-
-
 def _check_pairs(name: str, pairs: dict[str, Any]) -> None:
     """At most 16 keys of at most 64 characters, string values of at most 512 (metadata and attributes)."""
     if len(pairs) > MAX_PAIRS:
-        raise errors.invalid_param(
-            f"Invalid '{name}': too many properties. Expected an object with at most {MAX_PAIRS} properties, "
-            f"but got an object with {len(pairs)} properties instead.",
-            name,
-        )
+        raise errors_current.too_many_properties(name, MAX_PAIRS, len(pairs))
     for key, value in pairs.items():
         if len(key) > MAX_KEY_CHARS:
-            raise errors.invalid_param(
-                f"Invalid '{name}': key too long. Expected a key with maximum length {MAX_KEY_CHARS}, but got a "
-                f"key with length {len(key)} instead.",
-                name,
-            )
+            raise errors_current.string_too_long(f"{name}.key", MAX_KEY_CHARS, len(key))
         if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
-            raise errors.invalid_param(
-                f"Invalid '{name}.{key}': string too long. Expected a string with maximum length "
-                f"{MAX_VALUE_CHARS}, but got a string with length {len(value)} instead.",
-                f"{name}.{key}",
-            )
+            raise errors_current.string_too_long(f"{name}.{key}", MAX_VALUE_CHARS, len(value))
 
 
 Metadata = dict[str, str]
 Attributes = dict[str, str | bool | int | float]
 
 
-class _Strategy(BaseModel):
+class _Strategy(CurrentModel):
     model_config = ConfigDict(extra="allow")
 
     type: Literal["auto", "static"]
 
 
-class AutoChunkingStrategy(BaseModel):
+class AutoChunkingStrategy(CurrentModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["auto"]
 
 
-class StaticChunkingStrategy(BaseModel):
+class StaticChunkingStrategy(CurrentModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     max_chunk_size_tokens: int = Field(ge=MIN_CHUNK_TOKENS, le=MAX_CHUNK_TOKENS)
     chunk_overlap_tokens: int = Field(ge=0)
 
 
-class StaticChunkingStrategyParam(BaseModel):
+class StaticChunkingStrategyParam(CurrentModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["static"]
     static: dict[str, Any]
 
 
-def chunking_of(value: Any, at: tuple[str, ...] = ("chunking_strategy",)) -> tuple[int, int]:
+def chunking_of(value: Any, at: tuple[str | int, ...] = ("chunking_strategy",)) -> tuple[int, int]:
     """(max_chunk_size_tokens, chunk_overlap_tokens) of a chunking strategy (auto: 800 and 400); the overlap
     may be at most half the chunk, as the API requires."""
     if validated(_Strategy, value, at).type == "auto":
@@ -93,7 +73,7 @@ def chunking_of(value: Any, at: tuple[str, ...] = ("chunking_strategy",)) -> tup
     given = validated(StaticChunkingStrategyParam, value, at).static
     static = validated(StaticChunkingStrategy, given, (*at, "static"))
     if static.chunk_overlap_tokens > static.max_chunk_size_tokens // 2:
-        param = ".".join((*at, "static", "chunk_overlap_tokens"))
+        param = param_of((*at, "static", "chunk_overlap_tokens"))
         raise errors.invalid_param(
             f"Invalid '{param}': chunk_overlap_tokens must not exceed half of max_chunk_size_tokens "
             f"({static.max_chunk_size_tokens // 2}), but got {static.chunk_overlap_tokens} instead.",
@@ -102,14 +82,14 @@ def chunking_of(value: Any, at: tuple[str, ...] = ("chunking_strategy",)) -> tup
     return static.max_chunk_size_tokens, static.chunk_overlap_tokens
 
 
-class ExpiresAfter(BaseModel):
+class ExpiresAfter(CurrentModel):
     model_config = ConfigDict(extra="forbid")
 
     anchor: Literal["last_active_at"]
     days: int = Field(ge=1, le=365)
 
 
-class _WithPairs(BaseModel):
+class _WithPairs(CurrentModel):
     @field_validator("metadata", "attributes", check_fields=False)
     @classmethod
     def _pairs(cls, value: dict[str, Any] | None, info: Any) -> dict[str, Any] | None:
@@ -162,14 +142,14 @@ class CreateVectorStoreFileBatchRequest(_WithPairs):
     attributes: Attributes | None = None
 
 
-class RankingOptions(BaseModel):
+class RankingOptions(CurrentModel):
     model_config = ConfigDict(extra="forbid")
 
     ranker: Ranker = "auto"
     score_threshold: float = Field(0.0, ge=0, le=1)
 
 
-class VectorStoreSearchRequest(BaseModel):
+class VectorStoreSearchRequest(CurrentModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str | list[str]
@@ -182,15 +162,25 @@ class VectorStoreSearchRequest(BaseModel):
     @classmethod
     def _queries(cls, value: str | list[str]) -> str | list[str]:
         if not value:
-            raise errors.invalid_param("Invalid 'query': empty array. Expected an array with at least 1 item.", "query")
+            raise errors.invalid_param(
+                "Invalid 'query': empty array. Expected an array with minimum length 1, but got an empty array "
+                "instead.",
+                "query",
+                "empty_array",
+            )
         for index, query in enumerate([value] if isinstance(value, str) else value):
             if not query.strip():
-                param = "query" if isinstance(value, str) else f"query.{index}"
-                raise errors.invalid_param(f"Invalid '{param}': empty string. Expected a non-empty query.", param)
+                param = "query" if isinstance(value, str) else f"query[{index}]"
+                raise errors.invalid_param(
+                    f"Invalid '{param}': empty string. Expected a string with minimum length 1, but got an empty "
+                    "string instead.",
+                    param,
+                    "empty_string",
+                )
         return value
 
 
-class ListParams(BaseModel):
+class ListParams(CurrentModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: int = Field(20, ge=1, le=100)

@@ -56,6 +56,10 @@ ENDPOINT_CALLS: dict[str, Callable[[openai.OpenAI], object]] = {
     "conversations": lambda c: c.conversations.create(),
     "fine_tuning.jobs": lambda c: c.fine_tuning.jobs.list(),
     "fine-tunes": lambda c: c.get("/fine-tunes", cast_to=httpx.Response),
+    "vector_stores": lambda c: c.vector_stores.list(),
+    "vector_stores.files": lambda c: c.vector_stores.files.list("vs_ruled"),
+    "vector_stores.file_batches": lambda c: c.vector_stores.file_batches.retrieve("vsfb_x", vector_store_id="vs_x"),
+    "vector_stores.search": lambda c: c.vector_stores.search("vs_ruled", query="hi"),
     "batches": lambda c: c.batches.list(),
 }
 

@@ -59,14 +59,14 @@ def test_comparisons_and_compounds(condition: dict[str, Any], expected: bool) ->
         ("eq", "filters"),
         ({"key": "a", "value": 1}, "filters.type"),
         ({"type": "like", "key": "a", "value": 1}, "filters.type"),
-        ({"type": "eq", "key": "a", "value": 1, "extra": 2}, "filters"),
+        ({"type": "eq", "key": "a", "value": 1, "extra": 2}, "filters.extra"),
         ({"type": "eq", "key": "a", "value": {"x": 1}}, "filters.value"),
         ({"type": "in", "key": "a", "value": "x"}, "filters.value"),
         ({"type": "eq", "key": "a", "value": [1]}, "filters.value"),
         ({"type": "or", "filters": []}, "filters.filters"),
         (
             {"type": "and", "filters": [{"type": "or", "filters": [{"type": "eq", "value": 1}]}]},
-            "filters.filters.0.filters.0.key",
+            "filters.filters[0].filters[0].key",
         ),
     ],
 )
@@ -74,3 +74,13 @@ def test_bad_filters_are_refused_naming_the_field(condition: Any, param: str) ->
     with pytest.raises(errors.OpenAIError) as refused:
         parse_filter(condition)
     assert (refused.value.status, refused.value.param) == (400, param)
+
+
+def test_filters_nest_to_a_bounded_depth() -> None:
+    nested: dict[str, Any] = {"type": "eq", "key": "author", "value": "Ada"}
+    for _ in range(31):
+        nested = {"type": "and", "filters": [nested]}
+    assert matches(parse_filter(nested), FILE)
+    with pytest.raises(errors.OpenAIError) as refused:
+        parse_filter({"type": "or", "filters": [nested]})
+    assert refused.value.status == 400 and "nested too deeply" in refused.value.message

@@ -115,6 +115,10 @@ def test_endpoint_and_method_are_checked_names() -> None:
         "images.variations",
         "conversations",
         "moderations",
+        "vector_stores",
+        "vector_stores.files",
+        "vector_stores.file_batches",
+        "vector_stores.search",
     }
     assert fixtures.FORM_ENDPOINTS["moderation"] == {"moderations"}
     assert "audio.speech" in fixtures.FORM_ENDPOINTS["content"]

@@ -154,7 +154,7 @@ def test_unknown_stores_and_bad_filters_are_the_api_errors(state: AppState) -> N
     store_id, _ = library_of_three(state)
     with pytest.raises(errors.OpenAIError) as bad:
         search(state, OWNER, [store_id], "x", filters={"type": "and", "filters": [{"type": "eq", "key": "a"}]})
-    assert (bad.value.status, bad.value.param) == (400, "filters.filters.0.value")
+    assert (bad.value.status, bad.value.param) == (400, "filters.filters[0].value")
     with pytest.raises(errors.OpenAIError) as ranker:
         search(state, OWNER, [store_id], "x", ranking_options={"ranker": "best"})
     assert ranker.value.param == "ranking_options.ranker"
