@@ -26,6 +26,13 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 # Capitalised words that are formats, not places or people ("Reply in JSON").
 _NOT_NAMES_TEXT = "json xml yaml csv html markdown sql api pdf url utc gmt iso ai"
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+# Imperatives that open a request, capitalised by their place only ("Describe Ada, ...": the person is Ada).
+_VERBS_TEXT = """
+add answer ask book calculate call check compare compute convert count create define describe draft explain extract
+fetch fill find generate greet introduce invite look lookup name pick plan recommend remind schedule search send
+suggest summarise summarize translate write
+"""
+_VERBS = frozenset(_VERBS_TEXT.split())
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*")
 _PHRASE = re.compile(r"\b[A-Z][\w'.-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w'.-]*)*(?:,\s*[A-Z]{2}\b)?")
@@ -67,7 +74,7 @@ def significant(text: str) -> list[str]:
 
 def _clean_phrase(phrase: str) -> str:
     parts = phrase.split()
-    while parts and parts[0].lower().strip(",.") in STOP_WORDS | _NOT_NAMES:
+    while parts and parts[0].lower().strip(",.") in STOP_WORDS | _NOT_NAMES | _VERBS:
         parts.pop(0)
     return " ".join(parts).rstrip(".,")
 
