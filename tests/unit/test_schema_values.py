@@ -215,6 +215,13 @@ def test_an_opening_imperative_is_not_part_of_the_name() -> None:
     assert Hints.from_text("Book a table in Paris").places == ("Paris",)
 
 
+def test_a_journey_fills_its_origin_and_destination() -> None:
+    props = {"origin": {"type": "string"}, "destination": {"type": "string"}, "to_city": {"type": "string"}}
+    schema = {"type": "object", "properties": props, "required": list(props)}
+    value = value_for(schema, random.Random(1), Hints.from_text("Book a flight to Rome from Oslo, please"))
+    assert value == {"origin": "Oslo", "destination": "Rome", "to_city": "Rome"}
+
+
 def test_a_hint_that_does_not_fit_is_not_used() -> None:
     schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 4}}, "required": ["city"]}
     value = value_for(schema, random.Random(1), Hints.from_text("Weather in Amsterdam"))
