@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	# The 2023-era SDK, kept apart from the current one; tests run it with PYTHONPATH.
 	$(BIN)/python -m pip install -q --target $(VENV)/legacy-openai "openai==0.28.1"
-	# The Node SDK, for the tests that drive the server from Node (skipped where Node is absent).
-	if command -v npm >/dev/null; then npm install -s --no-audit --no-fund --prefix $(VENV)/node openai; fi
+	# Frameworks whose openai pin differs from the current one, each apart with its own openai (PYTHONPATH).
+	$(BIN)/python -m pip install -q --target $(VENV)/instructor "instructor>=1.6"
+	$(BIN)/python -m pip install -q --target $(VENV)/llamaindex "llama-index-llms-openai>=0.4" "llama-index-core>=0.12"
+	# The Node SDK and the Vercel AI SDK, for the tests that drive the server from Node (skipped where Node is absent).
+	if command -v npm >/dev/null; then npm install -s --no-audit --no-fund --prefix $(VENV)/node openai ai @ai-sdk/openai; fi
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -24,8 +24,13 @@ def emit(value):
 def run_legacy(base_url: str, api_key: str, code: str) -> Any:
     """Execute `code` (which calls `emit(value)`) and return the emitted value."""
     assert (LEGACY_DIR / "openai").is_dir(), "openai 0.28 is installed by `make test` into .venv/legacy-openai"
-    env = {**os.environ, "PYTHONPATH": str(LEGACY_DIR)}
-    script = PRELUDE + textwrap.dedent(code)
+    return run_apart(LEGACY_DIR, PRELUDE + textwrap.dedent(code), base_url, api_key)
+
+
+def run_apart(directory: Path, script: str, base_url: str, api_key: str) -> Any:
+    """Run `script` with the packages installed apart in `directory` first on the path (argv: the base URL and
+    the key); it prints `RESULT <json>` once, and that value is returned."""
+    env = {**os.environ, "PYTHONPATH": str(directory)}
     done = subprocess.run(
         [sys.executable, "-c", script, base_url, api_key], capture_output=True, text=True, env=env, timeout=60
     )

@@ -26,10 +26,19 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 # Capitalised words that are formats, not places or people ("Reply in JSON").
 _NOT_NAMES_TEXT = "json xml yaml csv html markdown sql api pdf url utc gmt iso ai"
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+# Imperatives that open a request, capitalised by their place only ("Describe Ada, ...": the person is Ada).
+_VERBS_TEXT = """
+add answer ask book calculate call check compare compute convert count create define describe draft explain extract
+fetch fill find generate greet introduce invite look lookup name pick plan recommend remind schedule search send
+suggest summarise summarize translate write
+"""
+_VERBS = frozenset(_VERBS_TEXT.split())
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*")
 _PHRASE = re.compile(r"\b[A-Z][\w'.-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w'.-]*)*(?:,\s*[A-Z]{2}\b)?")
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|to|from|near|around|for|of|visit|visiting)\s+$", re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
+_TO_BEFORE = re.compile(r"\b(?:to|into)\s+$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\w)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://[^\s'\"<>]+")
@@ -40,6 +49,9 @@ _PLACE_TEXT = "city location place town destination origin address country regio
 _PERSON_TEXT = "name person author user username recipient contact customer owner assignee who"
 _QUERY_TEXT = "query q search question prompt topic keyword keywords term terms text"
 PLACE_WORDS = frozenset(_PLACE_TEXT.split())
+# A journey's ends: the place after "from" fills `origin`, the one after "to" `destination`.
+DEPARTURE_WORDS = frozenset(["origin", "from", "departure", "source", "start"])
+ARRIVAL_WORDS = frozenset(["destination", "to", "arrival", "target", "end"])
 PERSON_WORDS = frozenset(_PERSON_TEXT.split())
 QUERY_WORDS = frozenset(_QUERY_TEXT.split())
 
@@ -67,7 +79,7 @@ def significant(text: str) -> list[str]:
 
 def _clean_phrase(phrase: str) -> str:
     parts = phrase.split()
-    while parts and parts[0].lower().strip(",.") in STOP_WORDS | _NOT_NAMES:
+    while parts and parts[0].lower().strip(",.") in STOP_WORDS | _NOT_NAMES | _VERBS:
         parts.pop(0)
     return " ".join(parts).rstrip(".,")
 
@@ -88,6 +100,8 @@ class Hints:
     values: Mapping[str, Any] = field(default_factory=dict)
     places: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    departures: tuple[str, ...] = ()
+    arrivals: tuple[str, ...] = ()
     # (position in the text, number) in order of appearance.
     numbers: tuple[tuple[int, int | float], ...] = ()
     emails: tuple[str, ...] = ()
@@ -98,16 +112,25 @@ class Hints:
     def from_text(cls, text: str, values: Mapping[str, Any] | None = None) -> Hints:
         places: list[str] = []
         names: list[str] = []
+        departures: list[str] = []
+        arrivals: list[str] = []
         for match in _PHRASE.finditer(text):
             phrase = _clean_phrase(match.group())
             if not phrase or phrase.lower() in STOP_WORDS:
                 continue
-            (places if _PLACE_BEFORE.search(text[: match.start()]) else names).append(phrase)
+            before = text[: match.start()]
+            (places if _PLACE_BEFORE.search(before) else names).append(phrase)
+            if _FROM_BEFORE.search(before):
+                departures.append(phrase)
+            elif _TO_BEFORE.search(before):
+                arrivals.append(phrase)
         return cls(
             text=text,
             values=dict(values or {}),
             places=tuple(places or names),
             names=tuple(names or places),
+            departures=tuple(departures),
+            arrivals=tuple(arrivals),
             numbers=tuple((m.start(), _number(m.group())) for m in _NUMBER.finditer(text) if not _in_a_date(text, m)),
             emails=tuple(_EMAIL.findall(text)),
             urls=tuple(_URL.findall(text)),
@@ -127,6 +150,10 @@ class Hints:
             found += self.dates
         if kind is not None:
             return found
+        if named & DEPARTURE_WORDS:
+            found += self.departures
+        if named & ARRIVAL_WORDS:
+            found += self.arrivals
         if named & PLACE_WORDS:
             found += self.places
         if named & PERSON_WORDS:

@@ -47,7 +47,10 @@ async def create_completion(request: Request, body: CreateCompletionRequest) -> 
 
     # Deterministic: fields in declared order; those since 2023 only when given (`seed` draws another text).
     unset = {name for name in LATER_FIELDS if name not in body.model_fields_set}
-    seed = body.model_dump_json(exclude=SHAPING_KEYS | unset | {"stream_options"}).encode()
+    # A list of one prompt is that prompt (LangChain sends ["..."] whole and "..." streamed): one text.
+    sole = body.prompt[0] if isinstance(body.prompt, list) and len(body.prompt) == 1 else None
+    seeded = body if not isinstance(sole, str | list) else body.model_copy(update={"prompt": sole})
+    seed = seeded.model_dump_json(exclude=SHAPING_KEYS | unset | {"stream_options"}).encode()
     return await run(request, exchange, produce, seed_body=seed)
 
 

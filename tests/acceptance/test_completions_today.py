@@ -26,6 +26,15 @@ def test_a_seed_draws_another_text_and_repeats_it(client: openai.OpenAI) -> None
     assert first == again and len({unseeded, first, other}) == 3
 
 
+def test_a_list_of_one_prompt_answers_as_that_prompt(client: openai.OpenAI) -> None:
+    def text(prompt: str | list[str] | list[int] | list[list[int]]) -> str:
+        return client.completions.create(model="davinci-002", prompt=prompt, max_tokens=12, seed=3).choices[0].text
+
+    assert text(["Once upon a time"]) == text("Once upon a time") != text(["Once upon a time", "x"])
+    ids = ENC.encode("Once upon a time")
+    assert text([ids]) == text(ids)
+
+
 def test_include_usage_ends_the_stream_with_the_usage(client: openai.OpenAI) -> None:
     whole = client.completions.create(model="davinci-002", prompt=["a", "b"], n=2, max_tokens=9)
     chunks = list(

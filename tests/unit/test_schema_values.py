@@ -205,6 +205,23 @@ def test_hints_fill_places_numbers_and_enums() -> None:
         assert 1 <= value["limit"] <= 10 and value["limit"] != 20
 
 
+def test_an_opening_imperative_is_not_part_of_the_name() -> None:
+    schema = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    for text, name in [
+        ("Describe Ada, a person who writes programs.", "Ada"),
+        ("Extract Grace Hopper's age", "Grace Hopper's"),
+    ]:
+        assert value_for(schema, random.Random(1), Hints.from_text(text)) == {"name": name}
+    assert Hints.from_text("Book a table in Paris").places == ("Paris",)
+
+
+def test_a_journey_fills_its_origin_and_destination() -> None:
+    props = {"origin": {"type": "string"}, "destination": {"type": "string"}, "to_city": {"type": "string"}}
+    schema = {"type": "object", "properties": props, "required": list(props)}
+    value = value_for(schema, random.Random(1), Hints.from_text("Book a flight to Rome from Oslo, please"))
+    assert value == {"origin": "Oslo", "destination": "Rome", "to_city": "Rome"}
+
+
 def test_a_hint_that_does_not_fit_is_not_used() -> None:
     schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 4}}, "required": ["city"]}
     value = value_for(schema, random.Random(1), Hints.from_text("Weather in Amsterdam"))

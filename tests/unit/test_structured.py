@@ -78,6 +78,23 @@ def test_json_object_uses_the_keys_an_example_shows() -> None:
     assert isinstance(value["age"], int) and value["city"] == "Paris"
 
 
+def test_json_object_answers_a_schema_the_conversation_shows() -> None:
+    """instructor's JSON mode: the response model's schema in the system message, json_object asked."""
+    system = f"Return an instance matching this json_schema:\n\n{orjson.dumps(Person.model_json_schema()).decode()}"
+    body = {
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": "Grace, 36, likes blue"}],
+        "response_format": {"type": "json_object"},
+    }
+    conversation = from_chat(body)
+    for seed in range(5):
+        person = Person.model_validate_json(json_content(conversation.output, conversation, random.Random(seed)))
+        assert (person.name, person.age, person.colour) == ("Grace", 36, Colour.BLUE)
+    for shown in ['{"a": 5}', '{"a": {"properties": {"c": 5}}}', '{"a": {"type": "nothing"}}']:
+        broken = chat(f'Use {{"type": "object", "properties": {shown}}} in JSON {{"b": 1}}', {"type": "json_object"})
+        value = orjson.loads(json_content(broken.output, broken, random.Random(1)))
+        assert {"type", "properties", "b"} <= set(value)  # no schema: the keys it shows
+
+
 def test_json_object_without_keys_is_a_small_object_about_the_topic() -> None:
     conversation = chat("Give me a JSON summary of the quarterly sales numbers", {"type": "json_object"})
     value = orjson.loads(json_content(conversation.output, conversation, random.Random(3)))
