@@ -118,3 +118,16 @@ def test_the_completions_llm_sends_a_seed_and_gets_its_text(server: ServerProces
     assert text == direct.choices[0].text != ""
     assert completions(8).invoke("Once upon a time") != text
     assert "".join(completions(7).stream("Once upon a time")) == text
+
+
+@tools.tool("get_weather")
+def city_weather(city: str) -> str:
+    """Get the current weather in a city."""
+    return f"Sunny in {city}"
+
+
+def test_the_readme_example_with_the_pytest_plugin(mockapi: Any) -> None:
+    llm = langchain_openai.ChatOpenAI(model="gpt-4o", base_url=mockapi.base_url, api_key="sk-test")
+    (call,) = llm.bind_tools([city_weather]).invoke("What is the weather in Lisbon?").tool_calls
+    assert call["name"] == "get_weather" and call["args"] == {"city": "Lisbon"}
+    assert len(mockapi.requests.filter(path="/v1/chat/completions")) == 1

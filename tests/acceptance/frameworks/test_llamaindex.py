@@ -1,15 +1,19 @@
 """LlamaIndex (`llama-index-llms-openai`, `llama-index-core`) against a real server: chat and its stream,
-predict_and_call running a FunctionTool, structured_predict, and a FunctionAgent run to its answer.
+predict_and_call running a FunctionTool, structured_predict, a FunctionAgent run to its answer, and a
+ReActAgent (text in its Thought/Action format, which fixture rules write).
 LlamaIndex pins openai < 3, so it runs apart (with its own openai) from .venv/llamaindex, installed by
 `make install`."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
+import yaml
 
 from tests.legacy import run_apart
 from tests.support import API_KEY, ServerProcess
@@ -83,3 +87,38 @@ def test_llamaindex_chats_calls_tools_and_runs_an_agent(server: ServerProcess, c
     assert got["structured"]["passengers"] == 2
     assert got["agent"] == "According to get_weather: Sunny in Paris, 24C"
     assert got["cities"] == ["Lisbon", "Paris"]  # each tool ran once, and the agent loop ended
+
+
+REACT = """
+import asyncio, json, sys
+from llama_index.core.agent.workflow import ReActAgent
+from llama_index.core.tools import FunctionTool
+from llama_index.llms.openai import OpenAI
+
+cities = []
+def get_weather(city: str) -> str:
+    \"\"\"Get the current weather in a city.\"\"\"
+    cities.append(city)
+    return f"Sunny in {city}, 24C"
+
+llm = OpenAI(model="gpt-4o", api_base=sys.argv[1], api_key=sys.argv[2], max_retries=0)
+async def main():
+    agent = ReActAgent(tools=[FunctionTool.from_defaults(fn=get_weather)], llm=llm)
+    return str(await agent.run("What is the weather in Rome?"))
+
+print("RESULT " + json.dumps([asyncio.run(main()), cities]))
+"""
+
+
+def test_a_react_agent_acts_on_rules_in_its_format(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    act = 'Thought: I need the weather tool.\nAction: get_weather\nAction Input: {"city": "Rome"}'
+    rules = [
+        {"match": {"endpoint": "chat.completions", "contains": "Observation: Sunny in Rome"},
+         "respond": {"content": "Thought: I can answer without using any more tools.\nAnswer: Sunny in Rome."}},
+        {"match": {"endpoint": "chat.completions", "contains": "weather in Rome"}, "respond": {"content": act}},
+    ]  # fmt: skip
+    (tmp_path / "react.yaml").write_text(yaml.safe_dump(rules))
+    process = start_server("--fixtures", str(tmp_path))
+    assert run_apart(LLAMAINDEX_DIR, REACT, process.base_url, API_KEY) == ["Sunny in Rome.", ["Rome"]]
+    journal = httpx.get(process.url + "/__mockapi/requests", headers={"Authorization": f"Bearer {API_KEY}"}).json()
+    assert len([e for e in journal["data"] if e["path"] == "/v1/chat/completions"]) == 2  # act, then answer
