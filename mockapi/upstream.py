@@ -210,7 +210,10 @@ def relay(response: httpx.Response, upstream: str, done: Done | None = None) -> 
 
 
 async def _relayed(response: httpx.Response, upstream: str, done: Done | None) -> AsyncIterator[bytes]:
+    # When recording, the last chunk is held back until the answer is recorded: a client that has read the whole answer
+    # (an SDK closes the stream at `[DONE]`) then finds its rule written, however loaded the server.
     kept: bytearray | None = bytearray() if done is not None else None
+    held = b""
     try:
         async for chunk in response.aiter_bytes():
             if not chunk:
@@ -221,9 +224,16 @@ async def _relayed(response: httpx.Response, upstream: str, done: Done | None) -
                     kept = None
                 else:
                     kept += chunk
-            yield chunk
+            if done is None:
+                yield chunk
+                continue
+            if held:
+                yield held
+            held = chunk
     except httpx.HTTPError as exc:
         log.warning("%s broke its answer off: %s", upstream, failure(exc))
+        if held:
+            yield held
         raise Cut from exc  # the head is sent: closing the connection is all that is left
     finally:
         await response.aclose()
@@ -232,3 +242,5 @@ async def _relayed(response: httpx.Response, upstream: str, done: Done | None) -
             await done(response.status_code, response.headers, bytes(kept))
         except Exception:  # a recording that fails must not fail the answer already relayed
             log.exception("recording the answer of %s failed", upstream)
+    if held:
+        yield held

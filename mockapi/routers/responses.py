@@ -20,6 +20,7 @@ from mockapi import errors, tokens
 from mockapi.catalogue import ModelEntry
 from mockapi.context import context_of
 from mockapi.errors import responses as refuse
+from mockapi.fine_tuned_models import is_fine_tuned_name
 from mockapi.generators.ranking import rewrite
 from mockapi.generators.responses import Setup, build_response
 from mockapi.generators.responses_events import in_progress, response_events
@@ -81,8 +82,9 @@ DELIVERY = {
 COUNTING_MODEL = "gpt-4o"
 
 
-def _entry(state: AppState, model: str) -> ModelEntry:
-    entry = state.catalogue.find(model)
+def _entry(state: AppState, owner: str, model: str) -> ModelEntry:
+    """The catalogue's model, or one of the caller's own fine-tuned models (`ft:...`)."""
+    entry = state.fine_tuned.find(owner, model) if is_fine_tuned_name(model) else state.catalogue.find(model)
     if entry is None:
         raise refuse.model_does_not_exist(model)
     if entry.kind != "chat":
@@ -95,7 +97,7 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
     state = state_of(request)
     owner = caller_of(request).owner
     sent: dict[str, Any] = dict(context_of(request).served.body or {})
-    entry = _entry(state, body.model)
+    entry = _entry(state, owner, body.model)
     check_model(entry, sent)
     earlier = earlier_items(state, owner, body)
     given = settled_input(earlier, body.input_items())
@@ -202,7 +204,7 @@ async def count_input_tokens(request: Request, body: TokenCountsBody) -> Rendere
     """The exact count of the prompt a response with this input would be charged for."""
     state = state_of(request)
     owner = caller_of(request).owner
-    entry = _entry(state, body.model or COUNTING_MODEL)
+    entry = _entry(state, owner, body.model or COUNTING_MODEL)
     earlier = earlier_items(state, owner, body)
     given = settled_input(earlier, body.input_items())
     count = input_tokens(entry, body, [*earlier, *given])

@@ -117,6 +117,13 @@ def test_a_supervised_job_succeeds_with_exact_tokens_and_its_model_answers_its_o
     with pytest.raises(openai.NotFoundError) as missing:
         other.chat.completions.create(model=model, messages=messages)
     assert missing.value.code == "model_not_found"
+    answered = client.responses.create(model=model, input="Where is order 3?")
+    assert answered.model == model and answered.status == "completed" and answered.output_text
+    counted = client.responses.input_tokens.count(model=model, input="Where is order 3?")
+    assert counted.input_tokens == answered.usage.input_tokens  # type: ignore[union-attr]
+    with pytest.raises(openai.BadRequestError) as unowned:
+        other.responses.create(model=model, input="Where is order 3?")
+    assert unowned.value.body["param"] == "model"  # type: ignore[index]
 
     with pytest.raises(openai.NotFoundError) as refused:
         other.models.delete(model)
