@@ -264,6 +264,12 @@ class VectorStores:
         self.file(store_id, file_id)
         self._drop_file(store_id, file_id)
 
+    def forget_upload(self, file_id: str) -> None:
+        """An upload deleted from the files store leaves every store it was attached to (as on the API)."""
+        attached = self.files.page(self.owner, limit=EVERY, order="asc", where=lambda r: r["id"] == file_id).data
+        for record in attached:
+            self._drop_file(record["vector_store_id"], file_id)
+
     def content(self, store_id: str, file_id: str) -> dict[str, Any]:
         """The parsed text of a file ingested (nothing while it is in progress, or when it failed)."""
         record = self.file(store_id, file_id)

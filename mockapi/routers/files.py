@@ -34,6 +34,7 @@ from mockapi.pipeline import Answer, JSONReply, Reply, StreamedReply, caller_of,
 from mockapi.routing import Resource
 from mockapi.schemas.files import CreateFileRequest, DeleteFileResponse, ListFilesParams, ListFilesResponse, OpenAIFile
 from mockapi.settings import Settings
+from mockapi.vector_stores import VectorStores
 from mockapi.wire import Rendered
 
 router = Resource("files")
@@ -236,6 +237,7 @@ async def delete_file(request: Request) -> Rendered:
             stored = await run_in_threadpool(store.delete, owner, file_id)
         except FileNotFound as exc:
             raise errors.file_not_found(file_id) from exc
+        await run_in_threadpool(VectorStores(state_of(request), owner).forget_upload, file_id)
         return JSONReply(deleted_object(stored))
 
     return await run(request, _exchange(request, {"file_id": file_id}, file_id), produce)

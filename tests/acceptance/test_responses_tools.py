@@ -71,6 +71,27 @@ def test_file_search_cites_the_file_about_the_question(mockapi: Mockapi) -> None
     assert again.output[0].results is not None and again.output[0].results[0].file_id == ids["volcanoes.txt"]
 
 
+def test_an_upload_deleted_from_the_files_store_is_no_longer_searched(mockapi: Mockapi) -> None:
+    client = mockapi.openai_client()
+    store_id, ids = vector_store_of_three(mockapi, client)
+    assert client.files.delete(ids["volcanoes.txt"]).deleted is True
+    response = client.responses.create(
+        model="gpt-4o",
+        input="How does magma erupt from a volcano?",
+        tools=[{"type": "file_search", "vector_store_ids": [store_id]}],
+        include=["file_search_call.results"],
+    )
+    call, message = response.output
+    assert call.results is not None and len(call.results) == 2
+    assert ids["volcanoes.txt"] not in {result.file_id for result in call.results}
+    assert ids["volcanoes.txt"] not in {a.file_id for a in message.content[0].annotations if a.type == "file_citation"}
+    assert "Volcanoes form" not in response.output_text
+    assert {f.id for f in client.vector_stores.files.list(store_id)} == {ids["bread.txt"], ids["chess.txt"]}
+    assert client.vector_stores.retrieve(store_id).file_counts.total == 2
+    searched = client.vector_stores.search(store_id, query="volcano magma lava")
+    assert ids["volcanoes.txt"] not in {result.file_id for result in searched}
+
+
 def test_web_search_answers_with_a_cited_source(mockapi: Mockapi) -> None:
     client = mockapi.openai_client()
     response = client.responses.create(
