@@ -167,7 +167,7 @@ def main() -> None:
     port = free_port()
     pin = ["taskset", "-c", "0"] if (os.cpu_count() or 1) >= 2 else []
     command = [*pin, *shlex.split(args.cmd), "--port", str(port), "--stream-delay-ms", str(1000 / args.tps)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         if not wait_ready(port, 60, lambda: server.poll() is None):
             raise SystemExit("the server did not start")
