@@ -21,6 +21,7 @@ SECRET_HEADERS = {
     "Cookie": "session=cookie-secret-42",
 }
 SECRETS = (UPSTREAM_KEY, API_KEY, "org-secret-4711", "proj_secret_0815", "cookie-secret-42")
+UPSTREAM_SEED = 5
 SLOW_TEXT = "one two three four five six seven eight nine ten eleven twelve"
 TRAINING = b'{"prompt": "Say hi", "completion": " hi"}\n{"prompt": "Say bye", "completion": " bye"}\n'
 
@@ -79,7 +80,8 @@ def upstream_server(folder: Path) -> ServerProcess:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "rules.yaml").write_text(yaml.safe_dump(UPSTREAM_RULES))
     (folder / "models.yaml").write_text(yaml.safe_dump(UPSTREAM_MODELS))
-    return ServerProcess(["--api-key", UPSTREAM_KEY, "--fixtures", str(folder)])
+    # A seed of its own: what replay answers is then the recording's, never what mockapi would generate.
+    return ServerProcess(["--api-key", UPSTREAM_KEY, "--fixtures", str(folder), "--seed", str(UPSTREAM_SEED)])
 
 
 def recorder(upstream: ServerProcess | str, *flags: str, key: str = UPSTREAM_KEY) -> ServerProcess:
