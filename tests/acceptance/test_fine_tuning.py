@@ -185,6 +185,14 @@ def test_a_reinforcement_job_trains_o4_mini_with_its_grader(mockapi: Mockapi) ->
     assert job.method.reinforcement.hyperparameters is not None
     assert job.method.reinforcement.hyperparameters.reasoning_effort == "low"
     assert (job.fine_tuned_model or "").startswith("ft:o4-mini-2025-04-16:personal::")
+    events = list(client.fine_tuning.jobs.list_events(job.id, limit=100))
+    assert events[0].message == "The job has successfully completed"
+    assert events[-1].message == f"Created fine-tuning job: {job.id}"
+    assert any(e.type == "metrics" for e in events)
+    checkpoints = client.fine_tuning.jobs.checkpoints.list(job.id).data
+    steps = [c.step_number for c in checkpoints]
+    assert steps and steps == sorted(steps, reverse=True)
+    assert checkpoints[0].fine_tuned_model_checkpoint == job.fine_tuned_model
 
 
 def test_a_job_is_paused_resumed_and_another_cancelled(mockapi: Mockapi) -> None:
