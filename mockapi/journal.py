@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
@@ -261,6 +261,8 @@ class Journal:
         self._entries: deque[Entry] = deque(maxlen=size)
         self._next_id = 1
         self._lock = threading.Lock()
+        # Called with each entry once appended (the inspector's live feed); each must return at once.
+        self.listeners: list[Callable[[Entry], None]] = []
 
     def record(self, served: Served) -> None:
         """One entry for a request once it is answered."""
@@ -290,6 +292,8 @@ class Journal:
             )
             self._entries.append(entry)
             self._next_id += 1
+        for listen in self.listeners:
+            listen(entry)
 
     def entries(self, path: str | None = None, session: str | None = None, since_id: int | None = None) -> list[Entry]:
         with self._lock:
