@@ -20,7 +20,7 @@ from mockapi.caches import kept_bytes
 from mockapi.errors import mask_key
 
 if TYPE_CHECKING:
-    from mockapi.context import Served
+    from mockapi.context import MatchedOn, Served
 
 # How much of a body an entry keeps: strings, lists and depth are capped, and so is the whole, by size.
 MAX_STRING = 2_000
@@ -60,6 +60,7 @@ class Entry(NamedTuple):
     fault: str | None
     relayed: bool = False
     near_miss: str | None = None
+    matched_on: MatchedOn | None = None
 
     @property
     def raw_headers(self) -> RawHeaders:
@@ -251,6 +252,13 @@ def _text(value: str, budget: _Budget) -> str:
     return kept if len(kept) == len(value) else f"{kept}... [{len(value) - len(kept)} more]"
 
 
+def _cut_matched_on(matched_on: MatchedOn | None) -> MatchedOn | None:
+    if matched_on is None:
+        return None
+    endpoint, model, text, system = matched_on
+    return endpoint, model, None if text is None else _cut(text), None if system is None else _cut(system)
+
+
 def _cut(text: str) -> str:
     return text if len(text) <= MAX_STRING else f"{text[:MAX_STRING]}... [{len(text) - MAX_STRING} more]"
 
@@ -289,6 +297,7 @@ class Journal:
                 served.fault,
                 served.relayed,
                 served.near_miss,
+                _cut_matched_on(served.matched_on),
             )
             self._entries.append(entry)
             self._next_id += 1

@@ -8,12 +8,15 @@ from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 
 from mockapi import errors
 from mockapi.inspector.feed import Subscription
+from mockapi.inspector.proposal import proposal_yaml, rules_of_yaml
+from mockapi.journal import Entry
 from mockapi.pipeline import state_of
-from mockapi.rendering import events, raw
+from mockapi.rendering import events, json, raw
 from mockapi.routers import control
 from mockapi.routing import Resource
 from mockapi.wire import Rendered
@@ -59,3 +62,37 @@ async def journal_stream(request: Request) -> Rendered:
                 yield entry.as_dict()
 
     return events(entries(), done=False)
+
+
+@feed.get("/requests/{request_id}/rule")
+async def propose_rule(request: Request) -> Rendered:
+    """A rule for one journal entry's request, as YAML to edit (nothing is added yet)."""
+    entry = _entry(request, request.path_params["request_id"])
+    return json({"request_id": entry.id, "yaml": proposal_yaml(entry)})
+
+
+class RulesText(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    yaml: str
+
+
+@feed.post("/rules/yaml", body=RulesText)
+async def add_rules_yaml(request: Request, body: RulesText) -> Rendered:
+    """The rules an edited proposal holds, added at run time as POST /__mockapi/rules adds one."""
+    book = state_of(request).rules
+    added = []
+    for rule in rules_of_yaml(body.yaml):
+        try:
+            added.append(book.add(rule).id)
+        except ValueError as exc:
+            raise errors.invalid_param(str(exc), "id") from exc
+    return json({"ids": added}, status=201)
+
+
+def _entry(request: Request, given: str) -> Entry:
+    wanted = int(given) if given.isdigit() and len(given) < 19 else 0
+    found = state_of(request).journal.entries(since_id=wanted - 1)[:1]
+    if not found or found[0].id != wanted:
+        raise errors.not_found(f"No request {given!r} in the journal.", "request_id")
+    return found[0]

@@ -92,6 +92,38 @@ def test_entries_made_before_the_page_opened_are_replayed_and_filters_hide_the_o
     assert page.console_errors == []
 
 
+def test_a_rule_made_from_a_request_answers_the_next_identical_one_and_counts_its_hits(
+    start_server: Callable[..., ServerProcess], page: Any
+) -> None:
+    server = start_server()
+    page.goto(server.url + "/__mockapi/ui")
+    page.wait_for_selector("#status:has-text('live')")
+    question = "what does the inspector's rule say?"
+    generated = _ask(server, question)
+    page.locator("tr.entry").first.click()
+    page.click("tr.detail button.make-rule")
+    editor = page.locator("textarea.rule-yaml")
+    editor.wait_for()
+    proposed = editor.input_value()
+    assert f"text: {question}" in proposed and "endpoint: chat.completions" in proposed
+    editor.fill(proposed.replace("Edit me, the answer this rule gives", "Answered by the rule made in the inspector"))
+    page.click("button.add-rule")
+    page.wait_for_selector("tr.detail .note:has-text('added inspector-chat.completions-')")
+    rule_id = page.locator("tr.detail .note").inner_text().removeprefix("added ")
+    assert page.locator(f"#rules li[data-id='{rule_id}']").get_attribute("data-hits") == "0"
+
+    assert generated != "Answered by the rule made in the inspector"
+    assert _ask(server, question) == "Answered by the rule made in the inspector"
+    assert _ask(server, "another question") != "Answered by the rule made in the inspector"
+    journal = httpx.get(server.url + "/__mockapi/requests").json()["data"]
+    assert [entry["rule_id"] for entry in journal] == [None, rule_id, None]
+    page.wait_for_selector(f"#rules li[data-id='{rule_id}'][data-hits='1']", timeout=2_000)
+    rules = {rule["id"]: rule for rule in httpx.get(server.url + "/__mockapi/rules").json()["data"]}
+    assert rules[rule_id]["hits"] == 1 and rules[rule_id]["source"] == "runtime"
+    assert page.locator("#rate-chart polyline.series[data-path='/v1/chat/completions']").count() == 1
+    assert page.console_errors == []
+
+
 def test_the_page_asks_for_the_control_token_and_refuses_a_wrong_one(
     start_server: Callable[..., ServerProcess], page: Any
 ) -> None:
