@@ -5,6 +5,7 @@ Run from the checkout: `.venv/bin/python docs/inspector_screenshot.py` (needs /u
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -27,10 +28,8 @@ def main() -> None:
         for question in ("What is the capital of France?", "Write a haiku about tests", "Say hello"):
             client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": question}])
         client.embeddings.create(model="text-embedding-3-small", input="an embedding")
-        try:
+        with contextlib.suppress(openai.NotFoundError):
             client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
-        except openai.NotFoundError:
-            pass
         page.wait_for_function("document.querySelectorAll('tr.entry').length === 5")
         page.locator("tr.entry").nth(2).click()
         page.click("tr.detail button.make-rule")
