@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench clean system-packages
+.PHONY: install run test lint typecheck bench bench-streams clean system-packages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: lint typecheck system-packages
 
 bench: $(STAMP)
 	bash bench/run.sh
+
+# Thousands of paced streams held at once by one process (bench/paced_streams.py).
+bench-streams: $(STAMP)
+	cd bench && ../$(BIN)/python paced_streams.py --streams 5000 --tokens 100 --cmd "../$(BIN)/python -m mockapi serve"
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Load benchmark: mockapi against the reference app (bench/reference_app.py),
-# interleaved round by round, then a markdown table on stdout and in
+# Load benchmark: mockapi against the reference app (bench/reference_app.py) and
+# the floor (bench/floor_app.py), interleaved round by round, then a markdown table on stdout and in
 # bench/out/latest.md. See bench/README.md.
 #
 #   bash bench/run.sh            full run
@@ -82,18 +82,19 @@ fi
 default_mockapi_cmd="$PY -m mockapi serve --host 127.0.0.1 --port {port}"
 MOCKAPI_CMD="${MOCKAPI_CMD:-$default_mockapi_cmd}"
 REFERENCE_CMD="$PY bench/reference_app.py --host 127.0.0.1 --port {port}"
-SERVERS=(mockapi reference)
-declare -A CMD_OF=([mockapi]="$MOCKAPI_CMD" [reference]="$REFERENCE_CMD")
+FLOOR_CMD="$PY bench/floor_app.py --host 127.0.0.1 --port {port}"
+SERVERS=(mockapi reference floor)
+declare -A CMD_OF=([mockapi]="$MOCKAPI_CMD" [reference]="$REFERENCE_CMD" [floor]="$FLOOR_CMD")
 declare -A PORT_OF COLD_PORT_OF PID_OF
 
 read -r -a ports < <("$PY" -c '
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(6)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
-PORT_OF=([mockapi]="${ports[0]}" [reference]="${ports[1]}")
-COLD_PORT_OF=([mockapi]="${ports[2]}" [reference]="${ports[3]}")
+PORT_OF=([mockapi]="${ports[0]}" [reference]="${ports[1]}" [floor]="${ports[2]}")
+COLD_PORT_OF=([mockapi]="${ports[3]}" [reference]="${ports[4]}" [floor]="${ports[5]}")
 
 command_for() { # server port
     local template="${CMD_OF[$1]}"
@@ -159,6 +160,7 @@ CPU_BUSY_BEFORE=$("$PY" bench/probe.py cpu-busy --seconds 2 || echo '?')
 WRK_VERSION=$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2 || true)
 MOCKAPI_CMD=$MOCKAPI_CMD
 REFERENCE_CMD=$REFERENCE_CMD
+FLOOR_CMD=$FLOOR_CMD
 EOF
 log "mode $MODE, raw results in $RAW"
 
@@ -191,10 +193,15 @@ for round in $(seq "$ROUNDS"); do
     done
 done
 
+# Memory should be flat: a repeated burst of the heaviest routes after the run must not grow it.
 died=()
 for server in "${SERVERS[@]}"; do
     if kill -0 "${PID_OF[$server]}" 2>/dev/null; then
         "$PY" bench/probe.py rss --pid "${PID_OF[$server]}" >"$RAW/rss-$server.txt"
+        log "repeated burst: $server"
+        for workload in chat embeddings; do run_wrk "$workload" "$server" "$DURATION" /dev/null; done
+        run_streams "$server" "$STREAMS" /dev/null
+        "$PY" bench/probe.py rss --pid "${PID_OF[$server]}" >"$RAW/rss-again-$server.txt"
     else
         died+=("$server")
     fi

@@ -25,17 +25,17 @@ class StreamError(Exception):
     pass
 
 
-def build_request(host: str, port: int, path: str) -> bytes:
+def build_request(host: str, port: int, path: str, body: bytes = CHAT_STREAM_BODY) -> bytes:
     head = (
         f"POST {path} HTTP/1.1\r\n"
         f"Host: {host}:{port}\r\n"
         "Content-Type: application/json\r\n"
         "Authorization: Bearer sk-bench\r\n"
         "Accept: text/event-stream\r\n"
-        f"Content-Length: {len(CHAT_STREAM_BODY)}\r\n"
+        f"Content-Length: {len(body)}\r\n"
         "\r\n"
     )
-    return head.encode() + CHAT_STREAM_BODY
+    return head.encode() + body
 
 
 def parse_head(raw: bytes) -> tuple[int, dict[str, str]]:

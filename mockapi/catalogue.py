@@ -123,12 +123,21 @@ class Catalogue:
         return orjson.Fragment(orjson.dumps({"object": "list", "data": [*self._objects.values(), *owned]}))
 
 
+# libyaml's parser when PyYAML was built with it (its wheels are): the catalogue parses ten times faster,
+# which is most of a cold start's file reading.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def data_of(path: Path, text: str) -> Any:
+    """A fixture file's data: JSON for `.json`, else YAML (safe)."""
+    return json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)
+
+
 def read_catalogue_file(path: Path) -> CatalogueFile:
     """One models file, validated; a problem is a ValidationError titled with the file, located at the entry
     (`models[3] (gpt-5)`) and its field."""
     try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = data_of(path, path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         raise _error(str(path), (), f"cannot be read: {exc}", None) from exc
     try:

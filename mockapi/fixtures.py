@@ -5,7 +5,6 @@ The highest-priority first matching rule wins (ties: load order); otherwise the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePath
 from typing import Annotated, Any, get_args
@@ -23,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from mockapi.catalogue import CATALOGUE_FILES
+from mockapi.catalogue import CATALOGUE_FILES, data_of
 from mockapi.endpoints import Form, endpoints_taking
 from mockapi.faults import (
     MAX_DELAY_MS,
@@ -295,8 +294,7 @@ def read_rule_file(path: Path) -> tuple[list[Rule], list[str]]:
     """The rules of a file that fit the schema, and a problem (naming the file, the rule and the field) for
     each one that does not, or for the file itself."""
     try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = data_of(path, path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         return [], [f"{path}: cannot be read as {path.suffix[1:].upper()}: {exc}"]
     if data is None:

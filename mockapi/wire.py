@@ -164,13 +164,16 @@ class Rendered:
             headers = [(b"content-length", b"%d" % length), *headers]
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         parts = self._parts()
-        frame, step = self.frame, self.first_wait
-        deadline = asyncio.get_running_loop().time() + MAX_HOLD_SECONDS
+        frame, loop = self.frame, asyncio.get_running_loop()
+        # Paced parts keep to a schedule from the head (first_wait, then part_wait apart), so a busy loop
+        # delays a part but never shifts the ones after it.
+        due = loop.time() + self.first_wait
+        deadline = loop.time() + MAX_HOLD_SECONDS
         try:
             async for part in parts:
-                if step:
-                    await asyncio.sleep(step)
-                step = self.part_wait
+                if (early := due - loop.time()) > 0:
+                    await asyncio.sleep(early)
+                due += self.part_wait
                 await self._send_body(send, frame(part) if frame else part, deadline)
             if self.tail is not None:
                 await self._send_body(send, self.tail, deadline)

@@ -81,30 +81,12 @@ def above_maximum(param: str, maximum: float, value: float) -> OpenAIError:
     )
 
 
-def string_too_long(param: str, maximum: int, length: int) -> OpenAIError:
-    return invalid_param(
-        f"Invalid '{param}': string too long. Expected a string with maximum length {maximum}, but got a string "
-        f"with length {length} instead.",
-        param,
-        "string_above_max_length",
-    )
-
-
 def array_too_long(param: str, maximum: int, length: int) -> OpenAIError:
     return invalid_param(
         f"Invalid '{param}': array too long. Expected an array with maximum length {maximum}, but got an array "
         f"with length {length} instead.",
         param,
         "array_above_max_length",
-    )
-
-
-def object_too_large(param: str, maximum: int, size: int) -> OpenAIError:
-    return invalid_param(
-        f"Invalid '{param}': too many properties. Expected an object with at most {maximum} properties, but got "
-        f"an object with {size} properties instead.",
-        param,
-        "object_above_max_properties",
     )
 
 

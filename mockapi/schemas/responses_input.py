@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from mockapi.errors import current as errors_current
 from mockapi.errors import responses as refuse
 from mockapi.schemas.responses_shape import array, at, choice, index, keys, obj, require, string
 
@@ -37,7 +38,7 @@ _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 def check_input(value: Any) -> None:
     if isinstance(value, str):
         if len(value) > MAX_INPUT_CHARS:
-            raise refuse.string_too_long("input", MAX_INPUT_CHARS, len(value))
+            raise errors_current.string_too_long("input", MAX_INPUT_CHARS, len(value))
         return
     for position, item in enumerate(array(value, "input", "one of a string or array of input items")):
         check_item(item, index("input", position))
@@ -145,7 +146,7 @@ def _call_id(value: Any, param: str) -> None:
 def _output(value: Any, param: str) -> None:
     if isinstance(value, str):
         if len(value) > MAX_INPUT_CHARS:
-            raise refuse.string_too_long(param, MAX_INPUT_CHARS, len(value))
+            raise errors_current.string_too_long(param, MAX_INPUT_CHARS, len(value))
         return
     for position, part in enumerate(array(value, param, "one of a string or array of content parts")):
         check_part(part, index(param, position))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from mockapi.errors import current as errors_current
 from mockapi.errors import responses as refuse
 
 
@@ -54,7 +55,7 @@ def string(value: Any, param: str, most: int | None = None) -> str:
     if not isinstance(value, str):
         raise refuse.invalid_type(param, "a string", value)
     if most is not None and len(value) > most:
-        raise refuse.string_too_long(param, most, len(value))
+        raise errors_current.string_too_long(param, most, len(value))
     return value
 
 
@@ -96,8 +97,8 @@ def string_map(value: Any, param: str, most_pairs: int = 16, key_chars: int = 64
     """`metadata`: at most 16 string pairs, keys up to 64 characters, values up to 512."""
     pairs = obj(value, param)
     if len(pairs) > most_pairs:
-        raise refuse.object_too_large(param, most_pairs, len(pairs))
+        raise errors_current.too_many_properties(param, most_pairs, len(pairs))
     for key, item in pairs.items():
         if len(key) > key_chars:
-            raise refuse.string_too_long(at(param, key), key_chars, len(key))
+            raise errors_current.string_too_long(at(param, key), key_chars, len(key))
         string(item, at(param, key), value_chars)

@@ -112,6 +112,24 @@ async def test_events_wait_their_pace_between_chunks() -> None:
     assert loop.time() - started >= 0.1  # two waits: none before the first event
 
 
+async def test_paced_events_keep_their_schedule_when_one_is_late() -> None:
+    """A chunk made late (a busy loop) is sent at once and the ones after it stay on the schedule: the
+    stream ends when 19 steps of 20 ms are over, not 200 ms later."""
+
+    async def chunks() -> AsyncIterator[dict[str, int]]:
+        for index in range(20):
+            if index == 1:
+                await asyncio.sleep(0.2)
+            yield {"n": index}
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    messages = await sent(rendering.events(chunks(), pace_seconds=0.02))
+    took = loop.time() - started
+    assert body_of(messages).count(b"data: ") == 21  # the 20 chunks and [DONE]
+    assert 0.38 <= took < 0.5, took  # drifting, it would take 0.2 + 19 x 0.02 = 0.58 s
+
+
 async def test_a_download_declares_its_length_and_sends_chunk_by_chunk() -> None:
     async def chunks() -> AsyncIterator[bytes]:
         yield b"abc"
