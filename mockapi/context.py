@@ -62,6 +62,9 @@ class Served:
     near_miss: str | None = None
     # What rules matched on: endpoint, model, main text, system text (the inspector proposes a rule from it).
     matched_on: MatchedOn | None = None
+    # The answer's first bytes and, for one sent in parts, each part's offset (ms) and size (journal.py).
+    response: bytearray | None = None
+    parts: list[tuple[float, int]] | None = None
     status: int | None = None
     seconds: float = 0.0
     time: float = 0.0  # wall-clock seconds when the answer was done

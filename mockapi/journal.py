@@ -31,6 +31,10 @@ BODY_BUDGET = 16 * 1024  # bytes of JSON per entry, after summarising
 # Room the cut markers may take beyond what the summary counts (one per container cut, MAX_DEPTH at most).
 _MARKER_ROOM = 1024
 
+# The answer: its first bytes, and the offsets and sizes of the parts of one sent in parts (a stream).
+RESPONSE_BUDGET = 8 * 1024
+MAX_PARTS = 500
+
 # Headers: a block up to this many bytes (names and values) is kept as received and masked when read; a
 # larger one is masked and cut at once, to this size, so an entry stays small.
 HEADER_BUDGET = 8 * 1024
@@ -61,6 +65,8 @@ class Entry(NamedTuple):
     relayed: bool = False
     near_miss: str | None = None
     matched_on: MatchedOn | None = None
+    response: bytes = b""
+    parts: tuple[tuple[float, int], ...] = ()
 
     @property
     def raw_headers(self) -> RawHeaders:
@@ -68,7 +74,8 @@ class Entry(NamedTuple):
 
     @property
     def stored_bytes(self) -> int:
-        return len(self.body_json) + len(self.header_block) + len(self.path) + len(self.query)
+        kept = len(self.body_json) + len(self.header_block) + len(self.path) + len(self.query)
+        return kept + len(self.response) + 16 * len(self.parts)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -99,6 +106,8 @@ class Entry(NamedTuple):
             "fault": self.fault,
             "relayed": self.relayed,
             "near_miss": self.near_miss,
+            "response": self.response.decode("utf-8", "replace"),
+            "response_parts": [{"offset_ms": offset, "bytes": size} for offset, size in self.parts],
         }
 
 
@@ -252,6 +261,25 @@ def _text(value: str, budget: _Budget) -> str:
     return kept if len(kept) == len(value) else f"{kept}... [{len(value) - len(kept)} more]"
 
 
+def keep_response(served: Served, message: Mapping[str, Any], seconds: float) -> None:
+    """What an entry keeps of the answer, from one of its body messages: its first RESPONSE_BUDGET bytes
+    and, for a body sent in parts, the first MAX_PARTS parts' offsets and sizes."""
+    body: bytes = message.get("body", b"")
+    if not body:
+        return
+    kept = served.response
+    if kept is None:
+        kept = served.response = bytearray()
+    if len(kept) < RESPONSE_BUDGET:
+        kept += body[: RESPONSE_BUDGET - len(kept)]
+    if message.get("more_body") or served.parts is not None:
+        parts = served.parts
+        if parts is None:
+            parts = served.parts = []
+        if len(parts) < MAX_PARTS:
+            parts.append((round(seconds * 1000, 3), len(body)))
+
+
 def _cut_matched_on(matched_on: MatchedOn | None) -> MatchedOn | None:
     if matched_on is None:
         return None
@@ -298,6 +326,8 @@ class Journal:
                 served.relayed,
                 served.near_miss,
                 _cut_matched_on(served.matched_on),
+                bytes(served.response or b""),
+                tuple(served.parts or ()),
             )
             self._entries.append(entry)
             self._next_id += 1

@@ -73,11 +73,20 @@ function toggle(tr, entry) {
   detail.className = "detail";
   const td = document.createElement("td");
   td.colSpan = 8;
-  for (const [label, value] of [["Request body", entry.body], ["Headers", entry.headers]]) {
+  const sections = [["Request body", JSON.stringify(entry.body, null, 2)], ["Headers", JSON.stringify(entry.headers, null, 2)]];
+  if (entry.response_parts.length) {
+    sections.push(["Response (assembled text)", assembled(entry.response)]);
+    sections.push(["Chunk timeline (ms after the request, bytes)",
+      entry.response_parts.map((part, i) => `#${i + 1}  +${part.offset_ms.toFixed(1)} ms  ${part.bytes} B`).join("\n")]);
+  } else {
+    sections.push(["Response body", pretty(entry.response)]);
+  }
+  for (const [label, text] of sections) {
     const title = document.createElement("strong");
     title.textContent = label;
     const pre = document.createElement("pre");
-    pre.textContent = JSON.stringify(value, null, 2);
+    pre.className = label.split(" ")[0].toLowerCase();
+    pre.textContent = text;
     td.append(title, pre);
   }
   const make = document.createElement("button");
@@ -88,6 +97,33 @@ function toggle(tr, entry) {
   td.appendChild(make);
   detail.appendChild(td);
   tr.after(detail);
+}
+
+function pretty(text) {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+// A stream's text: the content deltas of chat, completions and Responses events, in order.
+function assembled(stream) {
+  let text = "";
+  for (const line of stream.split("\n")) {
+    if (!line.startsWith("data:")) continue;
+    let event;
+    try {
+      event = JSON.parse(line.slice(5));
+    } catch {
+      continue;
+    }
+    const choice = event.choices && event.choices[0];
+    if (choice && choice.delta && typeof choice.delta.content === "string") text += choice.delta.content;
+    else if (choice && typeof choice.text === "string") text += choice.text;
+    else if (event.type === "response.output_text.delta") text += event.delta;
+  }
+  return text;
 }
 
 function note(parent, text) {

@@ -64,6 +64,31 @@ def test_a_request_appears_live_and_expands_to_its_body(start_server: Callable[.
     assert "the first question of the inspector" in body
     headers = page.locator("tr.detail pre").nth(1).inner_text()
     assert API_KEY not in headers and "authorization" in headers
+    response = page.locator("tr.detail pre.response").inner_text()
+    assert '"object": "chat.completion"' in response
+    assert page.console_errors == []
+
+
+def test_a_stream_shows_its_assembled_text_and_chunk_timeline(
+    start_server: Callable[..., ServerProcess], page: Any
+) -> None:
+    server = start_server()
+    page.goto(server.url + "/__mockapi/ui")
+    page.wait_for_selector("#status:has-text('live')")
+    chunks = list(
+        _sdk(server).chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "stream to the inspector"}], stream=True
+        )
+    )
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+    page.locator("tr.entry").first.click()
+    assert page.locator("tr.detail pre.response").inner_text() == text
+    timeline = page.locator("tr.detail pre.chunk").inner_text().splitlines()
+    assert len(timeline) == len(chunks) + 1  # each chunk, then [DONE]
+    offsets = [float(line.split("+")[1].split(" ")[0]) for line in timeline]
+    assert offsets == sorted(offsets)
+    journal = httpx.get(server.url + "/__mockapi/requests").json()["data"]
+    assert len(journal[0]["response_parts"]) == len(timeline)
     assert page.console_errors == []
 
 
