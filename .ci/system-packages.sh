@@ -4,6 +4,7 @@
 set -euo pipefail
 NEEDED=(
     "faad faad"  # an AAC decoder independent of the encoder, for the speech tests
+    "chromium chromium"  # a headless browser for the inspector's page (Playwright drives it)
 )
 missing=()
 for entry in "${NEEDED[@]}"; do

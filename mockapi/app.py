@@ -16,6 +16,7 @@ from mockapi import __version__, azure, rendering
 from mockapi import openapi as documentation
 from mockapi.batch_runner import BatchRunner
 from mockapi.edge import CorsForBrowsers, Edge
+from mockapi.inspector import routes as inspector
 from mockapi.registry import RouteTable, resource_routes
 from mockapi.routers import control
 from mockapi.routing import DirectRoute
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes[:0] = [*resources, *azure.alias_routes(resources, settings)]
     if settings.control:
         app.router.routes.extend(control.router.routes)
+        app.router.routes.extend([*inspector.page.routes, *inspector.feed.routes])
 
     @app.get("/health", tags=["health"])
     async def health(request: Request) -> Rendered:

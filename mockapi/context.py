@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 SCOPE_KEY = "mockapi.context"
 RawHeaders = Sequence[tuple[bytes, bytes]]
+# What rules matched a request on: its endpoint, model, main text and system text.
+MatchedOn = tuple[str, str | None, str | None, str | None]
 
 
 class Caller(NamedTuple):
@@ -58,6 +60,11 @@ class Served:
     # what differed.
     relayed: bool = False
     near_miss: str | None = None
+    # What rules matched on: endpoint, model, main text, system text (the inspector proposes a rule from it).
+    matched_on: MatchedOn | None = None
+    # The answer's first bytes and, for one sent in parts, each part's offset (ms) and size (journal.py).
+    response: bytearray | None = None
+    parts: list[tuple[float, int]] | None = None
     status: int | None = None
     seconds: float = 0.0
     time: float = 0.0  # wall-clock seconds when the answer was done

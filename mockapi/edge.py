@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockapi import azure, errors, rendering
 from mockapi.context import SCOPE_KEY, Caller, RequestContext, Served
 from mockapi.errors import azure as errors_azure
+from mockapi.journal import keep_response
 from mockapi.rendering import OPENAI_VERSION_BYTES
 from mockapi.routing import API_PREFIX, API_PREFIXES, AZURE_PREFIX, CONTROL_PREFIX
 
@@ -131,9 +132,12 @@ class Edge:
                     headers.append((b"openai-project", project.encode("latin-1")))
                 state.limiter.write_headers(headers, served)
                 message["headers"] = headers
-            elif not message.get("more_body"):
-                # Journaled before the answer's last bytes leave: a client that has its answer finds it there.
-                journal()
+            else:
+                if not journaled:
+                    keep_response(served, message, seeding.monotonic() - started)
+                if not message.get("more_body"):
+                    # Journaled before the answer's last bytes leave: a client that has its answer finds it there.
+                    journal()
             await send(message)
 
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
@@ -20,7 +20,7 @@ from mockapi.caches import kept_bytes
 from mockapi.errors import mask_key
 
 if TYPE_CHECKING:
-    from mockapi.context import Served
+    from mockapi.context import MatchedOn, Served
 
 # How much of a body an entry keeps: strings, lists and depth are capped, and so is the whole, by size.
 MAX_STRING = 2_000
@@ -30,6 +30,10 @@ MAX_KEY = 200
 BODY_BUDGET = 16 * 1024  # bytes of JSON per entry, after summarising
 # Room the cut markers may take beyond what the summary counts (one per container cut, MAX_DEPTH at most).
 _MARKER_ROOM = 1024
+
+# The answer: its first bytes, and the offsets and sizes of the parts of one sent in parts (a stream).
+RESPONSE_BUDGET = 8 * 1024
+MAX_PARTS = 500
 
 # Headers: a block up to this many bytes (names and values) is kept as received and masked when read; a
 # larger one is masked and cut at once, to this size, so an entry stays small.
@@ -60,6 +64,9 @@ class Entry(NamedTuple):
     fault: str | None
     relayed: bool = False
     near_miss: str | None = None
+    matched_on: MatchedOn | None = None
+    response: bytes = b""
+    parts: tuple[tuple[float, int], ...] = ()
 
     @property
     def raw_headers(self) -> RawHeaders:
@@ -67,7 +74,8 @@ class Entry(NamedTuple):
 
     @property
     def stored_bytes(self) -> int:
-        return len(self.body_json) + len(self.header_block) + len(self.path) + len(self.query)
+        kept = len(self.body_json) + len(self.header_block) + len(self.path) + len(self.query)
+        return kept + len(self.response) + 16 * len(self.parts)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -98,6 +106,8 @@ class Entry(NamedTuple):
             "fault": self.fault,
             "relayed": self.relayed,
             "near_miss": self.near_miss,
+            "response": self.response.decode("utf-8", "replace"),
+            "response_parts": [{"offset_ms": offset, "bytes": size} for offset, size in self.parts],
         }
 
 
@@ -251,6 +261,32 @@ def _text(value: str, budget: _Budget) -> str:
     return kept if len(kept) == len(value) else f"{kept}... [{len(value) - len(kept)} more]"
 
 
+def keep_response(served: Served, message: Mapping[str, Any], seconds: float) -> None:
+    """What an entry keeps of the answer, from one of its body messages: its first RESPONSE_BUDGET bytes
+    and, for a body sent in parts, the first MAX_PARTS parts' offsets and sizes."""
+    body: bytes = message.get("body", b"")
+    if not body:
+        return
+    kept = served.response
+    if kept is None:
+        kept = served.response = bytearray()
+    if len(kept) < RESPONSE_BUDGET:
+        kept += body[: RESPONSE_BUDGET - len(kept)]
+    if message.get("more_body") or served.parts is not None:
+        parts = served.parts
+        if parts is None:
+            parts = served.parts = []
+        if len(parts) < MAX_PARTS:
+            parts.append((round(seconds * 1000, 3), len(body)))
+
+
+def _cut_matched_on(matched_on: MatchedOn | None) -> MatchedOn | None:
+    if matched_on is None:
+        return None
+    endpoint, model, text, system = matched_on
+    return endpoint, model, None if text is None else _cut(text), None if system is None else _cut(system)
+
+
 def _cut(text: str) -> str:
     return text if len(text) <= MAX_STRING else f"{text[:MAX_STRING]}... [{len(text) - MAX_STRING} more]"
 
@@ -261,6 +297,8 @@ class Journal:
         self._entries: deque[Entry] = deque(maxlen=size)
         self._next_id = 1
         self._lock = threading.Lock()
+        # Called with each entry once appended (the inspector's live feed); each must return at once.
+        self.listeners: list[Callable[[Entry], None]] = []
 
     def record(self, served: Served) -> None:
         """One entry for a request once it is answered."""
@@ -287,9 +325,14 @@ class Journal:
                 served.fault,
                 served.relayed,
                 served.near_miss,
+                _cut_matched_on(served.matched_on),
+                bytes(served.response or b""),
+                tuple(served.parts or ()),
             )
             self._entries.append(entry)
             self._next_id += 1
+        for listen in self.listeners:
+            listen(entry)
 
     def entries(self, path: str | None = None, session: str | None = None, since_id: int | None = None) -> list[Entry]:
         with self._lock:

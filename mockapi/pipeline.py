@@ -185,6 +185,7 @@ async def run(request: Request, exchange: Exchange, produce: Produce, seed_body:
     admission = state.limiter.admit(served, caller, estimate, who)
 
     session = exchange.headers.get("x-mockapi-session", "")
+    served.matched_on = (exchange.endpoint, exchange.model, exchange.text, exchange.system)
     hit = state.rules.match(exchange, session)
     respond: Respond | None = None
     draw = ""

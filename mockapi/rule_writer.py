@@ -107,7 +107,7 @@ class RuleWriter:
             except ValidationError as exc:
                 log.warning("%s: not recorded: the rule would not load: %s", rule_id, exc.errors(include_url=False)[0])
                 return None
-            text = HEADER + yaml.dump([rule], Dumper=_RuleDumper, sort_keys=False, allow_unicode=True, width=1 << 20)
+            text = HEADER + rules_yaml([rule])
             write_private(self.directory / f"{rule_id}.yaml", text.encode("utf-8"))
             self._steps[rule_id] = answers
             log.info("recorded %s (%d answer%s)", rule_id, len(answers), "" if len(answers) == 1 else "s")
@@ -121,6 +121,11 @@ class RuleWriter:
         if not (folder / name).is_file():
             write_private(folder / name, data)
         return f"{FILES_DIR}/{name}"
+
+
+def rules_yaml(rules: list[dict[str, Any]]) -> str:
+    """Rules as YAML a person reads and edits (a fixture file's form)."""
+    return yaml.dump(rules, Dumper=_RuleDumper, sort_keys=False, allow_unicode=True, width=1 << 20)
 
 
 class _RuleDumper(yaml.SafeDumper):

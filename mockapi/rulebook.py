@@ -44,6 +44,7 @@ class RuleBook:
         self._runtime: dict[str, Rule] = {}
         self._added = 0
         self._sessions: OrderedDict[str, dict[str, int]] = OrderedDict()
+        self._hits: dict[str, int] = {}  # requests each rule answered, all sessions (one key per rule)
         self._by_endpoint: dict[str, list[Rule]] = {}
         self._any_endpoint: list[Rule] = []
         self._reindex()
@@ -88,6 +89,7 @@ class RuleBook:
             count = len(self._runtime)
             self._runtime.clear()
             self._sessions.clear()
+            self._hits.clear()
             self._reindex()
             return count
 
@@ -95,6 +97,7 @@ class RuleBook:
         with self._lock:
             self._file_rules = list(rules)
             self._sessions.clear()
+            self._hits.clear()
             self._reindex()
 
     def put_recorded(self, rule: Rule) -> None:
@@ -110,6 +113,7 @@ class RuleBook:
         self._added = 0
 
     def _forget(self, rule_id: str) -> None:
+        self._hits.pop(rule_id, None)
         for counts in self._sessions.values():
             counts.pop(rule_id, None)
 
@@ -134,6 +138,7 @@ class RuleBook:
                 if rule.times is not None and uses >= rule.times:
                     continue
                 counts[rule_id] = uses + 1
+                self._hits[rule_id] = self._hits.get(rule_id, 0) + 1
             return Hit(rule, uses + 1)
         return None
 
@@ -147,6 +152,10 @@ class RuleBook:
         else:
             self._sessions.move_to_end(session)
         return counts
+
+    def hits(self, rule_id: str) -> int:
+        """Requests the rule answered since it was added or the rules were last reset, in every session."""
+        return self._hits.get(rule_id, 0)
 
     def uses(self, rule_id: str, session: str = "") -> int:
         counts = self._sessions.get(session[:MAX_SESSION_NAME], {})

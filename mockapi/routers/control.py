@@ -74,7 +74,10 @@ async def add_rule(request: Request, rule: Rule) -> Rendered:
 
 @router.get("/rules")
 async def list_rules(request: Request) -> Rendered:
-    return _listing([{**rule.public(), "source": source} for source, rule in state_of(request).rules.rules()])
+    rules = state_of(request).rules
+    return _listing(
+        [{**rule.public(), "source": source, "hits": rules.hits(rule.id or "")} for source, rule in rules.rules()]
+    )
 
 
 @router.delete("/rules/{rule_id}")

@@ -71,6 +71,8 @@ def test_wheel_ships_the_builtin_fixtures_and_py_typed(tmp_path: Path) -> None:
         assert "mockapi/_fixtures/models.yaml" in names
         # Type checkers read the package's annotations (PEP 561).
         assert "mockapi/py.typed" in names
+        # The inspector's page is served from the package.
+        assert {f"mockapi/inspector/{name}" for name in ("index.html", "app.js", "style.css")} <= names
         shipped = yaml.safe_load(archive.read("mockapi/_fixtures/models.yaml"))
     checkout = yaml.safe_load((ROOT / "fixtures" / "models.yaml").read_text())
     assert shipped == checkout

@@ -11,11 +11,14 @@ from mockapi.journal import (
     BODY_BUDGET,
     HEADER_BUDGET,
     MAX_ITEMS,
+    MAX_PARTS,
     MAX_STRING,
+    RESPONSE_BUDGET,
     Journal,
     RawHeaders,
     body_json,
     compact_headers,
+    keep_response,
     masked_headers,
     summarise,
 )
@@ -134,3 +137,20 @@ def test_fifty_large_requests_stay_within_budget_times_entries() -> None:
     per_entry = BODY_BUDGET + HEADER_BUDGET + 2 * (MAX_STRING + 100)  # body, headers, path and query
     assert journal.stored_bytes() <= per_entry * 50
     assert [e.session for e in journal.entries(session="s49")] == ["s49"]
+
+
+def test_an_entry_keeps_the_first_bytes_of_the_answer_and_the_first_parts_of_a_stream() -> None:
+    journal = Journal(5)
+    whole = _served("/v1/models", [])
+    keep_response(whole, {"type": "http.response.body", "body": b'{"object":"list"}'}, 0.001)
+    journal.record(whole)
+    streamed = _served("/v1/chat/completions", [])
+    for index in range(MAX_PARTS + 50):
+        keep_response(streamed, {"body": b"data: %d\n\n" % index + b"x" * 100, "more_body": True}, index / 1000)
+    keep_response(streamed, {"body": b"", "more_body": False}, 1.0)
+    journal.record(streamed)
+    first, second = journal.entries()
+    assert (first.as_dict()["response"], first.as_dict()["response_parts"]) == ('{"object":"list"}', [])
+    assert len(second.response) == RESPONSE_BUDGET and second.response.startswith(b"data: 0\n\n")
+    parts = second.as_dict()["response_parts"]
+    assert len(parts) == MAX_PARTS and parts[1] == {"offset_ms": 1.0, "bytes": len(b"data: 1\n\n") + 100}

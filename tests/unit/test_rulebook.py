@@ -52,3 +52,16 @@ def test_runtime_rules_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         book.add(Rule())
     with pytest.raises(ValueError, match="at most 3 runtime rules"):
         book.add(Rule())
+
+
+def test_hits_count_every_session_and_start_again_when_a_rule_is_replaced_or_the_rules_reset() -> None:
+    book = RuleBook([Rule.model_validate({"id": "file", "match": {"endpoint": "embeddings"}})])
+    book.add(Rule.model_validate({"id": "chat", "match": {"endpoint": "chat.completions"}, "times": 2}))
+    for session in ("a", "a", "a", "b"):  # the third in session a is over its `times`
+        book.match(_exchange("chat.completions", "x"), session)
+    book.match(_exchange("embeddings", "x"))
+    assert (book.hits("chat"), book.hits("file"), book.hits("nothing")) == (3, 1, 0)
+    book.add(Rule.model_validate({"id": "chat", "match": {"endpoint": "chat.completions"}}))
+    assert book.hits("chat") == 0 and book.hits("file") == 1
+    book.reset()
+    assert book.hits("file") == 0
