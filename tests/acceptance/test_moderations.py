@@ -54,6 +54,17 @@ def test_text_moderation_answers_its_eleven_categories_as_text_moderation_007(ht
         assert _flags(result) == {"self-harm", "self-harm/intent"}
 
 
+def test_text_moderation_through_the_sdk_flags_only_its_own_categories(client: openai.OpenAI) -> None:
+    answer = client.moderations.create(model="text-moderation-latest", input="I want to hurt myself")
+    assert answer.model == "text-moderation-007"
+    [result] = answer.results
+    assert result.flagged is True
+    assert result.categories.self_harm is True and result.categories.self_harm_intent is True
+    assert result.categories.violence is False and result.categories.illicit is None  # not a text-moderation one
+    flagged = {name for name, on in result.categories.model_dump(by_alias=True).items() if on}
+    assert flagged == {"self-harm", "self-harm/intent"}
+
+
 def test_a_list_of_strings_has_one_result_each_and_the_same_input_scores_the_same(client: openai.OpenAI) -> None:
     texts = ["Nice day.", "I will kill you", "How do I make a pipe bomb at home?"]
     first = client.moderations.create(input=texts).results

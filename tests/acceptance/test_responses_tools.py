@@ -71,6 +71,28 @@ def test_file_search_cites_the_file_about_the_question(mockapi: Mockapi) -> None
     assert again.output[0].results is not None and again.output[0].results[0].file_id == ids["volcanoes.txt"]
 
 
+def test_file_search_over_files_uploaded_through_the_sdk(mockapi: Mockapi) -> None:
+    client = mockapi.openai_client()
+    ids = {
+        name: client.files.create(file=(name, text.encode()), purpose="assistants").id for name, text in FILES.items()
+    }
+    store = client.vector_stores.create(name="topics", file_ids=list(ids.values()))
+    assert store.status == "in_progress"
+    mockapi.advance(60)
+    assert client.vector_stores.retrieve(store.id).file_counts.completed == 3
+    assert next(iter(client.vector_stores.search(store.id, query="sourdough loaf"))).file_id == ids["bread.txt"]
+    response = client.responses.create(
+        model="gpt-4.1-mini",
+        input="Which chess opening answers 1.e4 with c5?",
+        tools=[{"type": "file_search", "vector_store_ids": [store.id]}],
+    )
+    call, message = response.output
+    assert call.type == "file_search_call" and call.status == "completed"
+    citation = message.content[0].annotations[0]
+    assert citation.type == "file_citation" and citation.file_id == ids["chess.txt"]
+    assert citation.filename == "chess.txt" and "chess.txt" in response.output_text
+
+
 def test_an_upload_deleted_from_the_files_store_is_no_longer_searched(mockapi: Mockapi) -> None:
     client = mockapi.openai_client()
     store_id, ids = vector_store_of_three(mockapi, client)

@@ -172,6 +172,14 @@ def test_ingestion_moves_with_the_clock(sdk: openai.OpenAI, raw: httpx.Client, c
         {"type": "text", "text": BREAD}
     ]
     assert [part.text for part in sdk.vector_stores.files.content(file_id, vector_store_id=store["id"])] == [BREAD]
+    second = upload(sdk, "bread-again.txt", BREAD)
+    attach = raw.post(f"/vector_stores/{store['id']}/files", json={"file_id": second, "attributes": {"n": 2}})
+    attached_body = checked(attach, "/vector_stores/{vector_store_id}/files", "post")
+    assert (attached_body["id"], attached_body["status"], attached_body["attributes"]) == (
+        second,
+        "in_progress",
+        {"n": 2},
+    )
 
 
 def test_a_file_that_cannot_be_parsed_fails_with_the_real_last_error(

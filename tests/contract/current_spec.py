@@ -27,6 +27,11 @@ def _nullable_to_null(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {key: _nullable_to_null(value) for key, value in node.items() if key != "nullable"}
+    # OpenAPI 3.0's boolean exclusiveMinimum/Maximum (the hyperparameters' ranges still use it): the bound is
+    # `minimum`, exclusive; JSON Schema says that with the number itself.
+    for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(flag), bool) and out.pop(flag) and bound in out:
+            out[flag] = out.pop(bound)
     if node.get("nullable") is not True:
         return out
     if isinstance(out.get("type"), str):

@@ -108,3 +108,52 @@ def test_the_2023_fine_tune_bodies_match_the_2023_spec(mockapi: Mockapi, http: h
     spec.check("/models/{model}", "get", ok(http.get(f"/v1/models/{done['fine_tuned_model']}")))
     spec.check("/models", "get", ok(http.get("/v1/models")))
     spec.check("/models/{model}", "delete", ok(http.delete(f"/v1/models/{done['fine_tuned_model']}")))
+
+
+PREFERENCES = [
+    {
+        "input": {"messages": [{"role": "user", "content": f"Greet customer {i}"}]},
+        "preferred_output": [{"role": "assistant", "content": f"Hello, customer {i}!"}],
+        "non_preferred_output": [{"role": "assistant", "content": "What do you want?"}],
+    }
+    for i in range(10)
+]
+PROMPTS = [{"messages": [{"role": "user", "content": f"What is {i}+{i}?"}], "answer": str(2 * i)} for i in range(10)]
+GRADER = {
+    "type": "string_check",
+    "name": "exact",
+    "operation": "eq",
+    "input": "{{sample.output_text}}",
+    "reference": "{{item.answer}}",
+}
+
+
+@pytest.mark.parametrize(
+    ("model", "records", "method"),
+    [
+        ("gpt-4o-mini", PREFERENCES, {"type": "dpo", "dpo": {"hyperparameters": {"beta": 0.2}}}),
+        ("o4-mini", PROMPTS, {"type": "reinforcement", "reinforcement": {"grader": GRADER}}),
+    ],
+    ids=["dpo", "reinforcement"],
+)
+def test_dpo_and_reinforcement_job_bodies_match_the_current_spec(
+    mockapi: Mockapi, http: httpx.Client, model: str, records: list[dict[str, Any]], method: dict[str, Any]
+) -> None:
+    created = ok(http.post("/v1/fine_tuning/jobs", json={"model": model, "training_file": put_file(mockapi, records),
+                                                          "method": method}))  # fmt: skip
+    current_spec.check("/fine_tuning/jobs", "post", created)
+    assert created["method"]["type"] == method["type"]
+    job = f"/v1/fine_tuning/jobs/{created['id']}"
+    statuses = set()
+    for _ in range(200):
+        retrieved = ok(http.get(job))
+        current_spec.check("/fine_tuning/jobs/{fine_tuning_job_id}", "get", retrieved)
+        statuses.add(retrieved["status"])
+        if retrieved["status"] == "succeeded":
+            break
+        mockapi.advance(30)
+    assert {"running", "succeeded"} <= statuses
+    current_spec.check("/fine_tuning/jobs/{fine_tuning_job_id}/events", "get", ok(http.get(job + "/events")))
+    checkpoints = ok(http.get(job + "/checkpoints"))
+    current_spec.check("/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints", "get", checkpoints)
+    assert checkpoints["data"]
