@@ -44,15 +44,20 @@ def vector_store_of_three(mockapi: Mockapi, client: openai.OpenAI) -> tuple[str,
     return store["id"], ids
 
 
+def file_search(
+    client: openai.OpenAI, store_id: str, question: str, model: str = "gpt-4o", *, results: bool = True
+) -> Any:
+    """A response to `question` with file_search over the store (its results included unless `results` is
+    False)."""
+    included: Any = {"include": ["file_search_call.results"]} if results else {}
+    tools: Any = [{"type": "file_search", "vector_store_ids": [store_id]}]
+    return client.responses.create(model=model, input=question, tools=tools, **included)
+
+
 def test_file_search_cites_the_file_about_the_question(mockapi: Mockapi) -> None:
     client = mockapi.openai_client()
     store_id, ids = vector_store_of_three(mockapi, client)
-    response = client.responses.create(
-        model="gpt-4o",
-        input="How does magma erupt from a volcano?",
-        tools=[{"type": "file_search", "vector_store_ids": [store_id]}],
-        include=["file_search_call.results"],
-    )
+    response = file_search(client, store_id, "How does magma erupt from a volcano?")
     call, message = response.output
     assert call.type == "file_search_call" and call.status == "completed"
     assert call.queries and "magma" in call.queries[0]
@@ -61,11 +66,7 @@ def test_file_search_cites_the_file_about_the_question(mockapi: Mockapi) -> None
     assert response.output_text.startswith('According to volcanoes.txt: "Volcanoes form where magma')
     citation = message.content[0].annotations[0]
     assert citation.type == "file_citation" and citation.file_id == ids["volcanoes.txt"]
-    without = client.responses.create(
-        model="gpt-4o",
-        input="How does magma erupt from a volcano?",
-        tools=[{"type": "file_search", "vector_store_ids": [store_id]}],
-    )
+    without = file_search(client, store_id, "How does magma erupt from a volcano?", results=False)
     assert without.output[0].results is None  # only when included
     again = client.responses.retrieve(without.id, include=["file_search_call.results"])
     assert again.output[0].results is not None and again.output[0].results[0].file_id == ids["volcanoes.txt"]
@@ -81,11 +82,7 @@ def test_file_search_over_files_uploaded_through_the_sdk(mockapi: Mockapi) -> No
     mockapi.advance(60)
     assert client.vector_stores.retrieve(store.id).file_counts.completed == 3
     assert next(iter(client.vector_stores.search(store.id, query="sourdough loaf"))).file_id == ids["bread.txt"]
-    response = client.responses.create(
-        model="gpt-4.1-mini",
-        input="Which chess opening answers 1.e4 with c5?",
-        tools=[{"type": "file_search", "vector_store_ids": [store.id]}],
-    )
+    response = file_search(client, store.id, "Which chess opening answers 1.e4 with c5?", "gpt-4.1-mini", results=False)
     call, message = response.output
     assert call.type == "file_search_call" and call.status == "completed"
     citation = message.content[0].annotations[0]
@@ -97,12 +94,7 @@ def test_an_upload_deleted_from_the_files_store_is_no_longer_searched(mockapi: M
     client = mockapi.openai_client()
     store_id, ids = vector_store_of_three(mockapi, client)
     assert client.files.delete(ids["volcanoes.txt"]).deleted is True
-    response = client.responses.create(
-        model="gpt-4o",
-        input="How does magma erupt from a volcano?",
-        tools=[{"type": "file_search", "vector_store_ids": [store_id]}],
-        include=["file_search_call.results"],
-    )
+    response = file_search(client, store_id, "How does magma erupt from a volcano?")
     call, message = response.output
     assert call.results is not None and len(call.results) == 2
     assert ids["volcanoes.txt"] not in {result.file_id for result in call.results}
