@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     shared_dir: Path | None = Field(
         None, description="the stores' directory shared by worker processes", json_schema_extra=NOT_A_FLAG
     )
+    # Rules, counters, the journal, rate windows, stored objects and the clock, for several replicas (shared.py).
+    state_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) where replicas share their state; their files go in the"
+        " --data-dir they share",
+    )
     # The reference: "the size of all the files uploaded by one organization can be up to 1 GB".
     org_storage_bytes: int = Field(1_000_000_000, ge=1, description="stored file bytes allowed per organization")
     # Uploads up to this size pass the body limit.
@@ -180,6 +186,19 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http:// or https:// URL")
         return value.rstrip("/") if value else value
+
+    @field_validator("state_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{value!r} is not a redis://, rediss:// or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _shared_files_fit(self) -> Settings:
+        if self.state_url is not None and self.data_dir is None:
+            raise ValueError("--state-url needs --data-dir: the directory the replicas share for their files")
+        return self
 
     @model_validator(mode="after")
     def _recording_fits(self) -> Settings:
