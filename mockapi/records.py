@@ -236,19 +236,22 @@ class SQLiteRecords(Records):
             db.execute("DELETE FROM records WHERE kind = ?", (self.kind,))
 
 
+RECORDS_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+    "id TEXT NOT NULL, owner TEXT NOT NULL, created_at INTEGER NOT NULL, body BLOB NOT NULL, UNIQUE (kind, id))",
+    "CREATE INDEX IF NOT EXISTS records_by_owner ON records (kind, owner, created_at, seq)",
+)
+
+
 class Database:
     """One SQLite file; a connection per thread (sqlite3 connections are not shared between threads)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, schema: tuple[str, ...] = RECORDS_SCHEMA) -> None:
         self.path = path
         self._local = threading.local()
         with self.transaction() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
-                "id TEXT NOT NULL, owner TEXT NOT NULL, created_at INTEGER NOT NULL, body BLOB NOT NULL, "
-                "UNIQUE (kind, id))"
-            )
-            db.execute("CREATE INDEX IF NOT EXISTS records_by_owner ON records (kind, owner, created_at, seq)")
+            for statement in schema:
+                db.execute(statement)
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -264,6 +267,13 @@ class Database:
 
     def read(self, sql: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         return self._connection().execute(sql, parameters).fetchall()
+
+    def close(self) -> None:
+        """Close this thread's connection (the next use opens another)."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
 
 
 class _Transaction:
