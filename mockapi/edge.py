@@ -93,6 +93,7 @@ class Edge:
             await self.app(scope, receive, send)
             return
         state = self.state
+        state.sync()
         seeding = state.seeding
         started = seeding.monotonic()
         request_id = seeding.request_id().encode()

@@ -8,6 +8,7 @@ and large header blocks cut, so memory stays flat under any load.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections import deque
@@ -67,6 +68,8 @@ class Entry(NamedTuple):
     matched_on: MatchedOn | None = None
     response: bytes = b""
     parts: tuple[tuple[float, int], ...] = ()
+    # The server process that answered (one of several workers or replicas).
+    process: int = 0
 
     @property
     def raw_headers(self) -> RawHeaders:
@@ -108,6 +111,7 @@ class Entry(NamedTuple):
             "near_miss": self.near_miss,
             "response": self.response.decode("utf-8", "replace"),
             "response_parts": [{"offset_ms": offset, "bytes": size} for offset, size in self.parts],
+            "process": self.process,
         }
 
 
@@ -304,35 +308,49 @@ class Journal:
         """One entry for a request once it is answered."""
         if self.size == 0:
             return
+        with self._lock:
+            entry = self.entry_of(served, self._next_id)
+            self._entries.append(entry)
+            self._next_id += 1
+        for listen in self.listeners:
+            listen(entry)
+
+    @staticmethod
+    def entry_of(served: Served, entry_id: int) -> Entry:
+        """What an entry keeps of an answered request."""
         headers = pack_headers(compact_headers(served.raw_headers, served.header_bytes))
         kept = body_json(served.body, served.raw_body)
         if len(kept) > BODY_BUDGET:
             kept = _cut_whole(len(kept))
         # Interned: a thousand entries for one route share its path rather than each keeping a copy.
         path, query = sys.intern(_cut(served.path)), _cut(served.query.decode("latin-1"))
-        with self._lock:
-            entry = Entry(
-                self._next_id,
-                served.time,
-                served.method,
-                path,
-                query,
-                headers,
-                kept,
-                served.status,
-                served.duration_ms,
-                served.rule_id,
-                served.fault,
-                served.relayed,
-                served.near_miss,
-                _cut_matched_on(served.matched_on),
-                bytes(served.response or b""),
-                tuple(served.parts or ()),
-            )
-            self._entries.append(entry)
-            self._next_id += 1
-        for listen in self.listeners:
-            listen(entry)
+        return Entry(
+            entry_id,
+            served.time,
+            served.method,
+            path,
+            query,
+            headers,
+            kept,
+            served.status,
+            served.duration_ms,
+            served.rule_id,
+            served.fault,
+            served.relayed,
+            served.near_miss,
+            _cut_matched_on(served.matched_on),
+            bytes(served.response or b""),
+            tuple(served.parts or ()),
+            os.getpid(),
+        )
+
+    def listen(self, listener: Callable[[Entry], None]) -> None:
+        """Call `listener` with each entry appended from now on (it must return at once)."""
+        self.listeners.append(listener)
+
+    def unlisten(self, listener: Callable[[Entry], None]) -> None:
+        if listener in self.listeners:
+            self.listeners.remove(listener)
 
     def entries(self, path: str | None = None, session: str | None = None, since_id: int | None = None) -> list[Entry]:
         with self._lock:

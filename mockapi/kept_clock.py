@@ -31,6 +31,14 @@ class KeptClock(Clock):
             self._origin, self._started, self._advanced = max(resumed, self._origin), Seeding.monotonic(), 0.0
         self._keep()
 
+    def resume(self) -> None:
+        """Stand where the kept reading says, as another process that shares it moved the clock."""
+        kept = self._records.get(OWNER, READING)
+        if kept is not None:
+            self.speed = float(kept.get("speed", self.speed))
+            resumed = float(kept["now"]) + self.speed * max(0.0, Seeding.wall_time() - float(kept["wall"]))
+            self._origin, self._started, self._advanced = resumed, Seeding.monotonic(), 0.0
+
     def advance(self, seconds: float) -> float:
         now = super().advance(seconds)
         self._keep()
@@ -41,7 +49,7 @@ class KeptClock(Clock):
         self._keep()
 
     def _keep(self) -> None:
-        self._records.put(OWNER, READING, {"now": self.time(), "wall": Seeding.wall_time()}, 0)
+        self._records.put(OWNER, READING, {"now": self.time(), "wall": Seeding.wall_time(), "speed": self.speed}, 0)
 
 
 def open_clock(settings: Settings, records: RecordStores, kept: bool) -> Clock:

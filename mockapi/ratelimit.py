@@ -110,10 +110,10 @@ class RateLimiter:
             window = self._window(key, now)
             if limits.requests is not None and window.requests >= limits.requests:
                 wait = self._reset_after(window, 1, now)
-                return _refusal("requests", limits.requests, window.requests, wait, who)
+                return refusal("requests", limits.requests, window.requests, wait, who)
             if limits.tokens is not None and window.tokens + tokens > limits.tokens and window.tokens > 0:
                 wait = self._reset_after(window, 2, now)
-                return _refusal("tokens", limits.tokens, window.tokens, wait, who)
+                return refusal("tokens", limits.tokens, window.tokens, wait, who)
             window.add(self._slot(now), 1, tokens)
             return None
 
@@ -241,5 +241,5 @@ class Admission:
             self.estimate = total_tokens
 
 
-def _refusal(kind: str, limit: int, used: int, wait: float, who: str) -> errors.OpenAIError:
+def refusal(kind: str, limit: int, used: int, wait: float, who: str) -> errors.OpenAIError:
     return errors.rate_limit_reached(kind, limit, used, wait, who)

@@ -207,7 +207,7 @@ class Settings(BaseSettings):
             raise ValueError(f"--mode {mode} needs --upstream URL")
         if mode in ("record", "record-on-miss", "replay") and self.record is None:
             raise ValueError(f"--mode {mode} needs --record DIR")
-        if mode in ("record", "record-on-miss") and self.workers > 1:
+        if mode in ("record", "record-on-miss") and (self.workers > 1 or self.state_url is not None):
             raise ValueError(f"--mode {mode} needs a single worker process: each would record its own sequences")
         return self
 

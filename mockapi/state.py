@@ -15,14 +15,18 @@ from mockapi.fixtures import load_rules
 from mockapi.generators.drafting import DraftMemo
 from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
 from mockapi.journal import Journal
-from mockapi.kept_clock import open_clock
-from mockapi.prompt_cache import PromptCache
+from mockapi.kept_clock import KeptClock, open_clock
+from mockapi.prompt_cache import MAX_PREFIXES, PromptCache
 from mockapi.ratelimit import Limiter, Limits, RateLimiter
 from mockapi.recording import Recording
 from mockapi.records import RecordStores
 from mockapi.rulebook import RuleBook
 from mockapi.seeding import Clock, Seeding
 from mockapi.settings import Settings
+from mockapi.shared import Board
+from mockapi.shared.journal import SharedJournal
+from mockapi.shared.limits import SharedPromptCache, SharedRateLimiter
+from mockapi.shared.rules import META, SharedRuleBook
 
 if TYPE_CHECKING:
     from mockapi.batch_runner import BatchRunner
@@ -44,6 +48,24 @@ def open_file_store(settings: Settings, new_id: Callable[[], str], now: Callable
     if root is None:
         return MemoryFileStore(limits, new_id, now)
     return DirectoryFileStore(root / "files", limits, new_id, now)
+
+
+BOARD_NAME = "board.sqlite3"
+
+
+def open_board(settings: Settings) -> Board | None:
+    """Redis for --state-url; SQLite in the shared directory for several workers; else None (one process)."""
+    if settings.state_url is not None:
+        from mockapi.shared.redis import RedisBoard
+
+        return RedisBoard(settings.state_url)
+    shared = settings.shared_store_dir
+    if shared is None:
+        return None
+    from mockapi.shared.sqlite import SQLiteBoard
+
+    shared.mkdir(parents=True, exist_ok=True)
+    return SQLiteBoard(shared / BOARD_NAME)
 
 
 @dataclass
@@ -68,6 +90,10 @@ class AppState:
     fine_tuned: FineTunedModels = field(init=False)
     # Moves batches on the clock; made by create_app, as it answers their requests through the app.
     batches: BatchRunner | None = None
+    # The state several processes share (rules, counters, journal, windows, clock), when they do.
+    board: Board | None = None
+    # The board's version and reset count this process last caught up with.
+    _seen: tuple[int, int] = (0, 0)
 
     def __post_init__(self) -> None:
         # In memory, or on disk when they must outlive the process or be shared by its workers.
@@ -90,15 +116,55 @@ class AppState:
         )
         recording = Recording.open(settings)  # first: it makes the directory rules are recorded in
         catalogue = Catalogue.load(settings.fixture_dirs, seeding, settings.models)
-        return cls(
+        limits = Limits(settings.rpm, settings.tpm)
+        board = open_board(settings)
+        if board is None:
+            return cls(
+                settings,
+                seeding,
+                catalogue,
+                RuleBook(load_rules(settings.fixture_dirs)),
+                Journal(settings.journal_size),
+                Limiter(RateLimiter(settings.rate_window_seconds), limits, seeding.monotonic),
+                recording=recording,
+            )
+        state = cls(
             settings,
             seeding,
             catalogue,
-            RuleBook(load_rules(settings.fixture_dirs)),
-            Journal(settings.journal_size),
-            Limiter(RateLimiter(settings.rate_window_seconds), Limits(settings.rpm, settings.tpm), seeding.monotonic),
+            SharedRuleBook(load_rules(settings.fixture_dirs), board, lambda: load_rules(settings.fixture_dirs)),
+            SharedJournal(settings.journal_size, board),
+            # Windows on the wall clock, which every process reads alike.
+            Limiter(SharedRateLimiter(settings.rate_window_seconds, board), limits, seeding.wall_time),
+            prompt_cache=SharedPromptCache(board, MAX_PREFIXES),
             recording=recording,
+            board=board,
         )
+        state._seen = (board.count(META, "version"), board.count(META, "resets"))
+        return state
+
+    def sync(self) -> None:
+        """Catch up with what processes sharing the state changed (their rules, clock, a reset): one read of
+        the board's version per request, more only when it moved."""
+        board = self.board
+        if board is None:
+            return
+        version = board.count(META, "version")
+        if version == self._seen[0]:
+            return
+        resets = board.count(META, "resets")
+        if resets != self._seen[1]:
+            self._reset_own()
+        elif isinstance(self.seeding.clock, KeptClock):
+            self.seeding.clock.resume()
+        if isinstance(self.rules, SharedRuleBook):
+            self.rules.refresh()
+        self._seen = (version, resets)
+
+    def changed(self) -> None:
+        """Tell the processes sharing the state that it changed (the clock moved), so they catch up."""
+        if self.board is not None:
+            self._seen = (self.board.incr(META, "version"), self._seen[1])
 
     def reload(self) -> int:
         """Re-read the fixture directories' rules (all or nothing); answers how many there are."""
@@ -122,8 +188,14 @@ class AppState:
         self.records.clear()
         if self.batches is not None:
             self.batches.clear()
-        self.drafts.clear()
         self.prompt_cache.clear()
+        self._reset_own()
+        if self.board is not None:
+            self._seen = (self.board.incr(META, "version"), self.board.incr(META, "resets"))
+
+    def _reset_own(self) -> None:
+        """What each process keeps for itself: drafts, the clock's reading, the seeded id sequence."""
+        self.drafts.clear()
         kept = self.settings.data_dir or self.settings.shared_store_dir
         self.seeding.clock = open_clock(self.settings, self.records, kept is not None)
         self.reseed(self.settings.seed)

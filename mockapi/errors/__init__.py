@@ -239,16 +239,6 @@ def control_token_required() -> OpenAIError:
     )
 
 
-def control_needs_one_worker(workers: int) -> OpenAIError:
-    return OpenAIError(
-        409,
-        f"The control API needs a single worker process: with --workers {workers} each worker keeps its own "
-        "rules, journal and rate-limit windows, and a request reaches only one of them. Serve with "
-        "--workers 1 (the default) to use it.",
-        code="control_needs_one_worker",
-    )
-
-
 def rule_not_found(rule_id: str) -> OpenAIError:
     return OpenAIError(404, f"No runtime rule with id '{rule_id}'", param="id", code="rule_not_found")
 

@@ -20,7 +20,7 @@ class Subscription:
         self.queue: asyncio.Queue[Entry | None] = asyncio.Queue(maxsize=limit + 1)
         self.limit = limit
         self.dropped = False
-        journal.listeners.append(self.offer)
+        journal.listen(self.offer)
 
     def offer(self, entry: Entry) -> None:
         if self.dropped:
@@ -37,8 +37,7 @@ class Subscription:
         self.queue.put_nowait(_END)
 
     def close(self) -> None:
-        if self.offer in self.journal.listeners:
-            self.journal.listeners.remove(self.offer)
+        self.journal.unlisten(self.offer)
 
     async def entries(self) -> AsyncIterator[Entry]:
         try:

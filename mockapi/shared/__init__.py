@@ -12,14 +12,9 @@ Every family of counters, window set, map and log is bounded, so nothing grows w
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from mockapi.settings import Settings
-
-__all__ = ["Board", "Slot", "open_board"]
-
-BOARD_NAME = "board.sqlite3"
+__all__ = ["Board", "Slot"]
 
 
 class Slot(NamedTuple):
@@ -93,17 +88,3 @@ class Board(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
-
-
-def open_board(settings: Settings) -> Board | None:
-    """Redis for --state-url; SQLite in the shared directory for several workers; else None (one process)."""
-    if settings.state_url is not None:
-        from mockapi.shared.redis import RedisBoard
-
-        return RedisBoard(settings.state_url)
-    shared = settings.shared_store_dir
-    if shared is None:
-        return None
-    from mockapi.shared.sqlite import SQLiteBoard
-
-    return SQLiteBoard(shared / BOARD_NAME)
