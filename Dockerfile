@@ -9,8 +9,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mockapi ./mockapi
 COPY fixtures ./fixtures
+# /shared: where a named volume mounted for --data-dir (examples/compose.yaml) takes its owner from.
 RUN pip install --no-cache-dir . \
-    && useradd --create-home --uid 10001 mockapi
+    && useradd --create-home --uid 10001 mockapi \
+    && install -d -o mockapi -g mockapi /shared
 
 USER 10001
 EXPOSE 8000
