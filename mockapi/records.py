@@ -9,11 +9,14 @@ of that kind leave first, so nothing grows with traffic. Lists page as the API p
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -260,10 +263,23 @@ class Database:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             self._local.connection = connection
+            self._local.lock = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         return connection
 
     def transaction(self) -> _Transaction:
-        return _Transaction(self._connection())
+        connection = self._connection()
+        return _Transaction(connection, self._local.lock)
+
+    @contextmanager
+    def locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, as the one writer (every writer takes the lock file first), each statement its own
+        transaction: for changes of one or two statements, cheaper than BEGIN ... COMMIT."""
+        connection = self._connection()
+        fcntl.flock(self._local.lock, fcntl.LOCK_EX)
+        try:
+            yield connection
+        finally:
+            fcntl.flock(self._local.lock, fcntl.LOCK_UN)
 
     def read(self, sql: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         return self._connection().execute(sql, parameters).fetchall()
@@ -273,21 +289,35 @@ class Database:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is not None:
             connection.close()
+            os.close(self._local.lock)
             self._local.connection = None
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on failure): one writer at a time, across processes."""
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on failure): one writer at a time, across processes.
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    Writers queue on an flock of a lock file beside the database first: a waiting writer wakes the moment
+    the lock is free, where SQLite's own busy handler would sleep for milliseconds at a time (which capped
+    two workers sharing their state at about 2,800 requests/s in bench/scaling.sh)."""
+
+    def __init__(self, connection: sqlite3.Connection, lock: int) -> None:
         self.connection = connection
+        self.lock = lock
 
     def __enter__(self) -> sqlite3.Connection:
-        self.connection.execute("BEGIN IMMEDIATE")
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            fcntl.flock(self.lock, fcntl.LOCK_UN)
+            raise
         return self.connection
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        self.connection.execute("ROLLBACK" if kind is not None else "COMMIT")
+        try:
+            self.connection.execute("ROLLBACK" if kind is not None else "COMMIT")
+        finally:
+            fcntl.flock(self.lock, fcntl.LOCK_UN)
 
 
 class RecordStores:
