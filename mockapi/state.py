@@ -76,11 +76,14 @@ class AppState:
         self.files = open_file_store(
             self.settings, lambda: self.seeding.next_id("file-", 24), lambda: self.seeding.now()
         )
-        # In the data directory's database when objects must outlive the process or be shared by workers.
+        # In the data directory's database when objects must outlive the process or be shared by workers;
+        # in Redis when replicas share them (--state-url).
         kept = self.settings.data_dir or self.settings.shared_store_dir
-        self.records = RecordStores(kept)
+        self.records = RecordStores(kept, state_url=self.settings.state_url)
         # The clock too, where stored objects outlive the process: a restart resumes where it left off.
-        self.seeding.clock = open_clock(self.settings, self.records, kept is not None)
+        self.seeding.clock = open_clock(
+            self.settings, self.records, kept is not None or self.settings.state_url is not None
+        )
         self.fine_tuned = FineTunedModels(self.records, self.catalogue, lambda: self.seeding.clock.time())
 
     @classmethod
@@ -125,5 +128,7 @@ class AppState:
         self.drafts.clear()
         self.prompt_cache.clear()
         kept = self.settings.data_dir or self.settings.shared_store_dir
-        self.seeding.clock = open_clock(self.settings, self.records, kept is not None)
+        self.seeding.clock = open_clock(
+            self.settings, self.records, kept is not None or self.settings.state_url is not None
+        )
         self.reseed(self.settings.seed)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from mockapi.records import Database
-from mockapi.shared import Board, Slot
+from mockapi.shared.board import Board, Slot
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS counters (family TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, "
