@@ -118,7 +118,9 @@ def serve(settings: Settings) -> int:
 
     from mockapi import tuning
     from mockapi.app import create_app
+    from mockapi.state import discard_board
 
+    discard_board(settings)
     app = create_app(settings)  # also validates fixtures before binding
     tuning.apply(settings.tuning)
     _exit_0_on_sigterm()

@@ -1,6 +1,6 @@
 """Stored objects of the API (responses, vector stores, fine-tuning jobs, batches...) as JSON records, per
 owner, behind one small interface: in memory, or in an SQLite database in the data directory (WAL mode), which
-outlives the process and which several worker processes share.
+outlives the process and which several worker processes share, or in Redis (--state-url), which replicas share.
 
 Each kind of object has its own `Records`, bounded in count and in bytes: past either bound the oldest records
 of that kind leave first, so nothing grows with traffic. Lists page as the API pages them: by creation, with
@@ -13,114 +13,31 @@ import fcntl
 import os
 import sqlite3
 import threading
-from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 
-Order = Literal["asc", "desc"]
-Record = dict[str, Any]
+# The interface, in a module of its own so that the Redis implementation imports it and not this module.
+from mockapi.records_base import Bounds, Order, Page, Record, Records, UnknownCursor
+
+__all__ = [
+    "DATABASE_NAME",
+    "Bounds",
+    "Database",
+    "MemoryRecords",
+    "Order",
+    "Page",
+    "Record",
+    "RecordStores",
+    "Records",
+    "SQLiteRecords",
+    "UnknownCursor",
+]
 DATABASE_NAME = "mockapi.sqlite3"
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """How many records of one kind, and how many bytes of their JSON, are kept at most."""
-
-    count: int = 10_000
-    bytes: int = 256 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Page:
-    data: list[Record]
-    has_more: bool
-
-
-class UnknownCursor(LookupError):
-    """An `after`/`before` id that is not one of the owner's records."""
-
-
-class Records(ABC):
-    """The records of one kind. Ids are unique within a kind, whatever the owner; a record someone else owns
-    is as missing as one that never was."""
-
-    def __init__(self, kind: str, bounds: Bounds) -> None:
-        self.kind = kind
-        self.bounds = bounds
-
-    @abstractmethod
-    def put(self, owner: str, record_id: str, record: Record, created_at: int) -> None:
-        """Store (or replace, keeping its place in the list) one record."""
-
-    @abstractmethod
-    def get(self, owner: str, record_id: str) -> Record | None: ...
-
-    @abstractmethod
-    def delete(self, owner: str, record_id: str) -> bool: ...
-
-    @abstractmethod
-    def _ordered(self, owner: str | None) -> list[tuple[str, Record]]:
-        """(id, record) of the owner's records (everyone's for None), oldest first."""
-
-    @abstractmethod
-    def clear(self) -> None: ...
-
-    def update(self, owner: str, record_id: str, change: Callable[[Record], Record | None]) -> Record | None:
-        """Read, change and write back one record; `change` answering None leaves it as it was."""
-        record = self.get(owner, record_id)
-        if record is None:
-            return None
-        changed = change(record)
-        if changed is None:
-            return record
-        self.put(owner, record_id, changed, int(changed.get("created_at") or record.get("created_at") or 0))
-        return changed
-
-    def page(
-        self,
-        owner: str,
-        *,
-        limit: int = 20,
-        order: Order = "desc",
-        after: str | None = None,
-        before: str | None = None,
-        where: Callable[[Record], bool] | None = None,
-    ) -> Page:
-        """One page of the owner's records in `order`, after (or before) the record named by a cursor."""
-        items = [(rid, rec) for rid, rec in self._ordered(owner) if where is None or where(rec)]
-        if order == "desc":
-            items.reverse()
-        ids = [rid for rid, _ in items]
-        start, end = 0, len(items)
-        for cursor, is_after in ((after, True), (before, False)):
-            if cursor is None:
-                continue
-            if cursor not in ids:
-                if self.get(owner, cursor) is None:
-                    raise UnknownCursor(cursor)
-                continue  # filtered out of this listing: it bounds nothing
-            if is_after:
-                start = ids.index(cursor) + 1
-            else:
-                end = ids.index(cursor)
-        window = items[start:end]
-        if before is not None and after is None:
-            chosen = window[-limit:] if limit else []
-            has_more = len(window) > len(chosen)
-        else:
-            chosen = window[:limit]
-            has_more = len(window) > len(chosen)
-        return Page([rec for _, rec in chosen], has_more)
-
-    def all(self) -> Iterator[tuple[str, Record]]:
-        """Every owner's records, oldest first (with the owner under `_owner`): for the clock's work on jobs."""
-        yield from self._ordered(None)
 
 
 class MemoryRecords(Records):
@@ -249,8 +166,11 @@ RECORDS_SCHEMA = (
 class Database:
     """One SQLite file; a connection per thread (sqlite3 connections are not shared between threads)."""
 
-    def __init__(self, path: Path, schema: tuple[str, ...] = RECORDS_SCHEMA) -> None:
+    def __init__(self, path: Path, schema: tuple[str, ...] = RECORDS_SCHEMA, durable: bool = True) -> None:
+        """`durable`: the WAL is synced at its checkpoints, so what was committed outlives the machine's
+        crash; off for state that only lasts a run (the workers' board), where it halves a write's cost."""
         self.path = path
+        self._synchronous = "NORMAL" if durable else "OFF"
         self._local = threading.local()
         with self.transaction() as db:
             for statement in schema:
@@ -261,7 +181,7 @@ class Database:
         if connection is None:
             connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(f"PRAGMA synchronous={self._synchronous}")
             self._local.connection = connection
             self._local.lock = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         return connection
@@ -321,11 +241,25 @@ class _Transaction:
 
 
 class RecordStores:
-    """The stores of every kind, made on first use: in memory, or in `directory`'s database."""
+    """The stores of every kind, made on first use: in Redis at `state_url` (replicas share them), else in
+    `directory`'s database, else in memory."""
 
-    def __init__(self, directory: Path | None, bounds: Bounds | None = None) -> None:
+    def __init__(self, directory: Path | None, bounds: Bounds | None = None, state_url: str | None = None) -> None:
         self.bounds = bounds or Bounds()
-        self._database = Database(directory / DATABASE_NAME) if directory is not None else None
+        self._make: Callable[[str, Bounds], Records]
+        if state_url is not None:
+            # Imported here: a server without --state-url never loads the Redis client.
+            from redis import Redis
+
+            from mockapi.shared.redis_records import RedisRecords
+
+            redis = Redis.from_url(state_url)  # one connection pool for every kind
+            self._make = lambda kind, limits: RedisRecords(kind, limits, redis)
+        elif directory is not None:
+            database = Database(directory / DATABASE_NAME)
+            self._make = lambda kind, limits: SQLiteRecords(kind, limits, database)
+        else:
+            self._make = MemoryRecords
         self._stores: dict[str, Records] = {}
         self._lock = threading.Lock()
 
@@ -333,12 +267,7 @@ class RecordStores:
         with self._lock:
             store = self._stores.get(kind)
             if store is None:
-                limits = bounds or self.bounds
-                store = (
-                    SQLiteRecords(kind, limits, self._database)
-                    if self._database is not None
-                    else MemoryRecords(kind, limits)
-                )
+                store = self._make(kind, bounds or self.bounds)
                 self._stores[kind] = store
             return store
 

@@ -68,6 +68,15 @@ def open_board(settings: Settings) -> Board | None:
     return SQLiteBoard(shared / BOARD_NAME)
 
 
+def discard_board(settings: Settings) -> None:
+    """Workers start from an empty board, as one process starts with no runtime rules, counters or journal:
+    a board left in the data directory by an earlier run is removed before they open it."""
+    shared = settings.shared_store_dir
+    if settings.state_url is None and shared is not None:
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            (shared / (BOARD_NAME + suffix)).unlink(missing_ok=True)
+
+
 @dataclass
 class AppState:
     settings: Settings
@@ -102,11 +111,14 @@ class AppState:
         self.files = open_file_store(
             self.settings, lambda: self.seeding.next_id("file-", 24), lambda: self.seeding.now()
         )
-        # In the data directory's database when objects must outlive the process or be shared by workers.
+        # In the data directory's database when objects must outlive the process or be shared by workers;
+        # in Redis when replicas share them (--state-url).
         kept = self.settings.data_dir or self.settings.shared_store_dir
-        self.records = RecordStores(kept)
+        self.records = RecordStores(kept, state_url=self.settings.state_url)
         # The clock too, where stored objects outlive the process: a restart resumes where it left off.
-        self.seeding.clock = open_clock(self.settings, self.records, kept is not None)
+        self.seeding.clock = open_clock(
+            self.settings, self.records, kept is not None or self.settings.state_url is not None
+        )
         self.fine_tuned = FineTunedModels(self.records, self.catalogue, lambda: self.seeding.clock.time())
 
     @classmethod
@@ -197,5 +209,7 @@ class AppState:
         """What each process keeps for itself: drafts, the clock's reading, the seeded id sequence."""
         self.drafts.clear()
         kept = self.settings.data_dir or self.settings.shared_store_dir
-        self.seeding.clock = open_clock(self.settings, self.records, kept is not None)
+        self.seeding.clock = open_clock(
+            self.settings, self.records, kept is not None or self.settings.state_url is not None
+        )
         self.reseed(self.settings.seed)

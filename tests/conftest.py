@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from mockapi.app import create_app
 from mockapi.settings import Settings
 from tests import fake_endpoints
+from tests.redis_support import REDIS_MISSING, redis_server, redis_server_binary
 from tests.support import API_KEY, ServerProcess
 
 # `pytester` runs a test suite that uses only the installed package (the mockapi pytest plugin).
@@ -21,6 +22,15 @@ def server() -> Iterator[ServerProcess]:
     """One default server for the whole run; tests must not change its state in ways others see."""
     with ServerProcess() as process:
         yield process
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """One real Redis server for the whole run; tests isolate themselves by a key prefix of their own."""
+    if redis_server_binary() is None:
+        pytest.skip(REDIS_MISSING)
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The board in an SQLite database in the directory worker processes share (WAL mode: readers never wait
-for the writer; each change is one BEGIN IMMEDIATE transaction, so increments are exact across processes)."""
+for the writer). Every writer takes the database's lock file first, so a change of one or two statements
+(an increment, an append) needs no BEGIN ... COMMIT to be exact across processes: each request's few
+changes stay a few statements each."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import time
 from pathlib import Path
 
 from mockapi.records import Database
-from mockapi.shared import Board, Slot
+from mockapi.shared.board import Board, Slot
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS counters (family TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, "
@@ -19,25 +21,29 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS windows_by_slot ON windows (slot)",
     "CREATE TABLE IF NOT EXISTS maps (name TEXT NOT NULL, field TEXT NOT NULL, seq INTEGER NOT NULL, "
     "value BLOB NOT NULL, PRIMARY KEY (name, field))",
-    "CREATE TABLE IF NOT EXISTS logs (log TEXT NOT NULL, id INTEGER NOT NULL, item BLOB NOT NULL, "
-    "PRIMARY KEY (log, id)) WITHOUT ROWID",
+    # One id sequence for every log (AUTOINCREMENT never gives an id twice, a clear included); the trigger
+    # keeps each log to its cap in the statement that appends.
+    "CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, item BLOB NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS logs_by_log ON logs (log, id)",
+    "CREATE TABLE IF NOT EXISTS log_caps (log TEXT PRIMARY KEY, cap INTEGER NOT NULL)",
+    "CREATE TRIGGER IF NOT EXISTS logs_capped AFTER INSERT ON logs BEGIN DELETE FROM logs WHERE log = NEW.log "
+    "AND id <= NEW.id - (SELECT cap FROM log_caps WHERE log = NEW.log); END",
 )
 # Families and window sets are trimmed to their caps every this many changes (a trim scans an index).
 TRIM_EVERY = 256
-# The family under which each log counts its ids (so a clear keeps them counting).
-LOG_IDS = "\0log-ids"
 
 
 class SQLiteBoard(Board):
     def __init__(self, path: Path) -> None:
-        self._db = Database(path, SCHEMA)
+        self._db = Database(path, SCHEMA, durable=False)  # a board lasts one run (state.discard_board)
         self._changes = itertools.count(1)
+        self._caps: dict[str, int] = {}  # the caps this process has written
 
     def _due(self) -> bool:
         return next(self._changes) % TRIM_EVERY == 0
 
     def incr(self, family: str, key: str, by: int = 1, cap: int = 100_000) -> int:
-        with self._db.transaction() as db:
+        with self._db.locked() as db:
             (value,) = db.execute(
                 "INSERT INTO counters (family, key, n, touched) VALUES (?, ?, ?, ?) ON CONFLICT (family, key) "
                 "DO UPDATE SET n = n + excluded.n, touched = excluded.touched RETURNING n",
@@ -66,24 +72,19 @@ class SQLiteBoard(Board):
                 db.execute("DELETE FROM counters WHERE family = ? AND key = ?", (family, key))
 
     def window(self, key: str, slot: int, requests: int, tokens: int, oldest: int, cap: int = 4_096) -> list[Slot]:
+        read = "SELECT slot, requests, tokens FROM windows WHERE key = ? AND slot >= ? ORDER BY slot"
         if not requests and not tokens:
-            rows = self._db.read(
-                "SELECT slot, requests, tokens FROM windows WHERE key = ? AND slot >= ? ORDER BY slot", (key, oldest)
-            )
-            return [Slot(*row) for row in rows]
-        with self._db.transaction() as db:
-            db.execute("DELETE FROM windows WHERE key = ? AND slot < ?", (key, oldest))
+            return [Slot(*row) for row in self._db.read(read, (key, oldest))]
+        with self._db.locked() as db:
             db.execute(
                 "INSERT INTO windows (key, slot, requests, tokens) VALUES (?, ?, ?, ?) ON CONFLICT (key, slot) "
                 "DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens",
                 (key, slot, requests, tokens),
             )
-            rows = db.execute(
-                "SELECT slot, requests, tokens FROM windows WHERE key = ? ORDER BY slot", (key,)
-            ).fetchall()
+            rows = db.execute(read, (key, oldest)).fetchall()
             if self._due():
-                # Slots are numbered on one clock for every key: whatever is older than this window is
-                # older than every window; past the cap, the keys counted longest ago leave.
+                # Slots are numbered on one clock for every key: what is older than this window is older
+                # than every window. Past the cap, the keys counted longest ago leave.
                 db.execute("DELETE FROM windows WHERE slot < ?", (oldest,))
                 db.execute(
                     "DELETE FROM windows WHERE key IN (SELECT key FROM windows GROUP BY key "
@@ -120,14 +121,11 @@ class SQLiteBoard(Board):
             return db.execute("DELETE FROM maps WHERE name = ?", (name,)).rowcount
 
     def append(self, log: str, item: bytes, cap: int) -> int:
-        with self._db.transaction() as db:
-            (item_id,) = db.execute(
-                "INSERT INTO counters (family, key, n, touched) VALUES (?, ?, 1, 0) ON CONFLICT (family, key) "
-                "DO UPDATE SET n = n + 1 RETURNING n",
-                (LOG_IDS, log),
-            ).fetchone()
-            db.execute("INSERT INTO logs (log, id, item) VALUES (?, ?, ?)", (log, item_id, item))
-            db.execute("DELETE FROM logs WHERE log = ? AND id <= ?", (log, item_id - cap))
+        with self._db.locked() as db:
+            if self._caps.get(log) != cap:
+                db.execute("INSERT OR REPLACE INTO log_caps (log, cap) VALUES (?, ?)", (log, cap))
+                self._caps[log] = cap
+            (item_id,) = db.execute("INSERT INTO logs (log, item) VALUES (?, ?) RETURNING id", (log, item)).fetchone()
         return int(item_id)
 
     def after(self, log: str, after_id: int = 0) -> list[tuple[int, bytes]]:

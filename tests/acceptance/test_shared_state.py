@@ -15,6 +15,7 @@ import httpx
 import openai
 import orjson
 import pytest
+import redis
 
 from tests.support import API_KEY, ServerProcess, error_of
 
@@ -60,6 +61,8 @@ def start_cluster(
             redis_url = request.getfixturevalue("redis_url")
         except pytest.FixtureLookupError:
             pytest.skip("no Redis server for the replicas")
+        with redis.Redis.from_url(redis_url) as fresh:
+            fresh.flushdb()  # the server outlives the test; its state must not
         shared = ("--state-url", redis_url, "--data-dir", str(tmp_path / "shared"))
         first = start_server(*shared, *args)
         second = start_server(*shared, *args)

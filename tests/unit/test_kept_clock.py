@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from redis import Redis
+
 from mockapi.kept_clock import KIND, KeptClock
 from mockapi.records import RecordStores
 from mockapi.settings import Settings
@@ -41,3 +43,15 @@ def test_the_server_keeps_its_clock_with_a_data_directory_and_reset_forgets_it(t
     assert state.seeding.clock.time() == T0
     assert AppState.build(settings).seeding.clock.time() == T0
     assert AppState.build(Settings(fixed_time=T0)).seeding.clock.time() == T0
+
+
+def test_replicas_sharing_a_state_url_keep_their_clock_in_redis(redis_url: str, tmp_path: Path) -> None:
+    url = redis_url.rsplit("/", 1)[0] + "/2"  # a database of the test's own: the records' keys are not prefixed
+    Redis.from_url(url).flushdb()
+    settings = Settings(state_url=url, data_dir=tmp_path / "one", fixed_time=T0)
+    AppState.build(settings).seeding.clock.advance(600)
+    # Another replica, its own directory: the clock comes from Redis.
+    other = AppState.build(Settings(state_url=url, data_dir=tmp_path / "other", fixed_time=T0))
+    assert other.seeding.clock.time() == T0 + 600
+    other.reset()
+    assert AppState.build(settings).seeding.clock.time() == T0

@@ -1,24 +1,33 @@
-"""Stored API objects: per owner, bounded, paged like the API's lists, in memory or in SQLite."""
+"""Stored API objects: per owner, bounded, paged like the API's lists, in memory, in SQLite or in Redis."""
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from redis import Redis
 
-from mockapi.records import Bounds, Database, MemoryRecords, Records, SQLiteRecords, UnknownCursor
+from mockapi.records import Bounds, Database, MemoryRecords, Records, RecordStores, SQLiteRecords, UnknownCursor
+from mockapi.shared.redis_records import RedisRecords
 
 Make = Callable[[Bounds], Records]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def make(request: pytest.FixtureRequest, tmp_path: Path) -> Make:
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def make(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Make]:
+    """Each call another view of one kind's records (sharing them, as other processes would)."""
     if request.param == "memory":
-        return lambda bounds: MemoryRecords("things", bounds)
-    database = Database(tmp_path / "db.sqlite3")
-    return lambda bounds: SQLiteRecords("things", bounds, database)
+        yield lambda bounds: MemoryRecords("things", bounds)
+    elif request.param == "sqlite":
+        database = Database(tmp_path / "db.sqlite3")
+        yield lambda bounds: SQLiteRecords("things", bounds, database)
+    else:
+        redis, prefix = Redis.from_url(request.getfixturevalue("redis_url")), f"test-{uuid.uuid4().hex}:"
+        yield lambda bounds: RedisRecords("things", bounds, redis, prefix)
+        redis.close()
 
 
 def _fill(store: Records, count: int, owner: str = "org:a") -> None:
@@ -114,3 +123,50 @@ def test_the_sqlite_store_is_shared_between_processes(tmp_path: Path) -> None:
     child.join(30)
     assert child.exitcode == 0
     assert store.get("org:a", "from-child") == {"id": "from-child"}
+
+
+def _write_in_redis_from_another_process(url: str, prefix: str) -> None:
+    redis = Redis.from_url(url)
+    store = RedisRecords("things", Bounds(count=50), redis, prefix)
+    for index in range(100):
+        store.put("org:a", f"c_{index}", {"id": f"c_{index}"}, index)
+    redis.close()
+
+
+def test_the_redis_store_is_shared_between_processes_and_stays_in_bounds(redis_url: str) -> None:
+    prefix = f"test-{uuid.uuid4().hex}:"
+    context = multiprocessing.get_context("spawn")
+    children = [context.Process(target=_write_in_redis_from_another_process, args=(redis_url, prefix)) for _ in "ab"]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(30)
+        assert child.exitcode == 0
+    redis = Redis.from_url(redis_url)
+    store = RedisRecords("things", Bounds(count=50), redis, prefix)
+    assert [record["id"] for record in store.page("org:a", limit=100, order="asc").data] == [
+        f"c_{index}" for index in range(50, 100)
+    ]
+    redis.close()
+
+
+def test_a_replaced_record_keeps_its_creation_and_a_clear_leaves_no_bytes(redis_url: str) -> None:
+    redis, prefix = Redis.from_url(redis_url), f"test-{uuid.uuid4().hex}:"
+    store = RedisRecords("things", Bounds(bytes=100), redis, prefix)
+    store.put("org:a", "a", {"pad": "x" * 40}, 1)
+    store.put("org:a", "b", {"pad": "y"}, 2)
+    store.put("org:b", "a", {"pad": "z"}, 9)  # replaced, by another owner: its place is kept
+    assert [rid for rid, _ in store.all()] == ["a", "b"]
+    assert store.get("org:a", "a") is None and store.get("org:b", "a") == {"pad": "z"}
+    store.clear()
+    assert redis.keys(prefix + "*") == [prefix.encode() + b"r:things:next"]
+    redis.close()
+
+
+def test_record_stores_with_a_state_url_keep_records_in_redis(redis_url: str, tmp_path: Path) -> None:
+    url = redis_url.rsplit("/", 1)[0] + "/1"  # a database of the test's own: the stores' keys are not prefixed
+    Redis.from_url(url).flushdb()
+    RecordStores(tmp_path, state_url=url)("things").put("org:a", "r", {"id": "r"}, 1)
+    again = RecordStores(None, state_url=url)("things")
+    assert isinstance(again, RedisRecords) and again.get("org:a", "r") == {"id": "r"}
+    assert not (tmp_path / "mockapi.sqlite3").exists()
