@@ -10,7 +10,9 @@ COPY pyproject.toml README.md ./
 COPY mockapi ./mockapi
 COPY fixtures ./fixtures
 # /shared: where a named volume mounted for --data-dir (examples/compose.yaml) takes its owner from.
+# Bytecode compiled once at build: PYTHONDONTWRITEBYTECODE would have every start compile every module.
 RUN pip install --no-cache-dir . \
+    && (python -m compileall -q /usr/local/lib/python3.11/site-packages > /dev/null || true) \
     && useradd --create-home --uid 10001 mockapi \
     && install -d -o mockapi -g mockapi /shared
 

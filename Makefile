@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench bench-streams clean system-packages
+.PHONY: install run test lint typecheck bench bench-streams bench-workers clean system-packages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install -q --target $(VENV)/llamaindex "llama-index-llms-openai>=0.4" "llama-index-core>=0.12"
 	# The Node SDK and the Vercel AI SDK, for the tests that drive the server from Node (skipped where Node is absent).
 	if command -v npm >/dev/null; then npm install -s --no-audit --no-fund --prefix $(VENV)/node openai ai @ai-sdk/openai; fi
+	# Bytecode written once, here: where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile
+	# every module again (half of a cold start, bench/RESULTS.md).
+	$(BIN)/python -m compileall -q -j 0 mockapi "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null || true
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -48,6 +51,10 @@ bench: $(STAMP)
 # Thousands of paced streams held at once by one process (bench/paced_streams.py).
 bench-streams: $(STAMP)
 	cd bench && ../$(BIN)/python paced_streams.py --streams 5000 --tokens 100 --cmd "../$(BIN)/python -m mockapi serve"
+
+# --workers 1 against --workers 2 with their state shared (bench/scaling.sh).
+bench-workers: $(STAMP)
+	bash bench/scaling.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

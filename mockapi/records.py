@@ -247,6 +247,8 @@ class RecordStores:
     def __init__(self, directory: Path | None, bounds: Bounds | None = None, state_url: str | None = None) -> None:
         self.bounds = bounds or Bounds()
         self._make: Callable[[str, Bounds], Records]
+        # The kinds stored by any process sharing the store (a reset clears those this one never opened).
+        self._kinds: Callable[[], list[str]] = list
         if state_url is not None:
             # Imported here: a server without --state-url never loads the Redis client.
             from redis import Redis
@@ -255,9 +257,11 @@ class RecordStores:
 
             redis = Redis.from_url(state_url)  # one connection pool for every kind
             self._make = lambda kind, limits: RedisRecords(kind, limits, redis)
+            self._kinds = lambda: RedisRecords.kinds(redis)
         elif directory is not None:
             database = Database(directory / DATABASE_NAME)
             self._make = lambda kind, limits: SQLiteRecords(kind, limits, database)
+            self._kinds = lambda: [kind for (kind,) in database.read("SELECT DISTINCT kind FROM records", ())]
         else:
             self._make = MemoryRecords
         self._stores: dict[str, Records] = {}
@@ -272,7 +276,5 @@ class RecordStores:
             return store
 
     def clear(self) -> None:
-        with self._lock:
-            stores = list(self._stores.values())
-        for store in stores:
-            store.clear()
+        for kind in {*self._stores, *self._kinds()}:
+            self(kind).clear()

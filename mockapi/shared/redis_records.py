@@ -69,6 +69,12 @@ class RedisRecords(Records):
         self._put = redis.register_script(PUT)
         self._delete = redis.register_script(DELETE)
 
+    @staticmethod
+    def kinds(redis: Redis, prefix: str = "mockapi:") -> list[str]:
+        """The kinds any process has stored records of (each has its insertion order)."""
+        pattern = f"{prefix}r:*:seq"
+        return [key.decode()[len(prefix) + 2 : -len(":seq")] for key in redis.scan_iter(match=pattern, count=1000)]
+
     def _keys(self) -> list[str]:
         return [self._body, self._owner, self._created, self._seq, self._bytes, self._next]
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+import yaml
 
 from tests.support import API_KEY, ServerProcess
 
@@ -131,7 +132,10 @@ def test_a_rule_made_from_a_request_answers_the_next_identical_one_and_counts_it
     editor.wait_for()
     proposed = editor.input_value()
     assert f"text: {question}" in proposed and "endpoint: chat.completions" in proposed
-    editor.fill(proposed.replace("Edit me, the answer this rule gives", "Answered by the rule made in the inspector"))
+    (rule,) = yaml.safe_load(proposed)
+    assert rule["respond"] == {"content": generated}  # the answer the request got, to edit
+    rule["respond"]["content"] = "Answered by the rule made in the inspector"
+    editor.fill(yaml.safe_dump([rule], sort_keys=False))
     page.click("button.add-rule")
     page.wait_for_selector("tr.detail .note:has-text('added inspector-chat.completions-')")
     rule_id = page.locator("tr.detail .note").inner_text().removeprefix("added ")

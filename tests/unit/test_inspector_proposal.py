@@ -9,15 +9,21 @@ import yaml
 from mockapi.context import Served
 from mockapi.errors import OpenAIError
 from mockapi.inspector.proposal import ANSWER, proposal_yaml, rules_of_yaml
-from mockapi.journal import Entry, Journal
+from mockapi.journal import RESPONSE_BUDGET, Entry, Journal
 from mockapi.matching import Exchange
 from mockapi.rulebook import RuleBook
 
 
-def _entry(body: dict[str, object], matched_on: tuple[str, str | None, str | None, str | None] | None) -> Entry:
+def _entry(
+    body: dict[str, object],
+    matched_on: tuple[str, str | None, str | None, str | None] | None,
+    response: bytes = b"",
+    status: int = 200,
+) -> Entry:
     journal = Journal(10)
     served = Served("POST", "/v1/chat/completions", b"", [(b"authorization", b"Bearer sk-secret-key-123456")], 40, 0.0)
-    served.body, served.raw_body, served.status, served.matched_on = body, orjson.dumps(body), 200, matched_on
+    served.body, served.raw_body, served.status, served.matched_on = body, orjson.dumps(body), status, matched_on
+    served.response = bytearray(response)
     journal.record(served)
     return journal.entries()[0]
 
@@ -35,6 +41,30 @@ def test_a_chat_request_proposes_its_match_as_record_mode_writes_it_and_an_answe
     assert rule["match"] == kept
     assert rule["respond"] == {"content": ANSWER}
     assert "sk-secret" not in text
+
+
+ON_CHAT = ("chat.completions", "gpt-4o-mini", "Hi", None)
+
+
+def _chunk(delta: dict[str, object]) -> bytes:
+    return b"data: " + orjson.dumps({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]})
+
+
+@pytest.mark.parametrize(
+    ("response", "status", "respond"),
+    [
+        (orjson.dumps({"choices": [{"message": {"role": "assistant", "content": "Hello!"}}]}), 200, {"content": "Hello!"}),
+        (b"\n\n".join([_chunk({"role": "assistant"}), _chunk({"content": "Hel"}), _chunk({"content": "lo!"}),
+                      b"data: [DONE]"]) + b"\n\n", 200, {"content": "Hello!"}),
+        (orjson.dumps({"error": {"message": "Slow down", "type": "requests", "code": "rate_limit_exceeded"}}), 429,
+         {"error": {"status": 429, "message": "Slow down", "type": "requests", "code": "rate_limit_exceeded"}}),
+        (b'{"choices": [{"message": {"content": "' + b"x" * RESPONSE_BUDGET, 200, {"content": ANSWER}),
+    ],
+    ids=["json", "stream", "error", "cut-by-the-journal"],
+)  # fmt: skip
+def test_the_proposal_answers_as_the_request_was_answered(response: bytes, status: int, respond: object) -> None:
+    (rule,) = yaml.safe_load(proposal_yaml(_entry(CHAT, ON_CHAT, response[:RESPONSE_BUDGET], status)))
+    assert rule["respond"] == respond
 
 
 def test_the_proposal_read_back_answers_the_same_request_and_not_another() -> None:

@@ -170,3 +170,19 @@ def test_record_stores_with_a_state_url_keep_records_in_redis(redis_url: str, tm
     again = RecordStores(None, state_url=url)("things")
     assert isinstance(again, RedisRecords) and again.get("org:a", "r") == {"id": "r"}
     assert not (tmp_path / "mockapi.sqlite3").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_a_clear_empties_kinds_only_another_process_opened(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = None
+    if backend == "redis":
+        url = request.getfixturevalue("redis_url").rsplit("/", 1)[0] + "/2"
+        Redis.from_url(url).flushdb()
+    writer, resetter = RecordStores(tmp_path, state_url=url), RecordStores(tmp_path, state_url=url)
+    writer("vector_stores").put("org:a", "vs_1", {"id": "vs_1"}, 1)
+    resetter("responses").put("org:a", "resp_1", {"id": "resp_1"}, 1)
+    resetter.clear()  # it never opened vector_stores
+    assert writer("vector_stores").get("org:a", "vs_1") is None
+    assert writer("responses").get("org:a", "resp_1") is None
