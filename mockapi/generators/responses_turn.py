@@ -29,7 +29,7 @@ def plan(
     limits = limits_for(None, None, None, None, None, model.tokenizer, sentences_for(verbosity))
     if source is None or answer.content is not None or answer.tool_calls:
         return take_turn(conversation, model, answer, budget, limits, effort=effort)
-    hidden = reasoning_tokens(model, effort, random.Random(answer.digest(0) + b"|reasoning"))
+    hidden = reasoning_tokens(model, effort, lambda: random.Random(answer.digest(0) + b"|reasoning"))
     if hidden >= budget:
         return Turn(Draft("", (), "length", 0, limits.banned, model.tokenizer), (), "length", budget)
     draft = draft_for(answer, 0, limits._replace(max_tokens=budget - hidden), text=source)

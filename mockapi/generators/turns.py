@@ -18,7 +18,7 @@ and the finish reason is `length`, as the real API answers.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -97,7 +97,7 @@ def take_turn(
     penalties and length (its max_tokens and tokenizer are the budget's and the model's); `effort` is the
     request's reasoning_effort (the model's default when None); `fallback` is the text said when nothing
     else decides it (a chat request's predicted output), in place of Faker's."""
-    reasoning = reasoning_tokens(model, effort, _rng(answer, index, b"reasoning"))
+    reasoning = reasoning_tokens(model, effort, lambda: _rng(answer, index, b"reasoning"))
     if reasoning >= budget:
         empty = Draft("", (), "length", 0, limits.banned, model.tokenizer)
         return Turn(empty, (), "length", budget)
@@ -109,7 +109,7 @@ def take_turn(
         if isinstance(plan, CallTurn):
             calls = plan.calls
         else:
-            text = _text_for(conversation, plan.source, _rng(answer, index, b"json"))
+            text = _text_for(conversation, plan.source, lambda: _rng(answer, index, b"json"))
             text = fallback if text is None else text
             draft = draft_for(answer, index, shaping, text=text)
             return Turn(draft, (), _finish(draft), reasoning)
@@ -119,13 +119,14 @@ def take_turn(
     return Turn(draft, (), _finish(draft), reasoning)
 
 
-def reasoning_tokens(model: ModelEntry, effort: str | None, rng: random.Random) -> int:
-    """Hidden tokens a reasoning model spends before it answers (0 for other models)."""
+def reasoning_tokens(model: ModelEntry, effort: str | None, rng: Callable[[], random.Random]) -> int:
+    """Hidden tokens a reasoning model spends before it answers (0 for other models). `rng` makes the
+    generator when one is needed: seeding one costs more than the rest of the decision."""
     reasoning = model.capabilities.reasoning
     if reasoning is None:
         return 0
     fewest, most = REASONING_STEPS.get(effort or reasoning.default_effort, REASONING_STEPS["medium"])
-    return REASONING_STEP * rng.randint(fewest, most)
+    return REASONING_STEP * rng().randint(fewest, most)
 
 
 def sentences_for(verbosity: str | None) -> tuple[int, int]:
@@ -138,10 +139,10 @@ def _rng(answer: Source, index: int, purpose: bytes) -> random.Random:
     return random.Random(answer.digest(index) + b"|" + purpose)
 
 
-def _text_for(conversation: Conversation, quoted: str | None, rng: random.Random) -> str | None:
+def _text_for(conversation: Conversation, quoted: str | None, rng: Callable[[], random.Random]) -> str | None:
     """What a text turn says: JSON under a json output format, the quoted tool results, or None (Faker's)."""
     if conversation.output.type in ("json_object", "json_schema"):
-        return json_content(conversation.output, conversation, rng)
+        return json_content(conversation.output, conversation, rng())
     return quoted
 
 

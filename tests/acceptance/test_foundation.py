@@ -201,13 +201,3 @@ def test_workers_serve_the_same_answers_with_distinct_request_ids(start_server: 
             answers.add(response.json()["choices"][0]["message"]["content"])
     assert len(ids) == 30
     assert len(answers) == 1
-
-
-def test_the_control_api_refuses_to_act_on_one_of_several_workers(start_server: Callable[..., ServerProcess]) -> None:
-    process = start_server("--workers", "2")
-    for method, path in (("GET", "/__mockapi/requests"), ("POST", "/__mockapi/reset")):
-        response = httpx.request(method, process.url + path, headers={"Connection": "close"})
-        assert response.status_code == 409
-        error = error_of(response)
-        assert error["code"] == "control_needs_one_worker"
-        assert "--workers 2" in str(error["message"]) and "--workers 1" in str(error["message"])

@@ -53,7 +53,8 @@ def _chunk(delta: dict[str, object]) -> bytes:
 @pytest.mark.parametrize(
     ("response", "status", "respond"),
     [
-        (orjson.dumps({"choices": [{"message": {"role": "assistant", "content": "Hello!"}}]}), 200, {"content": "Hello!"}),
+        (orjson.dumps({"choices": [{"message": {"role": "assistant", "content": "Hello!"}}]}), 200,
+         {"content": "Hello!"}),
         (b"\n\n".join([_chunk({"role": "assistant"}), _chunk({"content": "Hel"}), _chunk({"content": "lo!"}),
                       b"data: [DONE]"]) + b"\n\n", 200, {"content": "Hello!"}),
         (orjson.dumps({"error": {"message": "Slow down", "type": "requests", "code": "rate_limit_exceeded"}}), 429,
