@@ -22,17 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from mockapi import audio_files
 from mockapi.image_input import ASSUMED_URL_IMAGE_SIZE, Detail, ImageFacts, PatchRule, TileRule, image_tokens, url_image
+from mockapi.model_base import Schema
 from mockapi.tokens import Tokenizer, TokenizerName, tokenizer_for
 
 # Where a model's catalogue entry gives no image rule: gpt-4o's numbers.
 DEFAULT_IMAGE_RULE = TileRule(method="tiles", base=85, per_tile=170)
 
 
-class PromptRules(BaseModel):
+class PromptRules(Schema):
     """A model family's accounting constants (the cookbook's names in the comments)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

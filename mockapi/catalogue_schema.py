@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from mockapi.accounting import PromptRules
 from mockapi.image_input import ImageRule
+from mockapi.model_base import Schema
 from mockapi.tokens import TokenizerName
 
 ModelKind = Literal["chat", "completion", "edit", "embedding", "audio", "image", "speech", "moderation"]
@@ -20,7 +21,7 @@ ModelKind = Literal["chat", "completion", "edit", "embedding", "audio", "image",
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
-class Reasoning(BaseModel):
+class Reasoning(Schema):
     """A reasoning model: the `reasoning_effort` values it takes, and the one it uses when none is sent."""
 
     model_config = _STRICT
@@ -35,7 +36,7 @@ class Reasoning(BaseModel):
         return self
 
 
-class Capabilities(BaseModel):
+class Capabilities(Schema):
     """What a chat or completion model accepts beyond the 2023 reference (all off unless given)."""
 
     model_config = _STRICT
@@ -61,7 +62,7 @@ class Capabilities(BaseModel):
     fixed_parameters: dict[str, float] = Field(default_factory=dict)
 
 
-class ImageGeneration(BaseModel):
+class ImageGeneration(Schema):
     """What an image model accepts (defaults: one 1024x1024 standard image, so an entry extending another
     may give only what differs)."""
 
@@ -81,7 +82,7 @@ class ImageGeneration(BaseModel):
     input_fidelity: bool = False  # `input_fidelity` on edits
 
 
-class Speech(BaseModel):
+class Speech(Schema):
     """A text-to-speech model (defaults: what tts-1 accepts)."""
 
     model_config = _STRICT
@@ -94,7 +95,7 @@ class Speech(BaseModel):
     input_max_chars: int = Field(4096, ge=1)
 
 
-class Transcription(BaseModel):
+class Transcription(Schema):
     """A speech-to-text model."""
 
     model_config = _STRICT
@@ -110,7 +111,7 @@ class Transcription(BaseModel):
     usage: Literal["tokens", "duration"] | None = None
 
 
-class Moderation(BaseModel):
+class Moderation(Schema):
     """A moderation model."""
 
     model_config = _STRICT
@@ -118,7 +119,7 @@ class Moderation(BaseModel):
     image_input: bool = False  # image_url parts in `input`
 
 
-class ModelEntry(BaseModel):
+class ModelEntry(Schema):
     """One model (`id`) or family (`pattern`). Resolved for a request, `id` is the name asked for."""
 
     model_config = _STRICT
@@ -156,7 +157,7 @@ class ModelEntry(BaseModel):
         return self.id if self.pattern is None else self.pattern
 
 
-class CatalogueFile(BaseModel):
+class CatalogueFile(Schema):
     """A models file: `models` are listed by /v1/models; `families` are matched by pattern."""
 
     model_config = ConfigDict(extra="forbid")

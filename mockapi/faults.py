@@ -17,11 +17,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from starlette.types import Receive
 
 from mockapi import errors, rendering
 from mockapi.matching import Headers
+from mockapi.model_base import Schema
 from mockapi.wire import MAX_HOLD_SECONDS, Rendered, wait
 
 # Timing bounds: a rule cannot hold a request (or a stream's chunk) longer than the wire holds anything.
@@ -45,7 +46,7 @@ NAMED_ERRORS: dict[str, Callable[[], errors.OpenAIError]] = {
 }
 
 
-class ErrorSpec(BaseModel):
+class ErrorSpec(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: int = Field(400, ge=400, le=599)
@@ -83,7 +84,7 @@ class Injection:
 Answer = Callable[[], Awaitable[Rendered]]
 
 
-class FaultBase(BaseModel):
+class FaultBase(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # How the journal names an answer this fault shaped (see journal_name).

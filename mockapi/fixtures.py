@@ -11,7 +11,6 @@ from typing import Annotated, Any, get_args
 
 import yaml
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     FiniteFloat,
@@ -41,6 +40,7 @@ from mockapi.faults import (
     journal_name,
 )
 from mockapi.matching import Headers, Match, ShallowJSON
+from mockapi.model_base import Schema
 from mockapi.rule_answers import ModerationPin, RuleToolCall
 from mockapi.rule_checks import stream_problem, structured_problem
 
@@ -63,7 +63,7 @@ RuleFileName = Annotated[str, Field(min_length=1, max_length=500)]
 FORM_ENDPOINTS: dict[Form, frozenset[str]] = {form: endpoints_taking(form) for form in get_args(Form)}
 
 
-class Respond(BaseModel):
+class Respond(Schema):
     """One answer. Exactly one form (content, tool_calls, body, error, embedding, transcript, moderation, files,
     sequence) or none (the generator answers, with the timing and faults applied)."""
 
@@ -212,7 +212,7 @@ TIMING_AND_FAULTS = (
 )
 
 
-class Rule(BaseModel):
+class Rule(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[^/?#\s]+$")

@@ -20,7 +20,9 @@ from fractions import Fraction
 from typing import Annotated, Literal
 
 from PIL import Image, UnidentifiedImageError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from mockapi.model_base import Schema
 
 Detail = Literal["low", "high", "auto"]
 IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
@@ -104,7 +106,7 @@ def url_image(url: str) -> ImageFacts:
     raise invalid_image_url(url)
 
 
-class TileRule(BaseModel):
+class TileRule(Schema):
     """Tokens of an image: `base`, plus `per_tile` for each 512px tile unless `detail` is low."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -114,7 +116,7 @@ class TileRule(BaseModel):
     per_tile: int = Field(ge=0)
 
 
-class PatchRule(BaseModel):
+class PatchRule(Schema):
     """Tokens of an image: its 32px patches (at most `max_patches`) times `multiplier`, rounded up."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

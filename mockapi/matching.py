@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
 
 from mockapi.conversation import Conversation, ToolResult
 from mockapi.endpoints import Endpoint
+from mockapi.model_base import Schema
 
 __all__ = ["Endpoint", "Exchange", "Match", "TextPattern", "ToolResultPattern", "contains_subset"]
 
@@ -85,7 +86,7 @@ class Exchange:
     conversation: Conversation | None = None
 
 
-class TextPattern(BaseModel):
+class TextPattern(Schema):
     """Exact, substring or regular-expression search on a piece of text; all given must hold."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from mockapi.generators.moderations import OMNI_CATEGORIES
+from mockapi.model_base import Schema
 
 __all__ = ["ModerationPin", "RuleToolCall"]
 
 
-class RuleToolCall(BaseModel):
+class RuleToolCall(Schema):
     """A call a rule makes the model answer with: the function's name and its arguments (an object, or the
     JSON text of one, sent as given)."""
 
@@ -42,7 +43,7 @@ class RuleToolCall(BaseModel):
 Score = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
-class ModerationPin(BaseModel):
+class ModerationPin(Schema):
     """A moderation result pinned by a rule: any of `flagged`, `categories` and `category_scores` (keys among
     omni-moderation's thirteen; a model answers those of its own family). The rest is generated: a category
     not pinned follows its score, `flagged` follows the categories."""

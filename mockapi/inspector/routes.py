@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from starlette.requests import Request
 
 from mockapi import errors
 from mockapi.inspector.feed import Subscription
 from mockapi.inspector.proposal import proposal_yaml, rules_of_yaml
 from mockapi.journal import Entry
+from mockapi.model_base import Schema
 from mockapi.pipeline import state_of
 from mockapi.rendering import events, json, raw
 from mockapi.routers import control
@@ -71,7 +72,7 @@ async def propose_rule(request: Request) -> Rendered:
     return json({"request_id": entry.id, "yaml": proposal_yaml(entry)})
 
 
-class RulesText(BaseModel):
+class RulesText(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     yaml: str

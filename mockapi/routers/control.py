@@ -8,11 +8,12 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from starlette.requests import Request
 
 from mockapi import errors
 from mockapi.fixtures import Rule, RuleFileError
+from mockapi.model_base import Schema
 from mockapi.pipeline import state_of
 from mockapi.rendering import json
 from mockapi.routing import CONTROL_PREFIX, Resource
@@ -35,7 +36,7 @@ def require_token(request: Request) -> None:
 router = Resource("control", prefix=PREFIX, guard=require_token)
 
 
-class JournalFilter(BaseModel):
+class JournalFilter(Schema):
     """The journal's query parameters."""
 
     model_config = ConfigDict(extra="ignore")
@@ -100,7 +101,7 @@ async def clear_requests(request: Request) -> Rendered:
     return json({"deleted": True})
 
 
-class ClockAdvance(BaseModel):
+class ClockAdvance(Schema):
     """How far to move the server's clock forward."""
 
     model_config = ConfigDict(extra="forbid", strict=True)

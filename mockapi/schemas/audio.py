@@ -6,12 +6,13 @@ import json
 import reprlib
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from mockapi import languages
 from mockapi.audio_files import AUDIO_FORMATS, MIN_AUDIO_SECONDS, audio_too_short, extension, invalid_file_format
 from mockapi.catalogue_schema import Transcription
 from mockapi.errors import from_validation_errors, invalid_param
+from mockapi.model_base import Schema
 from mockapi.schemas.common import UploadedFile
 
 ResponseFormat = Literal["json", "text", "srt", "verbose_json", "vtt", "diarized_json"]
@@ -26,7 +27,7 @@ MAX_KNOWN_SPEAKERS = 4
 DIARIZE_UNCHUNKED_SECONDS = 30
 
 
-class AudioUpload(BaseModel):
+class AudioUpload(Schema):
     """What the server keeps of an uploaded file: never its bytes."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -58,7 +59,7 @@ class AudioUpload(BaseModel):
         return {"filename": self.filename, "size": self.size, "sha256": self.sha256}
 
 
-class CreateTranslationRequest(BaseModel):
+class CreateTranslationRequest(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     file: Annotated[AudioUpload, UploadedFile]
@@ -96,7 +97,7 @@ def _either(values: tuple[str, ...]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-class VadConfig(BaseModel):
+class VadConfig(Schema):
     """`chunking_strategy` set by hand: the server's voice activity detection with these values."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -232,15 +233,15 @@ class CreateTranscriptionRequest(CreateTranslationRequest):
         return code
 
 
-class CreateTranscriptionResponse(BaseModel):
+class CreateTranscriptionResponse(Schema):
     text: str
 
 
-class CreateTranslationResponse(BaseModel):
+class CreateTranslationResponse(Schema):
     text: str
 
 
-class TranscriptionSegment(BaseModel):
+class TranscriptionSegment(Schema):
     id: int
     seek: int
     start: float
@@ -253,13 +254,13 @@ class TranscriptionSegment(BaseModel):
     no_speech_prob: float
 
 
-class TranscriptionWord(BaseModel):
+class TranscriptionWord(Schema):
     word: str
     start: float
     end: float
 
 
-class CreateTranscriptionVerboseResponse(BaseModel):
+class CreateTranscriptionVerboseResponse(Schema):
     """`verbose_json`: the current SDKs' types require `language`, `duration` and `segments`.
 
     `words` only when word timestamps were asked for; `segments` is then left out unless asked too."""
@@ -272,7 +273,7 @@ class CreateTranscriptionVerboseResponse(BaseModel):
     words: list[TranscriptionWord] | None = None
 
 
-class TranscriptTextDeltaEvent(BaseModel):
+class TranscriptTextDeltaEvent(Schema):
     """`stream: true` with today's models: the text as it comes, then a `transcript.text.done` event."""
 
     type: Literal["transcript.text.delta"]

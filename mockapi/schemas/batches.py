@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from mockapi.errors import current as errors_current
+from mockapi.model_base import Schema
 from mockapi.schemas.files import ExpiresAfter, check_expires_after
 
 REQUEST_KEYS = ("input_file_id", "endpoint", "completion_window", "metadata", "output_expires_after")
@@ -22,7 +23,7 @@ BatchStatus = Literal[
 ]
 
 
-class CreateBatchRequest(BaseModel):
+class CreateBatchRequest(Schema):
     """The endpoint is checked against the routes served when the batch is made (routers/batches.py)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -55,7 +56,7 @@ class CreateBatchRequest(BaseModel):
         return checked
 
 
-class ListBatchesParams(BaseModel):
+class ListBatchesParams(Schema):
     model_config = ConfigDict(extra="ignore")
 
     after: str | None = None
@@ -75,33 +76,33 @@ class ListBatchesParams(BaseModel):
         return checked
 
 
-class BatchError(BaseModel):
+class BatchError(Schema):
     code: str
     message: str
     param: str | None = None
     line: int | None = None
 
 
-class BatchErrors(BaseModel):
+class BatchErrors(Schema):
     object: Literal["list"] = "list"
     data: list[BatchError]
 
 
-class BatchRequestCounts(BaseModel):
+class BatchRequestCounts(Schema):
     total: int = 0
     completed: int = 0
     failed: int = 0
 
 
-class InputTokensDetails(BaseModel):
+class InputTokensDetails(Schema):
     cached_tokens: int = 0
 
 
-class OutputTokensDetails(BaseModel):
+class OutputTokensDetails(Schema):
     reasoning_tokens: int = 0
 
 
-class BatchUsage(BaseModel):
+class BatchUsage(Schema):
     input_tokens: int = 0
     input_tokens_details: InputTokensDetails = Field(default_factory=InputTokensDetails)
     output_tokens: int = 0
@@ -109,7 +110,7 @@ class BatchUsage(BaseModel):
     total_tokens: int = 0
 
 
-class Batch(BaseModel):
+class Batch(Schema):
     """Every field the API sends, unset ones as null (as the API sends them)."""
 
     id: str
@@ -136,7 +137,7 @@ class Batch(BaseModel):
     metadata: dict[str, str] | None = None
 
 
-class ListBatchesResponse(BaseModel):
+class ListBatchesResponse(Schema):
     object: Literal["list"] = "list"
     data: list[Batch]
     first_id: str | None = None

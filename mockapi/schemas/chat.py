@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
+from mockapi.model_base import Schema
 from mockapi.schemas.chat_messages import Message
 from mockapi.schemas.chat_tools import (
     AudioOutput,
@@ -41,7 +42,7 @@ INT64 = 2**63
 ChatLogitBias = Annotated[dict[str, float] | None, AfterValidator(check_bias_entries)]
 
 
-class CreateChatCompletionRequest(BaseModel):
+class CreateChatCompletionRequest(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     model: str
@@ -86,13 +87,13 @@ class CreateChatCompletionRequest(BaseModel):
         return bool(self.stream_options and self.stream_options.include_usage)
 
 
-class ReferenceMessage(BaseModel):
+class ReferenceMessage(Schema):
     role: Literal["system", "user", "assistant"]
     content: str
     name: str | None = None
 
 
-class ReferenceChatRequest(BaseModel):
+class ReferenceChatRequest(Schema):
     """A request in the 2023 reference's own shape: what such a request's answer is seeded from, so that the
     2023 requests answer exactly as they always have (seeding.py)."""
 
@@ -113,18 +114,18 @@ class ReferenceChatRequest(BaseModel):
 # Answers.
 
 
-class ToolCallFunction(BaseModel):
+class ToolCallFunction(Schema):
     name: str
     arguments: str
 
 
-class ChatCompletionMessageToolCall(BaseModel):
+class ChatCompletionMessageToolCall(Schema):
     id: str
     type: Literal["function"] = "function"
     function: ToolCallFunction
 
 
-class ChatCompletionResponseMessage(BaseModel):
+class ChatCompletionResponseMessage(Schema):
     role: Literal["assistant"]
     content: str | None
     refusal: str | None = None
@@ -134,7 +135,7 @@ class ChatCompletionResponseMessage(BaseModel):
     audio: dict[str, Any] | None = None
 
 
-class TopLogprob(BaseModel):
+class TopLogprob(Schema):
     token: str
     logprob: float
     bytes: list[int] | None
@@ -144,19 +145,19 @@ class ChatCompletionTokenLogprob(TopLogprob):
     top_logprobs: list[TopLogprob]
 
 
-class ChoiceLogprobs(BaseModel):
+class ChoiceLogprobs(Schema):
     content: list[ChatCompletionTokenLogprob] | None
     refusal: list[ChatCompletionTokenLogprob] | None
 
 
-class ChatCompletionChoice(BaseModel):
+class ChatCompletionChoice(Schema):
     index: int
     message: ChatCompletionResponseMessage
     finish_reason: Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
     logprobs: ChoiceLogprobs | None = None
 
 
-class CreateChatCompletionResponse(BaseModel):
+class CreateChatCompletionResponse(Schema):
     """Today's models answer every field; the 2023 models the 2023 ones (plus what the request asked for)."""
 
     id: str
@@ -169,19 +170,19 @@ class CreateChatCompletionResponse(BaseModel):
     system_fingerprint: str | None = None
 
 
-class ToolCallChunkFunction(BaseModel):
+class ToolCallChunkFunction(Schema):
     name: str | None = None
     arguments: str | None = None
 
 
-class ChatCompletionMessageToolCallChunk(BaseModel):
+class ChatCompletionMessageToolCallChunk(Schema):
     index: int
     id: str | None = None
     type: Literal["function"] | None = None
     function: ToolCallChunkFunction | None = None
 
 
-class ChatCompletionStreamResponseDelta(BaseModel):
+class ChatCompletionStreamResponseDelta(Schema):
     role: Literal["assistant"] | None = None
     content: str | None = None
     refusal: str | None = None
@@ -189,14 +190,14 @@ class ChatCompletionStreamResponseDelta(BaseModel):
     function_call: ToolCallChunkFunction | None = None
 
 
-class ChatCompletionStreamChoice(BaseModel):
+class ChatCompletionStreamChoice(Schema):
     index: int
     delta: ChatCompletionStreamResponseDelta
     finish_reason: str | None
     logprobs: ChoiceLogprobs | None = None
 
 
-class CreateChatCompletionStreamResponse(BaseModel):
+class CreateChatCompletionStreamResponse(Schema):
     """One event of a streamed answer (`stream: true`); the stream ends with `data: [DONE]`. With
     `stream_options.include_usage` every event has `usage: null` but the last, whose `choices` is empty."""
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import ConfigDict, Discriminator, Field, Tag
+
+from mockapi.model_base import Schema
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
 # What an unknown role or part type is validated by: its tag alone, against the values allowed.
@@ -36,66 +38,66 @@ def _tagger(field: str, prefix: str, allowed: tuple[str, ...]) -> Callable[[Any]
 # Content parts.
 
 
-class TextPart(BaseModel):
+class TextPart(Schema):
     model_config = _STRICT
     type: Literal["text"]
     text: str
 
 
-class ImageURL(BaseModel):
+class ImageURL(Schema):
     model_config = _STRICT
     url: str
     detail: Literal["auto", "low", "high"] = "auto"
 
 
-class ImagePart(BaseModel):
+class ImagePart(Schema):
     model_config = _STRICT
     type: Literal["image_url"]
     image_url: ImageURL
 
 
-class InputAudio(BaseModel):
+class InputAudio(Schema):
     model_config = _STRICT
     data: str
     format: Literal["wav", "mp3"]
 
 
-class AudioPart(BaseModel):
+class AudioPart(Schema):
     model_config = _STRICT
     type: Literal["input_audio"]
     input_audio: InputAudio
 
 
-class FileData(BaseModel):
+class FileData(Schema):
     model_config = _STRICT
     file_data: str | None = None
     file_id: str | None = None
     filename: str | None = None
 
 
-class FilePart(BaseModel):
+class FilePart(Schema):
     model_config = _STRICT
     type: Literal["file"]
     file: FileData
 
 
-class RefusalPart(BaseModel):
+class RefusalPart(Schema):
     model_config = _STRICT
     type: Literal["refusal"]
     refusal: str
 
 
-class UnknownUserPart(BaseModel):
+class UnknownUserPart(Schema):
     model_config = _OPEN
     type: Literal["text", "image_url", "input_audio", "file"]
 
 
-class UnknownTextPart(BaseModel):
+class UnknownTextPart(Schema):
     model_config = _OPEN
     type: Literal["text"]
 
 
-class UnknownAssistantPart(BaseModel):
+class UnknownAssistantPart(Schema):
     model_config = _OPEN
     type: Literal["text", "refusal"]
 
@@ -124,33 +126,33 @@ TextContent = str | Annotated[list[OnlyTextPart], Field(min_length=1)]
 # Tool calls an assistant message carries.
 
 
-class FunctionCall(BaseModel):
+class FunctionCall(Schema):
     model_config = _STRICT
     name: str
     arguments: str
 
 
-class FunctionToolCall(BaseModel):
+class FunctionToolCall(Schema):
     model_config = _STRICT
     id: str
     type: Literal["function"]
     function: FunctionCall
 
 
-class CustomCall(BaseModel):
+class CustomCall(Schema):
     model_config = _STRICT
     name: str
     input: str
 
 
-class CustomToolCall(BaseModel):
+class CustomToolCall(Schema):
     model_config = _STRICT
     id: str
     type: Literal["custom"]
     custom: CustomCall
 
 
-class UnknownToolCall(BaseModel):
+class UnknownToolCall(Schema):
     model_config = _OPEN
     type: Literal["function", "custom"]
 
@@ -163,7 +165,7 @@ MessageToolCall = Annotated[
 ]
 
 
-class AudioReference(BaseModel):
+class AudioReference(Schema):
     model_config = _STRICT
     id: str
 
@@ -171,28 +173,28 @@ class AudioReference(BaseModel):
 # Messages.
 
 
-class DeveloperMessage(BaseModel):
+class DeveloperMessage(Schema):
     model_config = _STRICT
     role: Literal["developer"]
     content: TextContent
     name: Name = None
 
 
-class SystemMessage(BaseModel):
+class SystemMessage(Schema):
     model_config = _STRICT
     role: Literal["system"]
     content: TextContent
     name: Name = None
 
 
-class UserMessage(BaseModel):
+class UserMessage(Schema):
     model_config = _STRICT
     role: Literal["user"]
     content: str | Annotated[list[UserPart], Field(min_length=1)]
     name: Name = None
 
 
-class AssistantMessage(BaseModel):
+class AssistantMessage(Schema):
     model_config = _STRICT
     role: Literal["assistant"]
     content: str | Annotated[list[AssistantPart], Field(min_length=1)] | None = None
@@ -205,21 +207,21 @@ class AssistantMessage(BaseModel):
     annotations: list[dict[str, Any]] | None = None
 
 
-class ToolMessage(BaseModel):
+class ToolMessage(Schema):
     model_config = _STRICT
     role: Literal["tool"]
     content: TextContent
     tool_call_id: str
 
 
-class FunctionMessage(BaseModel):
+class FunctionMessage(Schema):
     model_config = _STRICT
     role: Literal["function"]
     content: str | None
     name: str
 
 
-class UnknownMessage(BaseModel):
+class UnknownMessage(Schema):
     model_config = _OPEN
     role: Role
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import ConfigDict, Discriminator, Field, Tag
 
+from mockapi.model_base import Schema
 from mockapi.schemas.chat_messages import OnlyTextPart
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
@@ -28,7 +29,7 @@ def _tagger(field: str, prefix: str, allowed: tuple[str, ...]) -> Any:
 # Tools.
 
 
-class FunctionDefinition(BaseModel):
+class FunctionDefinition(Schema):
     model_config = _STRICT
     name: str
     description: str | None = None
@@ -37,26 +38,26 @@ class FunctionDefinition(BaseModel):
     strict: bool | None = None
 
 
-class FunctionTool(BaseModel):
+class FunctionTool(Schema):
     model_config = _STRICT
     type: Literal["function"]
     function: FunctionDefinition
 
 
-class CustomDefinition(BaseModel):
+class CustomDefinition(Schema):
     model_config = _STRICT
     name: str
     description: str | None = None
     format: dict[str, Any] | None = None
 
 
-class CustomTool(BaseModel):
+class CustomTool(Schema):
     model_config = _STRICT
     type: Literal["custom"]
     custom: CustomDefinition
 
 
-class UnknownTool(BaseModel):
+class UnknownTool(Schema):
     model_config = _OPEN
     type: Literal["function", "custom"]
 
@@ -69,36 +70,36 @@ Tool = Annotated[
 ]
 
 
-class NamedFunction(BaseModel):
+class NamedFunction(Schema):
     model_config = _STRICT
     name: str
 
 
-class NamedToolChoice(BaseModel):
+class NamedToolChoice(Schema):
     model_config = _STRICT
     type: Literal["function"]
     function: NamedFunction
 
 
-class NamedCustomChoice(BaseModel):
+class NamedCustomChoice(Schema):
     model_config = _STRICT
     type: Literal["custom"]
     custom: NamedFunction
 
 
-class AllowedTools(BaseModel):
+class AllowedTools(Schema):
     model_config = _STRICT
     mode: Literal["auto", "required"]
     tools: Annotated[list[dict[str, Any]], Field(min_length=1)]
 
 
-class AllowedToolsChoice(BaseModel):
+class AllowedToolsChoice(Schema):
     model_config = _STRICT
     type: Literal["allowed_tools"]
     allowed_tools: AllowedTools
 
 
-class UnknownChoice(BaseModel):
+class UnknownChoice(Schema):
     model_config = _OPEN
     type: Literal["function", "custom", "allowed_tools"]
 
@@ -113,7 +114,7 @@ ToolChoiceObject = Annotated[
 ToolChoice = Literal["none", "auto", "required"] | ToolChoiceObject
 
 
-class LegacyFunction(BaseModel):
+class LegacyFunction(Schema):
     """A legacy `functions` entry (the 2023 function calling)."""
 
     model_config = _STRICT
@@ -122,7 +123,7 @@ class LegacyFunction(BaseModel):
     parameters: dict[str, Any] | None = None
 
 
-class FunctionCallOption(BaseModel):
+class FunctionCallOption(Schema):
     model_config = _STRICT
     name: str
 
@@ -130,17 +131,17 @@ class FunctionCallOption(BaseModel):
 # The output format.
 
 
-class TextFormat(BaseModel):
+class TextFormat(Schema):
     model_config = _STRICT
     type: Literal["text"]
 
 
-class JsonObjectFormat(BaseModel):
+class JsonObjectFormat(Schema):
     model_config = _STRICT
     type: Literal["json_object"]
 
 
-class JsonSchemaSpec(BaseModel):
+class JsonSchemaSpec(Schema):
     model_config = _STRICT
     name: str
     description: str | None = None
@@ -148,13 +149,13 @@ class JsonSchemaSpec(BaseModel):
     strict: bool | None = None
 
 
-class JsonSchemaFormat(BaseModel):
+class JsonSchemaFormat(Schema):
     model_config = _STRICT
     type: Literal["json_schema"]
     json_schema: JsonSchemaSpec
 
 
-class UnknownFormat(BaseModel):
+class UnknownFormat(Schema):
     model_config = _OPEN
     type: Literal["text", "json_object", "json_schema"]
 
@@ -171,13 +172,13 @@ ResponseFormat = Annotated[
 # Options.
 
 
-class StreamOptions(BaseModel):
+class StreamOptions(Schema):
     model_config = _STRICT
     include_usage: bool | None = None
     include_obfuscation: bool | None = None
 
 
-class Prediction(BaseModel):
+class Prediction(Schema):
     """Predicted output: text the answer is expected to repeat."""
 
     model_config = _STRICT
@@ -188,13 +189,13 @@ class Prediction(BaseModel):
 AudioVoice = Annotated[str, Field(min_length=1)]
 
 
-class AudioOutput(BaseModel):
+class AudioOutput(Schema):
     model_config = _STRICT
     voice: AudioVoice | dict[str, Any]
     format: Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]
 
 
-class ApproximateLocation(BaseModel):
+class ApproximateLocation(Schema):
     model_config = _STRICT
     city: str | None = None
     country: str | None = None
@@ -202,13 +203,13 @@ class ApproximateLocation(BaseModel):
     timezone: str | None = None
 
 
-class UserLocation(BaseModel):
+class UserLocation(Schema):
     model_config = _STRICT
     type: Literal["approximate"]
     approximate: ApproximateLocation
 
 
-class WebSearchOptions(BaseModel):
+class WebSearchOptions(Schema):
     model_config = _STRICT
     search_context_size: Literal["low", "medium", "high"] | None = None
     user_location: UserLocation | None = None

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, WithJsonSchema
+from pydantic import WithJsonSchema
+
+from mockapi.model_base import Schema
 
 
-class PromptTokensDetails(BaseModel):
+class PromptTokensDetails(Schema):
     cached_tokens: int = 0
     audio_tokens: int = 0
 
 
-class CompletionTokensDetails(BaseModel):
+class CompletionTokensDetails(Schema):
     reasoning_tokens: int = 0
     audio_tokens: int = 0
     accepted_prediction_tokens: int = 0
     rejected_prediction_tokens: int = 0
 
 
-class CompletionUsage(BaseModel):
+class CompletionUsage(Schema):
     """The 2023 models answer the three counts; today's models their details too."""
 
     prompt_tokens: int
@@ -27,14 +29,14 @@ class CompletionUsage(BaseModel):
     completion_tokens_details: CompletionTokensDetails | None = None
 
 
-class Error(BaseModel):
+class Error(Schema):
     message: str
     type: str
     param: str | None
     code: str | None
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Schema):
     """Every failure: the real status code and this body."""
 
     error: Error

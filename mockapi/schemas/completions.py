@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from mockapi import errors, tokens
+from mockapi.model_base import Schema
 from mockapi.schemas.common import CompletionUsage
 from mockapi.schemas.sampling import LogitBias, Penalty, Stop, Temperature, TopP
 
@@ -17,7 +18,7 @@ ENDOFTEXT_ID = tokens.ENDOFTEXT_ID
 TokenIds = Annotated[list[int], Field(min_length=1)]
 
 
-class CompletionStreamOptions(BaseModel):
+class CompletionStreamOptions(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     include_usage: bool | None = None
@@ -27,7 +28,7 @@ class CompletionStreamOptions(BaseModel):
 Prompt = str | list[str] | TokenIds | Annotated[list[TokenIds], Field(min_length=1)] | None
 
 
-class CreateCompletionRequest(BaseModel):
+class CreateCompletionRequest(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     model: str
@@ -84,7 +85,7 @@ class CreateCompletionRequest(BaseModel):
         return bool(self.stream and self.stream_options and self.stream_options.include_usage)
 
 
-class PromptText(BaseModel):
+class PromptText(Schema):
     """One prompt as text and as the token ids the model reads."""
 
     model_config = ConfigDict(frozen=True)
@@ -117,21 +118,21 @@ def _decoded(ids: list[int]) -> PromptText:
 # Answers (documentation of what the route sends).
 
 
-class Logprobs(BaseModel):
+class Logprobs(Schema):
     tokens: list[str]
     token_logprobs: list[float | None]
     top_logprobs: list[dict[str, float] | None]
     text_offset: list[int]
 
 
-class CompletionChoice(BaseModel):
+class CompletionChoice(Schema):
     text: str
     index: int
     logprobs: Logprobs | None
     finish_reason: str | None
 
 
-class CreateCompletionResponse(BaseModel):
+class CreateCompletionResponse(Schema):
     """The whole answer, or (`stream: true`) each event of the stream, which ends with `data: [DONE]`."""
 
     id: str

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import ConfigDict, model_validator
 
 from mockapi import errors
 from mockapi.errors import responses as refuse
+from mockapi.model_base import Schema
 from mockapi.schemas.responses_input import check_item
 from mockapi.schemas.responses_shape import array, index, keys, string_map
 
@@ -38,7 +39,7 @@ def _metadata(data: Mapping[str, Any]) -> None:
         string_map(data["metadata"], "metadata")
 
 
-class CreateConversationBody(BaseModel):
+class CreateConversationBody(Schema):
     model_config = ConfigDict(extra="forbid")
 
     metadata: dict[str, str] | None = None
@@ -54,7 +55,7 @@ class CreateConversationBody(BaseModel):
         return _checked(data, ("metadata", "items"), (), check)
 
 
-class UpdateConversationBody(BaseModel):
+class UpdateConversationBody(Schema):
     model_config = ConfigDict(extra="forbid")
 
     metadata: dict[str, str]
@@ -65,7 +66,7 @@ class UpdateConversationBody(BaseModel):
         return _checked(data, ("metadata",), ("metadata",), _metadata)
 
 
-class AddItemsBody(BaseModel):
+class AddItemsBody(Schema):
     model_config = ConfigDict(extra="forbid")
 
     items: list[JSON]
@@ -81,20 +82,20 @@ class AddItemsBody(BaseModel):
         return _checked(data, ("items",), ("items",), check)
 
 
-class ConversationResource(BaseModel):
+class ConversationResource(Schema):
     id: str
     object: Literal["conversation"] = "conversation"
     created_at: int
     metadata: dict[str, str]
 
 
-class DeletedConversationResource(BaseModel):
+class DeletedConversationResource(Schema):
     id: str
     object: Literal["conversation.deleted"] = "conversation.deleted"
     deleted: bool
 
 
-class ConversationItemList(BaseModel):
+class ConversationItemList(Schema):
     object: Literal["list"] = "list"
     data: list[JSON]
     has_more: bool

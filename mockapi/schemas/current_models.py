@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from mockapi import errors
 from mockapi.errors import OpenAIError
 from mockapi.errors import current as errors_current
+from mockapi.model_base import Schema
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Location = Sequence[str | int]
@@ -117,7 +118,7 @@ def _array_length(short: bool, param: str, context: Mapping[str, Any], value: An
     )
 
 
-class CurrentModel(BaseModel):
+class CurrentModel(Schema):
     """A request model refused in today's words (see the module docstring)."""
 
     @classmethod

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from mockapi.model_base import Schema
 from mockapi.schemas.common import CompletionUsage
 from mockapi.schemas.sampling import Temperature, TopP
 
 
-class CreateEditRequest(BaseModel):
+class CreateEditRequest(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     model: str
@@ -21,13 +22,13 @@ class CreateEditRequest(BaseModel):
     top_p: TopP = 1
 
 
-class EditChoice(BaseModel):
+class EditChoice(Schema):
     text: str
     index: int
     finish_reason: str
 
 
-class CreateEditResponse(BaseModel):
+class CreateEditResponse(Schema):
     object: Literal["edit"] = "edit"
     created: int
     choices: list[EditChoice]

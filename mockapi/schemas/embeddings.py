@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictInt,
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from mockapi import errors, tokens
+from mockapi.model_base import Schema
 
 MAX_INPUTS = 2048
 DEFAULT_CONTEXT_WINDOW = 8191
@@ -67,7 +67,7 @@ EmbeddingInput = Annotated[
 ]
 
 
-class CreateEmbeddingRequest(BaseModel):
+class CreateEmbeddingRequest(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: StrictStr
@@ -144,19 +144,19 @@ def measure_inputs(request: CreateEmbeddingRequest, context_window: int | None) 
 # Answers (documentation of what the route sends).
 
 
-class Embedding(BaseModel):
+class Embedding(Schema):
     object: Literal["embedding"] = "embedding"
     index: int
     # A list of floats, or with `encoding_format: base64` their little-endian float32 bytes in base64.
     embedding: list[float] | str
 
 
-class EmbeddingUsage(BaseModel):
+class EmbeddingUsage(Schema):
     prompt_tokens: int
     total_tokens: int
 
 
-class CreateEmbeddingResponse(BaseModel):
+class CreateEmbeddingResponse(Schema):
     object: Literal["list"] = "list"
     data: list[Embedding]
     model: str

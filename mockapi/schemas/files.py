@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from mockapi.errors import current as errors_current
+from mockapi.model_base import Schema
 from mockapi.schemas.common import UploadedFile
 
 # The purposes of the 2023 reference, then today's.
@@ -23,7 +24,7 @@ LIST_LIMIT_MAX = 10_000
 _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
-class ExpiresAfter(BaseModel):
+class ExpiresAfter(Schema):
     """When a file expires: `seconds` after its creation."""
 
     anchor: Literal["created_at"]
@@ -42,7 +43,7 @@ def check_expires_after(value: Any, param: str) -> dict[str, Any] | None:
     return {"anchor": "created_at", "seconds": seconds}
 
 
-class CreateFileRequest(BaseModel):
+class CreateFileRequest(Schema):
     """The multipart form: `file` is the uploaded part (the router checks it is a file)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -58,7 +59,7 @@ class CreateFileRequest(BaseModel):
         return check_expires_after(value, "expires_after")
 
 
-class ListFilesParams(BaseModel):
+class ListFilesParams(Schema):
     """Query parameters of later API versions, which the current SDK sends when paging."""
 
     model_config = ConfigDict(extra="ignore")
@@ -82,7 +83,7 @@ class ListFilesParams(BaseModel):
         return None if value == "" else value
 
 
-class OpenAIFile(BaseModel):
+class OpenAIFile(Schema):
     id: str
     object: Literal["file"] = "file"
     bytes: int
@@ -96,7 +97,7 @@ class OpenAIFile(BaseModel):
     expires_at: int | None = None
 
 
-class ListFilesResponse(BaseModel):
+class ListFilesResponse(Schema):
     object: Literal["list"] = "list"
     data: list[OpenAIFile]
     first_id: str | None = None
@@ -104,7 +105,7 @@ class ListFilesResponse(BaseModel):
     has_more: bool
 
 
-class DeleteFileResponse(BaseModel):
+class DeleteFileResponse(Schema):
     id: str
     object: Literal["file"] = "file"
     deleted: bool

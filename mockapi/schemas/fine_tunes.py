@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from mockapi.model_base import Schema
 from mockapi.schemas.files import OpenAIFile
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
 
-class CreateFineTuneRequest(BaseModel):
+class CreateFineTuneRequest(Schema):
     """Every parameter of the 2023 reference; `model` null is curie, as its default."""
 
     model_config = _STRICT
@@ -46,7 +47,7 @@ class CreateFineTuneRequest(BaseModel):
         return shown
 
 
-class ListFineTuneEventsParams(BaseModel):
+class ListFineTuneEventsParams(Schema):
     model_config = ConfigDict(extra="ignore")
 
     stream: bool = False
@@ -55,14 +56,14 @@ class ListFineTuneEventsParams(BaseModel):
 # Answers.
 
 
-class FineTuneEvent(BaseModel):
+class FineTuneEvent(Schema):
     object: str = "fine-tune-event"
     created_at: int
     level: str
     message: str
 
 
-class FineTune(BaseModel):
+class FineTune(Schema):
     id: str
     object: str = "fine-tune"
     created_at: int
@@ -78,11 +79,11 @@ class FineTune(BaseModel):
     events: list[FineTuneEvent] | None = None
 
 
-class ListFineTunesResponse(BaseModel):
+class ListFineTunesResponse(Schema):
     object: str = "list"
     data: list[FineTune]
 
 
-class ListFineTuneEventsResponse(BaseModel):
+class ListFineTuneEventsResponse(Schema):
     object: str = "list"
     data: list[FineTuneEvent]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from mockapi import errors
+from mockapi.model_base import Schema
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
 _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
@@ -22,7 +23,7 @@ LearningRate = Auto | Annotated[float, Field(gt=0)]
 Epochs = Auto | Annotated[int, Field(ge=1, le=50)]
 
 
-class FineTuneSupervisedHyperparameters(BaseModel):
+class FineTuneSupervisedHyperparameters(Schema):
     model_config = _STRICT
 
     batch_size: BatchSize = "auto"
@@ -41,7 +42,7 @@ class FineTuneReinforcementHyperparameters(FineTuneSupervisedHyperparameters):
     eval_samples: Auto | Annotated[int, Field(ge=1)] = "auto"
 
 
-class _Grader(BaseModel):
+class _Grader(Schema):
     model_config = _STRICT
 
     name: str
@@ -104,19 +105,19 @@ Grader = Annotated[
 ]
 
 
-class FineTuneSupervisedMethod(BaseModel):
+class FineTuneSupervisedMethod(Schema):
     model_config = _STRICT
 
     hyperparameters: FineTuneSupervisedHyperparameters | None = None
 
 
-class FineTuneDPOMethod(BaseModel):
+class FineTuneDPOMethod(Schema):
     model_config = _STRICT
 
     hyperparameters: FineTuneDPOHyperparameters | None = None
 
 
-class FineTuneReinforcementMethod(BaseModel):
+class FineTuneReinforcementMethod(Schema):
     model_config = _STRICT
 
     grader: Grader
@@ -126,7 +127,7 @@ class FineTuneReinforcementMethod(BaseModel):
 MethodType = Literal["supervised", "dpo", "reinforcement"]
 
 
-class FineTuneMethod(BaseModel):
+class FineTuneMethod(Schema):
     model_config = _STRICT
 
     type: MethodType
@@ -150,7 +151,7 @@ class FineTuneMethod(BaseModel):
         return None if settings is None else settings.hyperparameters
 
 
-class WandbIntegration(BaseModel):
+class WandbIntegration(Schema):
     model_config = _STRICT
 
     project: str
@@ -159,7 +160,7 @@ class WandbIntegration(BaseModel):
     tags: list[str] | None = None
 
 
-class FineTuningIntegration(BaseModel):
+class FineTuningIntegration(Schema):
     model_config = _STRICT
 
     type: Literal["wandb"]
@@ -192,7 +193,7 @@ def check_metadata(value: dict[str, str] | None, param: str = "metadata") -> dic
     return value
 
 
-class CreateFineTuningJobRequest(BaseModel):
+class CreateFineTuningJobRequest(Schema):
     model_config = _STRICT
 
     model: str
@@ -236,7 +237,7 @@ def _integer_text(value: Any) -> Any:
     return int(value) if isinstance(value, str) and _INTEGER.fullmatch(value) else value
 
 
-class ListFineTuningJobsParams(BaseModel):
+class ListFineTuningJobsParams(Schema):
     """`after`, `limit`, and `metadata[key]=value` filters (or `metadata=null`: jobs without metadata)."""
 
     model_config = ConfigDict(extra="allow")
@@ -262,7 +263,7 @@ class ListFineTuningJobsParams(BaseModel):
         return pairs or False
 
 
-class ListPageParams(BaseModel):
+class ListPageParams(Schema):
     """`after` and `limit` of a job's events (20 by default) and checkpoints (10)."""
 
     model_config = ConfigDict(extra="ignore")
@@ -279,19 +280,19 @@ class ListPageParams(BaseModel):
 # Answers.
 
 
-class FineTuningJobError(BaseModel):
+class FineTuningJobError(Schema):
     code: str
     message: str
     param: str | None
 
 
-class FineTuningJobHyperparameters(BaseModel):
+class FineTuningJobHyperparameters(Schema):
     batch_size: int | Auto | None = None
     learning_rate_multiplier: float | Auto | None = None
     n_epochs: int | Auto | None = None
 
 
-class FineTuningJob(BaseModel):
+class FineTuningJob(Schema):
     object: Literal["fine_tuning.job"] = "fine_tuning.job"
     id: str
     model: str
@@ -314,13 +315,13 @@ class FineTuningJob(BaseModel):
     metadata: dict[str, str] | None
 
 
-class ListPaginatedFineTuningJobsResponse(BaseModel):
+class ListPaginatedFineTuningJobsResponse(Schema):
     object: Literal["list"] = "list"
     data: list[FineTuningJob]
     has_more: bool
 
 
-class FineTuningJobEvent(BaseModel):
+class FineTuningJobEvent(Schema):
     object: Literal["fine_tuning.job.event"] = "fine_tuning.job.event"
     id: str
     created_at: int
@@ -330,13 +331,13 @@ class FineTuningJobEvent(BaseModel):
     type: Literal["message", "metrics"]
 
 
-class ListFineTuningJobEventsResponse(BaseModel):
+class ListFineTuningJobEventsResponse(Schema):
     object: Literal["list"] = "list"
     data: list[FineTuningJobEvent]
     has_more: bool
 
 
-class FineTuningJobCheckpoint(BaseModel):
+class FineTuningJobCheckpoint(Schema):
     object: Literal["fine_tuning.job.checkpoint"] = "fine_tuning.job.checkpoint"
     id: str
     created_at: int
@@ -346,7 +347,7 @@ class FineTuningJobCheckpoint(BaseModel):
     step_number: int
 
 
-class ListFineTuningJobCheckpointsResponse(BaseModel):
+class ListFineTuningJobCheckpointsResponse(Schema):
     object: Literal["list"] = "list"
     data: list[FineTuningJobCheckpoint]
     first_id: str | None

@@ -9,7 +9,6 @@ import re
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -21,6 +20,7 @@ from pydantic import (
 
 from mockapi import errors
 from mockapi.generators.image_models import MAX_PARTIAL_IMAGES, transparent_jpeg_error
+from mockapi.model_base import Schema
 from mockapi.schemas import image_rules as rules
 from mockapi.schemas.common import UploadedFile
 from mockapi.schemas.image_uploads import (
@@ -64,7 +64,7 @@ _FORM_INTEGER = re.compile(r"[+-]?[0-9]+")
 _FORM_BOOLEANS = {"true": True, "false": False}
 
 
-class ImageOptions(BaseModel):
+class ImageOptions(Schema):
     """Fields shared by the three endpoints; null means the default, as in the spec (`nullable: true`)."""
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
@@ -195,7 +195,7 @@ class CreateImageRequest(TodayOptions):
         return rules.prompt(rules.image_model(info), value)
 
 
-class FormFields(BaseModel):
+class FormFields(Schema):
     """Multipart fields are always text: integers are read from their digits, booleans from true/false."""
 
     @field_validator("n", "output_compression", "partial_images", mode="before", check_fields=False)
@@ -302,7 +302,7 @@ class CreateImageVariationRequest(FormFields, ImageOptions):
 # Answers (documentation of what the routes send).
 
 
-class GeneratedImage(BaseModel):
+class GeneratedImage(Schema):
     """One image: a link (`response_format: url`) or the image's bytes in base64 (`b64_json`); dall-e-3's
     own restatement of the prompt."""
 
@@ -311,7 +311,7 @@ class GeneratedImage(BaseModel):
     revised_prompt: str | None = None
 
 
-class ImagesResponse(BaseModel):
+class ImagesResponse(Schema):
     created: int
     data: list[GeneratedImage]
     # The GPT image models: what was made, and its token usage.
@@ -322,7 +322,7 @@ class ImagesResponse(BaseModel):
     usage: dict[str, Any] | None = None
 
 
-class ImageStreamEvent(BaseModel):
+class ImageStreamEvent(Schema):
     """`stream: true` (GPT image models): `image_generation.partial_image` (or `image_edit.`) events, then
     `.completed`; named SSE events, no `[DONE]`."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from mockapi.model_base import Schema
 
 
-class Model(BaseModel):
+class Model(Schema):
     id: str
     object: Literal["model"] = "model"
     created: int
@@ -18,12 +18,12 @@ class Model(BaseModel):
     parent: str | None
 
 
-class ListModelsResponse(BaseModel):
+class ListModelsResponse(Schema):
     object: Literal["list"] = "list"
     data: list[Model]
 
 
-class DeleteModelResponse(BaseModel):
+class DeleteModelResponse(Schema):
     id: str
     object: Literal["model"] = "model"
     deleted: bool

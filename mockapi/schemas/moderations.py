@@ -10,10 +10,11 @@ import reprlib
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from mockapi import errors
 from mockapi.generators.moderations import DEFAULT_MODEL
+from mockapi.model_base import Schema
 
 # Our bounds: the real API documents none for text; it takes one image (the real 400 beyond it).
 MAX_INPUTS = 2048
@@ -46,7 +47,7 @@ def _check_part(index: int, part: Mapping[str, Any]) -> None:
         raise errors.invalid_param(f"'url' is a required property of a string - '{where}.image_url'", param)
 
 
-class CreateModerationRequest(BaseModel):
+class CreateModerationRequest(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     input: str | list[Any]
@@ -91,7 +92,7 @@ class CreateModerationRequest(BaseModel):
 # Answers (documentation of what the route sends).
 
 
-class ModerationResult(BaseModel):
+class ModerationResult(Schema):
     flagged: bool
     categories: dict[str, bool]
     category_scores: dict[str, float]
@@ -99,7 +100,7 @@ class ModerationResult(BaseModel):
     category_applied_input_types: dict[str, list[str]] | None = None
 
 
-class CreateModerationResponse(BaseModel):
+class CreateModerationResponse(Schema):
     id: str
     model: str
     results: list[ModerationResult] = Field(min_length=1)

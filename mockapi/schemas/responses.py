@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from mockapi import errors
+from mockapi.model_base import Schema
 from mockapi.schemas.responses_check import check_count, check_create
 
 JSON = dict[str, Any]
@@ -26,7 +27,7 @@ def _checked(data: Any, check: Any) -> Any:
     return data
 
 
-class ResponseInputFields(BaseModel):
+class ResponseInputFields(Schema):
     """What a request's input is made of (shared by create and input_tokens)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -97,7 +98,7 @@ class TokenCountsBody(ResponseInputFields):
         return _checked(data, check_count)
 
 
-class RetrieveResponseParams(BaseModel):
+class RetrieveResponseParams(Schema):
     """The query of `GET /v1/responses/{id}` (`include[]` repeated, read from the raw query)."""
 
     model_config = ConfigDict(extra="allow")
@@ -107,7 +108,7 @@ class RetrieveResponseParams(BaseModel):
     include_obfuscation: Literal["true", "false"] | None = None
 
 
-class ListInputItemsParams(BaseModel):
+class ListInputItemsParams(Schema):
     model_config = ConfigDict(extra="allow")
 
     limit: int = Field(20, ge=1, le=100)
@@ -118,7 +119,7 @@ class ListInputItemsParams(BaseModel):
 # Answers (documentation of what the routes send; the contract tests hold them to the spec).
 
 
-class ResponseUsage(BaseModel):
+class ResponseUsage(Schema):
     input_tokens: int
     input_tokens_details: JSON
     output_tokens: int
@@ -126,7 +127,7 @@ class ResponseUsage(BaseModel):
     total_tokens: int
 
 
-class Response(BaseModel):
+class Response(Schema):
     model_config = ConfigDict(extra="allow")
 
     id: str
@@ -138,7 +139,7 @@ class Response(BaseModel):
     usage: ResponseUsage | None = None
 
 
-class ResponseStreamEvent(BaseModel):
+class ResponseStreamEvent(Schema):
     """One event of a streamed response: `event: <type>` and its data, sequence numbers rising from 0."""
 
     model_config = ConfigDict(extra="allow")
@@ -147,7 +148,7 @@ class ResponseStreamEvent(BaseModel):
     sequence_number: int
 
 
-class ResponseItemList(BaseModel):
+class ResponseItemList(Schema):
     object: Literal["list"] = "list"
     data: list[JSON]
     has_more: bool
@@ -155,12 +156,12 @@ class ResponseItemList(BaseModel):
     last_id: str | None
 
 
-class DeletedResponse(BaseModel):
+class DeletedResponse(Schema):
     id: str
     object: Literal["response.deleted"] = "response.deleted"
     deleted: bool
 
 
-class TokenCountsResource(BaseModel):
+class TokenCountsResource(Schema):
     object: Literal["response.input_tokens"] = "response.input_tokens"
     input_tokens: int

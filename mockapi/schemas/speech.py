@@ -9,19 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, model_validator
+from pydantic import ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, model_validator
 
 from mockapi import errors
 from mockapi.audio_codecs import SpeechFormat
 from mockapi.catalogue_schema import Speech
 from mockapi.generators.speech import MAX_SPEED, MIN_SPEED
+from mockapi.model_base import Schema
 
 StreamFormat = Literal["audio", "sse"]
 # Strings longer than this are left out of a refusal's message (the real service leaves out long inputs).
 _QUOTED_INPUT_CHARS = 200
 
 
-class CustomVoice(BaseModel):
+class CustomVoice(Schema):
     """A custom voice, by its id (`{"id": "voice_..."}`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -72,7 +73,7 @@ def not_one_of(field: str, value: Any, allowed: Sequence[str]) -> dict[str, Any]
     }
 
 
-class CreateSpeechRequest(BaseModel):
+class CreateSpeechRequest(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str
@@ -134,17 +135,17 @@ def _as_enum(problem: Mapping[str, Any]) -> Mapping[str, Any]:
 # Answers (documentation of what the route sends): with `stream_format: sse`, base64 audio deltas then done.
 
 
-class SpeechUsage(BaseModel):
+class SpeechUsage(Schema):
     input_tokens: int
     output_tokens: int
     total_tokens: int
 
 
-class SpeechAudioDeltaEvent(BaseModel):
+class SpeechAudioDeltaEvent(Schema):
     type: Literal["speech.audio.delta"]
     audio: str
 
 
-class SpeechAudioDoneEvent(BaseModel):
+class SpeechAudioDoneEvent(Schema):
     type: Literal["speech.audio.done"]
     usage: SpeechUsage

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from mockapi import errors
 from mockapi.errors import current as errors_current
+from mockapi.model_base import Schema
 from mockapi.schemas.current_models import CurrentModel, param_of, validated
 
 FileStatus = Literal["in_progress", "completed", "cancelled", "failed"]
@@ -196,7 +197,7 @@ class ListFilesParams(ListParams):
 # The answers (documentation: the bodies are built as dicts, checked against the spec in the contract tests).
 
 
-class FileCounts(BaseModel):
+class FileCounts(Schema):
     in_progress: int
     completed: int
     failed: int
@@ -204,7 +205,7 @@ class FileCounts(BaseModel):
     total: int
 
 
-class VectorStoreObject(BaseModel):
+class VectorStoreObject(Schema):
     id: str
     object: Literal["vector_store"]
     created_at: int
@@ -219,12 +220,12 @@ class VectorStoreObject(BaseModel):
     metadata: Metadata | None
 
 
-class LastError(BaseModel):
+class LastError(Schema):
     code: Literal["server_error", "unsupported_file", "invalid_file"]
     message: str
 
 
-class VectorStoreFileObject(BaseModel):
+class VectorStoreFileObject(Schema):
     id: str
     object: Literal["vector_store.file"]
     usage_bytes: int
@@ -236,7 +237,7 @@ class VectorStoreFileObject(BaseModel):
     attributes: Attributes | None
 
 
-class VectorStoreFileBatchObject(BaseModel):
+class VectorStoreFileBatchObject(Schema):
     id: str
     object: Literal["vector_store.files_batch"]
     created_at: int
@@ -245,7 +246,7 @@ class VectorStoreFileBatchObject(BaseModel):
     file_counts: FileCounts
 
 
-class ListVectorStoresResponse(BaseModel):
+class ListVectorStoresResponse(Schema):
     object: Literal["list"]
     data: list[VectorStoreObject]
     first_id: str | None
@@ -253,7 +254,7 @@ class ListVectorStoresResponse(BaseModel):
     has_more: bool
 
 
-class ListVectorStoreFilesResponse(BaseModel):
+class ListVectorStoreFilesResponse(Schema):
     object: Literal["list"]
     data: list[VectorStoreFileObject]
     first_id: str | None
@@ -261,31 +262,31 @@ class ListVectorStoreFilesResponse(BaseModel):
     has_more: bool
 
 
-class DeleteVectorStoreResponse(BaseModel):
+class DeleteVectorStoreResponse(Schema):
     id: str
     object: Literal["vector_store.deleted"]
     deleted: bool
 
 
-class DeleteVectorStoreFileResponse(BaseModel):
+class DeleteVectorStoreFileResponse(Schema):
     id: str
     object: Literal["vector_store.file.deleted"]
     deleted: bool
 
 
-class TextContent(BaseModel):
+class TextContent(Schema):
     type: Literal["text"]
     text: str
 
 
-class VectorStoreFileContentResponse(BaseModel):
+class VectorStoreFileContentResponse(Schema):
     object: Literal["vector_store.file_content.page"]
     data: list[TextContent]
     has_more: bool
     next_page: str | None
 
 
-class VectorStoreSearchResultItem(BaseModel):
+class VectorStoreSearchResultItem(Schema):
     file_id: str
     filename: str
     score: float
@@ -293,7 +294,7 @@ class VectorStoreSearchResultItem(BaseModel):
     content: list[TextContent]
 
 
-class VectorStoreSearchResultsPage(BaseModel):
+class VectorStoreSearchResultsPage(Schema):
     object: Literal["vector_store.search_results.page"]
     search_query: list[str]
     data: list[VectorStoreSearchResultItem]
