@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mockapi.errors import OpenAIError, invalid_param, not_found
+from mockapi.errors.current import type_phrase
 
 
 def listed(values: Sequence[str]) -> str:
@@ -24,23 +25,6 @@ def listed(values: Sequence[str]) -> str:
     if len(quoted) <= 2:
         return " and ".join(quoted)
     return ", ".join(quoted[:-1]) + f", and {quoted[-1]}"
-
-
-def type_name(value: Any) -> str:
-    """How the API names the type it got: a string, an integer, a decimal, a boolean, an object, an array."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 def unknown_parameter(param: str) -> OpenAIError:
@@ -53,7 +37,7 @@ def missing_parameter(param: str) -> OpenAIError:
 
 def invalid_type(param: str, expected: str, value: Any) -> OpenAIError:
     return invalid_param(
-        f"Invalid type for '{param}': expected {expected}, but got {type_name(value)} instead.", param, "invalid_type"
+        f"Invalid type for '{param}': expected {expected}, but got {type_phrase(value)} instead.", param, "invalid_type"
     )
 
 
