@@ -70,7 +70,7 @@ class BatchRunner:
         root = state.settings.data_dir or state.settings.shared_store_dir
         self.spool: BatchSpool = DirectorySpool(root / "batches") if root is not None else MemorySpool()
         self.files = BatchFiles(state, self.spool)
-        self.shared = state.settings.shared_store_dir is not None
+        self.shared = state.settings.shares_state
         # batch -> (owner, when it next changes on the clock): the batches this process looks after.
         self._active: dict[str, tuple[str, float | None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}

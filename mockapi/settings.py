@@ -249,6 +249,11 @@ class Settings(BaseSettings):
         return tuple(ordered)
 
     @property
+    def shares_state(self) -> bool:
+        """Whether other processes (workers, replicas) share this one's state."""
+        return self.workers > 1 or self.state_url is not None
+
+    @property
     def shared_store_dir(self) -> Path | None:
         """With several worker processes, where the stores every worker must see live; else None."""
         return (self.data_dir or self.shared_dir) if self.workers > 1 else None

@@ -7,6 +7,7 @@ stored objects and reset."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,3 +181,31 @@ def test_the_inspector_feed_of_one_process_shows_another_process_requests(start_
     assert [entry["body"] for entry in seen] == [
         {"model": "text-embedding-3-small", "input": f"live {turn}"} for turn in range(1, 7)
     ]
+
+
+def test_a_batch_made_through_one_process_runs_to_its_end_once_whichever_process_is_asked(
+    start_cluster: StartCluster,
+) -> None:
+    cluster = start_cluster("--fixed-time", str(FIXED_TIME))
+    lines = [
+        {"custom_id": f"line-{index}", "method": "POST", "url": "/v1/chat/completions", "body": CHAT}
+        for index in range(3)
+    ]
+    jsonl = b"".join(orjson.dumps(line) + b"\n" for line in lines)
+    uploaded = cluster.sdk(0).files.create(file=("requests.jsonl", jsonl), purpose="batch")
+    created = cluster.sdk(0).batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    # Validation (5 s of the clock), a request a second, finalizing (5 s): well past its end.
+    assert cluster.post(1, "/__mockapi/clock/advance", {"seconds": 60}).is_success
+    done = None
+    for turn in range(200):
+        done = cluster.sdk(turn).batches.retrieve(created.id)
+        if done.status == "completed":
+            break
+        time.sleep(0.05)
+    assert done is not None and done.status == "completed"
+    assert done.request_counts is not None and done.request_counts.completed == 3
+    assert done.output_file_id is not None
+    output = [orjson.loads(line) for line in cluster.sdk(1).files.content(done.output_file_id).text.splitlines()]
+    assert sorted(line["custom_id"] for line in output) == ["line-0", "line-1", "line-2"]  # each answered once
