@@ -22,13 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
 from mockapi.attribute_filters import Comparison, Compound, Filter, matches, parse_filter
 from mockapi.caches import BoundedCache
-from mockapi.generators import ranking
-from mockapi.generators.embeddings import text_vector
 from mockapi.records import Record
 from mockapi.schemas.current_models import validated
 from mockapi.schemas.vector_stores import RankingOptions
@@ -36,6 +31,9 @@ from mockapi.seeding import Seeding
 from mockapi.vector_stores import VectorStores
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from mockapi.state import AppState
 
 # Chunk records decoded for scoring (vectors, term counts), by ingestion: searching a store again skips it.
@@ -82,6 +80,11 @@ def _decode(chunks: Record) -> _Decoded:
         found: _Decoded | None = _decoded.get(key)
     if found is not None:
         return found
+    # Imported with the first search: a server that never searches starts without numpy.
+    import numpy as np
+
+    from mockapi.generators import ranking
+
     text = chunks["text"]
     texts = [text[start:end] for start, end in chunks["spans"]]
     raw = base64.b64decode(chunks["vectors"])
@@ -130,6 +133,11 @@ def search(
                 found.append((record, _decode(chunks), int(chunks["seed"])))
     if not found:
         return []
+    import numpy as np
+
+    from mockapi.generators import ranking
+    from mockapi.generators.embeddings import text_vector
+
     owners = [(record, index) for record, decoded, _ in found for index in range(len(decoded.texts))]
     texts = [text for _, decoded, _ in found for text in decoded.texts]
     counts = [c for _, decoded, _ in found for c in decoded.counts]

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema
 import orjson
 
 EVENT_STREAM = "text/event-stream"
@@ -46,6 +45,8 @@ def structured_problem(body: Mapping[str, Any] | None, content: str) -> str | No
         value = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
         return f"content must be JSON valid against the rule's {where}, but it is not JSON ({exc})"
+    import jsonschema  # only for rules that answer a structured output: a start without them skips it
+
     try:
         validator = jsonschema.Draft202012Validator(schema)
         error = jsonschema.exceptions.best_match(validator.iter_errors(value))

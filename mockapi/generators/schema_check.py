@@ -13,12 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-import jsonschema
-from jsonschema.exceptions import SchemaError
-from referencing.exceptions import Unresolvable
-
-_FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
-
 
 def resolve(root: Any, ref: str) -> Any:
     """The schema a local $ref points to ("#", "#/$defs/Name", any JSON pointer), or None."""
@@ -53,9 +47,14 @@ def valid(value: Any, schema: Any, root: Any = None) -> bool:
         return True
     if schema is False:
         return False
+    # Loaded with the first structured output to check: a start without one skips jsonschema.
+    import jsonschema
+    from jsonschema.exceptions import SchemaError
+    from referencing.exceptions import Unresolvable
+
     document = schema if root is None else root
     cls = jsonschema.validators.validator_for(document, default=jsonschema.Draft202012Validator)
-    validator = cls(document, format_checker=_FORMATS)
+    validator = cls(document, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     if document is not schema:
         validator = validator.evolve(schema=schema)
     try:

@@ -21,7 +21,6 @@ from mockapi.catalogue import ModelEntry
 from mockapi.context import context_of
 from mockapi.errors import responses as refuse
 from mockapi.fine_tuned_models import is_fine_tuned_name
-from mockapi.generators.ranking import rewrite
 from mockapi.generators.responses import Setup, build_response
 from mockapi.generators.responses_events import in_progress, response_events
 from mockapi.generators.responses_failure import failed_events
@@ -112,6 +111,8 @@ async def create_response(request: Request, body: CreateResponse) -> Rendered:
     hits: list[SearchHit] = []
     queries = [query_of(conversation)]
     if tool is not None and HOSTED_TYPES[str(tool["type"])] == "file_search":
+        from mockapi.generators.ranking import rewrite  # with numpy, on the first file search
+
         queries = [rewrite(queries[0])]
         position = next(index for index, given in enumerate(body.tools or ()) if given is tool)
         hits = await run_in_threadpool(file_search_hits, state, owner, tool, position, queries[0])
