@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -61,6 +62,9 @@ def _name_to_model(pairs: tuple[str, ...]) -> tuple[str, ...]:
 
 # NAME=MODEL pairs.
 MappingList = Annotated[TextList, AfterValidator(_name_to_model)]
+
+# A bucket's name as S3 allows it (3 to 63 lowercase letters, digits, dots and hyphens), then any key prefix.
+S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?")
 
 
 def builtin_fixtures_dir() -> Path:
@@ -136,7 +140,17 @@ class Settings(BaseSettings):
     state_url: str | None = Field(
         None,
         description="Redis URL (redis://host:6379/0) where replicas share their state; their files go in the"
-        " --data-dir they share",
+        " --data-dir or --files-url they share",
+    )
+    # Uploaded files and served images as objects (files_s3.py, image_s3.py): what replicas on several machines
+    # share without a common directory. Credentials are boto3's (AWS_* variables, ~/.aws), never settings.
+    files_url: str | None = Field(
+        None,
+        description="keep uploaded files and the images of URL links in an S3-compatible bucket, s3://bucket/prefix,"
+        " rather than in --data-dir or memory (credentials as boto3 finds them)",
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="the S3 API's URL for --files-url (MinIO, Ceph, localstack...); without it, AWS's"
     )
     # The reference: "the size of all the files uploaded by one organization can be up to 1 GB".
     org_storage_bytes: int = Field(1_000_000_000, ge=1, description="stored file bytes allowed per organization")
@@ -180,7 +194,7 @@ class Settings(BaseSettings):
         600, gt=0, description="seconds to wait for the upstream to connect, to answer, and between its chunks"
     )
 
-    @field_validator("upstream")
+    @field_validator("upstream", "s3_endpoint_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -194,10 +208,20 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a redis://, rediss:// or unix:// URL")
         return value
 
+    @field_validator("files_url")
+    @classmethod
+    def _s3_url(cls, value: str | None) -> str | None:
+        if value is not None and not S3_URL.fullmatch(value):
+            raise ValueError(f"{value!r} is not an s3://bucket or s3://bucket/prefix URL")
+        return value.rstrip("/") if value else value
+
     @model_validator(mode="after")
     def _shared_files_fit(self) -> Settings:
-        if self.state_url is not None and self.data_dir is None:
-            raise ValueError("--state-url needs --data-dir: the directory the replicas share for their files")
+        if self.state_url is not None and self.data_dir is None and self.files_url is None:
+            raise ValueError(
+                "--state-url needs --data-dir or --files-url: the directory or the bucket the replicas share for"
+                " their files"
+            )
         return self
 
     @model_validator(mode="after")

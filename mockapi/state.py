@@ -33,8 +33,14 @@ if TYPE_CHECKING:
 
 
 def open_image_store(settings: Settings) -> ImageStore:
-    """In memory, unless worker processes must share the images (then in their shared directory)."""
+    """In the bucket of --files-url; else in memory, unless worker processes must share the images (then in
+    their shared directory)."""
     bounds = (settings.image_cache_size, settings.image_cache_bytes, settings.image_url_ttl_seconds)
+    if settings.files_url is not None:
+        from mockapi.image_s3 import S3ImageStore
+        from mockapi.s3_bucket import Bucket
+
+        return S3ImageStore(Bucket(settings.files_url, settings.s3_endpoint_url), *bounds)
     shared = settings.shared_store_dir
     if shared is None:
         return MemoryImageStore(*bounds)
@@ -42,8 +48,14 @@ def open_image_store(settings: Settings) -> ImageStore:
 
 
 def open_file_store(settings: Settings, new_id: Callable[[], str], now: Callable[[], int]) -> FileStore:
-    """In memory, unless files must outlive the process (--data-dir) or be shared by its workers."""
+    """In the bucket of --files-url; else in memory, unless files must outlive the process (--data-dir) or be
+    shared by its workers. boto3 is loaded only for a bucket."""
     limits = FileLimits(settings.max_file_bytes, settings.org_storage_bytes, settings.total_storage_bytes)
+    if settings.files_url is not None:
+        from mockapi.files_s3 import S3FileStore
+        from mockapi.s3_bucket import Bucket
+
+        return S3FileStore(Bucket(settings.files_url, settings.s3_endpoint_url), limits, new_id, now)
     root = settings.data_dir or settings.shared_store_dir
     if root is None:
         return MemoryFileStore(limits, new_id, now)

@@ -11,6 +11,7 @@ from mockapi.app import create_app
 from mockapi.settings import Settings
 from tests import fake_endpoints
 from tests.redis_support import REDIS_MISSING, redis_server, redis_server_binary
+from tests.s3_support import AWS_ENV, MOTO_MISSING, fresh_url, moto_installed, s3_server
 from tests.support import API_KEY, ServerProcess
 
 # `pytester` runs a test suite that uses only the installed package (the mockapi pytest plugin).
@@ -31,6 +32,25 @@ def redis_url() -> Iterator[str]:
         pytest.skip(REDIS_MISSING)
     with redis_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """One S3-compatible server (moto's) for the whole run, and boto3's dummy credentials in the environment
+    (so also in the servers tests start); tests isolate themselves by a key prefix of their own (`s3_url`)."""
+    if not moto_installed():
+        pytest.skip(MOTO_MISSING)
+    with pytest.MonkeyPatch.context() as environment:
+        for name, value in AWS_ENV.items():
+            environment.setenv(name, value)
+        with s3_server() as endpoint:
+            yield endpoint
+
+
+@pytest.fixture
+def s3_url(s3_endpoint: str) -> str:
+    """`s3://bucket/prefix` of a store of the test's own in the server of `s3_endpoint`."""
+    return fresh_url()
 
 
 @pytest.fixture

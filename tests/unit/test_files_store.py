@@ -1,5 +1,6 @@
-"""Both file stores behind the one interface: scoping, limits, concurrency, and crash recovery on disk;
-the directory store also as several processes share it."""
+"""The file stores behind the one interface: scoping, limits, concurrency, and crash recovery on disk;
+the directory store also as several processes share it. The bucket store passes the same tests against a real
+S3-compatible server (its own tests: test_files_s3.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from mockapi import files_directory, files_store
+from mockapi import files_directory, files_s3, files_store
 from mockapi.files_directory import DirectoryFileStore
+from mockapi.files_s3 import S3FileStore
 from mockapi.files_store import (
     FileNotFound,
     FileStore,
@@ -26,15 +28,20 @@ from mockapi.files_store import (
     MemoryFileStore,
     StorageFull,
 )
+from mockapi.s3_bucket import Bucket
 
 StoreFactory = Callable[..., FileStore]
 
 
-@pytest.fixture(params=["memory", "directory"])
+@pytest.fixture(params=["memory", "directory", "s3"])
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    url = request.getfixturevalue("s3_url") if request.param == "s3" else ""
+
     def make(limits: Limits | None = None, new_id: Callable[[], str] | None = None) -> FileStore:
         if request.param == "memory":
             return MemoryFileStore(limits, new_id)
+        if request.param == "s3":
+            return S3FileStore(Bucket(url, request.getfixturevalue("s3_endpoint")), limits, new_id)
         return DirectoryFileStore(tmp_path / "files", limits, new_id)
 
     return make
@@ -272,6 +279,7 @@ def test_a_deleted_files_position_is_remembered_for_a_while(
 ) -> None:
     monkeypatch.setattr(files_store, "REMEMBERED_DELETIONS", 3)
     monkeypatch.setattr(files_directory, "REMEMBERED_DELETIONS", 3)
+    monkeypatch.setattr(files_s3, "REMEMBERED_DELETIONS", 3)
     store = make_store()
     made = [add(store, "org-a", b"x", f"{n}.bin", created_at=n) for n in range(6)]
     positions = [store.position("org-a", file_id) for file_id in made]

@@ -1,16 +1,19 @@
-"""The served-image caches, in memory and in a directory shared by processes: bounded by count and bytes,
-expiring after their TTL, oldest evicted first."""
+"""The served-image caches, in memory, in a directory shared by processes and in an S3-compatible bucket:
+bounded by count and bytes, expiring after their TTL, oldest evicted first."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from mockapi.image_s3 import S3ImageStore
 from mockapi.image_store import DirectoryImageStore, ImageStore, MemoryImageStore
+from mockapi.s3_bucket import Bucket
 from mockapi.settings import Settings
 from mockapi.state import open_image_store
 
@@ -26,11 +29,16 @@ class Clock:
 StoreFactory = Callable[..., ImageStore]
 
 
-@pytest.fixture(params=["memory", "directory"])
+@pytest.fixture(params=["memory", "directory", "s3"])
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    url = request.getfixturevalue("s3_url") if request.param == "s3" else ""
+
     def make(**bounds: float) -> ImageStore:
         if request.param == "memory":
             return MemoryImageStore(**bounds)  # type: ignore[arg-type]
+        if request.param == "s3":
+            bucket = Bucket(url, request.getfixturevalue("s3_endpoint"))
+            return S3ImageStore(bucket, **bounds)  # type: ignore[arg-type]
         return DirectoryImageStore(tmp_path / "images", **bounds)  # type: ignore[arg-type]
 
     return make
@@ -158,3 +166,39 @@ def test_processes_sharing_a_directory_stay_within_its_bounds(tmp_path: Path) ->
         number = int(path.stem.split("x")[1])
         assert store.get(path.stem) == bytes([number]) * (1000 + 100 * number % 4000)
     assert not list(tmp_path.glob("*.tmp"))
+
+
+# The bucket store as replicas use it: one prefix, any number of stores, each with a lock object of its own.
+
+
+def test_bucket_stores_on_one_prefix_share_images_and_bounds(s3_endpoint: str, s3_url: str) -> None:
+    clock = Clock()
+    one, other = (S3ImageStore(Bucket(s3_url, s3_endpoint), max_entries=2, clock=clock) for _ in range(2))
+    one.put("img-a", b"from one")
+    clock.now += 1
+    other.put("img-b", b"from other")
+    assert (other.get("img-a"), one.get("img-b")) == (b"from one", b"from other")
+    clock.now += 1
+    one.put("img-c", b"third")  # evicts the oldest, stored by the other
+    assert other.get("img-a") is None and len(other) == 2
+    for image_id in ("../secret", "img-../../secret", "", "img-a/b", "img-c.0"):
+        assert other.get(image_id) is None
+    with pytest.raises(ValueError, match="not an image id"):
+        other.put("../escape", b"x")
+    other.clear()
+    assert one.get("img-c") is None and len(one) == 0
+
+
+def test_bucket_stores_putting_at_once_stay_within_the_bounds(s3_endpoint: str, s3_url: str) -> None:
+    stores = [S3ImageStore(Bucket(s3_url, s3_endpoint), max_entries=5, max_bytes=5 * 300) for _ in range(4)]
+
+    def put_many(number: int) -> None:
+        for n in range(8):
+            stores[number].put(f"img-{number}x{n}", bytes([n]) * (100 + 50 * n))
+
+    threads = [threading.Thread(target=put_many, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert 1 <= len(stores[0]) <= 5 and stores[0].total_bytes <= 5 * 300

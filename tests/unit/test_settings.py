@@ -91,6 +91,26 @@ def test_every_flag_spelling_sets_its_setting(tmp_path: Path) -> None:
     assert (settings.control_token, settings.rpm, settings.seed) == ("t", 3, 5)
 
 
+def test_a_bucket_for_the_files_is_an_s3_url_and_serves_replicas_without_a_data_dir() -> None:
+    argv = ["serve", "--files-url", "s3://files.example-1/some/prefix/", "--s3-endpoint-url", "http://minio:9000/"]
+    argv += ["--state-url", "redis://redis:6379/0"]
+    settings = settings_from(build_parser().parse_args(argv), environ={})
+    assert (settings.files_url, settings.s3_endpoint_url) == ("s3://files.example-1/some/prefix", "http://minio:9000")
+    assert settings.data_dir is None
+    from_env = Settings.load(environ={"MOCKAPI_FILES_URL": "s3://bucket", "MOCKAPI_S3_ENDPOINT_URL": ""})
+    assert (from_env.files_url, from_env.s3_endpoint_url) == ("s3://bucket", None)
+    with pytest.raises(ValidationError, match="--state-url needs --data-dir or --files-url"):
+        Settings(state_url="redis://redis:6379/0")
+    with pytest.raises(ValidationError, match="is not an http:// or https:// URL"):
+        Settings(files_url="s3://bucket", s3_endpoint_url="minio:9000")
+
+
+@pytest.mark.parametrize("url", ["s3:/bucket", "http://bucket/x", "s3://", "s3://ab", "s3://Upper/x", "s3://a b/c"])
+def test_a_files_url_must_name_a_bucket(url: str) -> None:
+    with pytest.raises(ValidationError, match="is not an s3://bucket or s3://bucket/prefix URL"):
+        Settings(files_url=url)
+
+
 def test_unset_flags_leave_the_environment_and_defaults_alone() -> None:
     args = build_parser().parse_args(["serve"])
     assert settings_from(args, environ={"MOCKAPI_API_KEYS": "sk-env", "MOCKAPI_CONTROL": "0"}) == Settings(
