@@ -16,9 +16,7 @@ import random
 import re
 from typing import Any
 
-import jsonschema
 import orjson
-from referencing.exceptions import Unresolvable
 
 from mockapi.conversation import Conversation, OutputFormat
 from mockapi.generators.hints import Hints, significant, words
@@ -94,6 +92,10 @@ def _is_object_schema(value: Any) -> bool:
         return False
     if not _subschemas_are_schemas(value):
         return False
+    # Loaded when a prompt shows a schema: a start skips jsonschema.
+    import jsonschema
+    from referencing.exceptions import Unresolvable
+
     cls = jsonschema.validators.validator_for(value, default=jsonschema.Draft202012Validator)
     try:
         cls.check_schema(value)
