@@ -7,6 +7,7 @@ what it gives. Request validation reads these fields, so a new model is an entry
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
@@ -60,6 +61,13 @@ class Capabilities(Schema):
     unsupported_parameters: dict[str, str | None] = Field(default_factory=dict)
     # Parameters accepted only at their default value ("Only the default (1) value is supported.").
     fixed_parameters: dict[str, float] = Field(default_factory=dict)
+
+    @cached_property
+    def beyond_reference(self) -> bool:
+        """Whether any capability of today is granted (streaming and the parameter lists aside): asked on
+        every chat request, worked out once per model."""
+        granted = self.model_dump(exclude={"streaming", "unsupported_parameters", "fixed_parameters"})
+        return any(granted.values())
 
 
 class ImageGeneration(Schema):

@@ -61,8 +61,7 @@ PART_CAPABILITY: dict[type, tuple[str, Callable[[Capabilities], bool]]] = {
 
 def takes_reference_only(model: ModelEntry) -> bool:
     """A 2023 model with no capability of today: it answers as the 2023 API did."""
-    granted = model.capabilities.model_dump(exclude={"streaming", "unsupported_parameters", "fixed_parameters"})
-    return model.permission and not any(granted.values())
+    return model.permission and not model.capabilities.beyond_reference
 
 
 def check_request(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -54,7 +55,8 @@ class CallTurn:
 TurnPlan = TextTurn | CallTurn
 
 
-def plan_turn(conversation: Conversation, rng: random.Random) -> TurnPlan:
+def plan_turn(conversation: Conversation, seeded: Callable[[], random.Random]) -> TurnPlan:
+    """Text or calls for this turn; `seeded` makes the calls' generator, seeded only when there are calls."""
     offered = conversation.offered()
     choice = conversation.tool_choice
     if not offered or choice.mode in ("none", "builtin"):
@@ -76,6 +78,7 @@ def plan_turn(conversation: Conversation, rng: random.Random) -> TurnPlan:
         candidates = candidates[:1]
     hints = Hints.from_text(conversation.last_user_text())
     calls = []
+    rng = seeded()
     for tool in candidates:
         call_id = "" if conversation.legacy_functions else Seeding.answer_id("call_", rng, CALL_ID_LENGTH)
         calls.append(ToolCall(call_id, tool.name, arguments_for(tool, hints, random.Random(rng.getrandbits(64)))))

@@ -105,7 +105,7 @@ def take_turn(
     shaping = limits._replace(max_tokens=visible, tokenizer=model.tokenizer)
     calls = _rule_calls(answer, conversation, index)
     if calls is None and answer.content is None:
-        plan = plan_turn(conversation, _rng(answer, index, b"turn"))
+        plan = plan_turn(conversation, lambda: _rng(answer, index, b"turn"))
         if isinstance(plan, CallTurn):
             calls = plan.calls
         else:

@@ -52,7 +52,7 @@ def chat(text: str, *specs: dict[str, Any], **fields: Any) -> Conversation:
 
 
 def plan(conversation: Conversation, seed: int = 7) -> CallTurn | TextTurn:
-    return plan_turn(conversation, random.Random(seed))
+    return plan_turn(conversation, lambda: random.Random(seed))
 
 
 def calls_of(turn: CallTurn | TextTurn) -> list[tuple[str, dict[str, Any]]]:
