@@ -6,6 +6,7 @@ admission); the edge reads it back for the response headers and hands it to the 
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -64,7 +65,7 @@ class Served:
     matched_on: MatchedOn | None = None
     # The answer's first bytes and, for one sent in parts, each part's offset (ms) and size (journal.py).
     response: bytearray | None = None
-    parts: list[tuple[float, int]] | None = None
+    parts: array[float] | None = None  # flat: offset, size, offset, size...
     status: int | None = None
     seconds: float = 0.0
     time: float = 0.0  # wall-clock seconds when the answer was done

@@ -115,10 +115,15 @@ class Edge:
                 state.journal.record(served)
 
         async def send_with_headers(message: Message) -> None:
-            # An answer relayed from the upstream keeps the upstream's own ids, versions and limits.
-            if message["type"] == "http.response.start" and served.relayed:
+            if message["type"] != "http.response.start":  # a body: first, as every event of a stream is one
+                if not journaled:
+                    keep_response(served, message, seeding.monotonic() - started)
+                if not message.get("more_body"):
+                    # Journaled before the answer's last bytes leave: a client that has its answer finds it there.
+                    journal()
+            elif served.relayed:  # an answer relayed from the upstream keeps its own ids, versions and limits
                 served.status = message["status"]
-            elif message["type"] == "http.response.start":
+            else:
                 served.status = message["status"]
                 # Appended as raw pairs: the app never sets these names, so no lookup is needed.
                 headers = [
@@ -133,12 +138,6 @@ class Edge:
                     headers.append((b"openai-project", project.encode("latin-1")))
                 state.limiter.write_headers(headers, served)
                 message["headers"] = headers
-            else:
-                if not journaled:
-                    keep_response(served, message, seeding.monotonic() - started)
-                if not message.get("more_body"):
-                    # Journaled before the answer's last bytes leave: a client that has its answer finds it there.
-                    journal()
             await send(message)
 
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -67,7 +68,9 @@ class Entry(NamedTuple):
     near_miss: str | None = None
     matched_on: MatchedOn | None = None
     response: bytes = b""
-    parts: tuple[tuple[float, int], ...] = ()
+    # Flat, each part's offset (ms) then its size, in an array of doubles: a thousand entries of streams would
+    # otherwise keep a hundred pairs each, as many objects for the collector to scan.
+    parts: Sequence[float] = ()
     # The server process that answered (one of several workers or replicas).
     process: int = 0
 
@@ -78,7 +81,7 @@ class Entry(NamedTuple):
     @property
     def stored_bytes(self) -> int:
         kept = len(self.body_json) + len(self.header_block) + len(self.path) + len(self.query)
-        return kept + len(self.response) + 16 * len(self.parts)
+        return kept + len(self.response) + 8 * len(self.parts)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -110,7 +113,9 @@ class Entry(NamedTuple):
             "relayed": self.relayed,
             "near_miss": self.near_miss,
             "response": self.response.decode("utf-8", "replace"),
-            "response_parts": [{"offset_ms": offset, "bytes": size} for offset, size in self.parts],
+            "response_parts": [
+                {"offset_ms": self.parts[at], "bytes": int(self.parts[at + 1])} for at in range(0, len(self.parts), 2)
+            ],
             "process": self.process,
         }
 
@@ -274,14 +279,26 @@ def keep_response(served: Served, message: Mapping[str, Any], seconds: float) ->
     kept = served.response
     if kept is None:
         kept = served.response = bytearray()
-    if len(kept) < RESPONSE_BUDGET:
-        kept += body[: RESPONSE_BUDGET - len(kept)]
+    room = RESPONSE_BUDGET - len(kept)
+    if room > 0:
+        kept += body if len(body) <= room else body[:room]
     if message.get("more_body") or served.parts is not None:
+        # Seconds and size of each part, flat in an array of doubles: a stream's
+        # parts are appended for as long as it lasts, every event of every stream, and tuples in a list would
+        # be as many objects kept, each for the collector to scan.
         parts = served.parts
         if parts is None:
-            parts = served.parts = []
-        if len(parts) < MAX_PARTS:
-            parts.append((round(seconds * 1000, 3), len(body)))
+            parts = served.parts = array("d")
+        if len(parts) < 2 * MAX_PARTS:
+            parts.append(seconds)
+            parts.append(len(body))
+
+
+def _in_ms(parts: array[float] | None) -> Sequence[float]:
+    """The parts kept as they were sent (keep_response: seconds, size...) with their offsets in ms."""
+    if not parts:
+        return ()
+    return array("d", (round(value * 1000, 3) if at % 2 == 0 else value for at, value in enumerate(parts)))
 
 
 def _cut_matched_on(matched_on: MatchedOn | None) -> MatchedOn | None:
@@ -340,7 +357,7 @@ class Journal:
             served.near_miss,
             _cut_matched_on(served.matched_on),
             bytes(served.response or b""),
-            tuple(served.parts or ()),
+            _in_ms(served.parts),
             os.getpid(),
         )
 

@@ -75,8 +75,26 @@ def download(
     return Rendered.in_parts(status, _head(media_type.encode("latin-1"), headers), chunks, length)
 
 
+def _one_line(data: bytes) -> bool:
+    """Whether sse-starlette would write `data` as one `data:` line of the same bytes: no line break in it
+    (it splits on CR, LF and CRLF), and UTF-8 that decodes. Such a payload (every JSON chunk orjson writes
+    of a valid text) is framed here by concatenation, the same bytes for a fraction of the cost: a stream
+    frames every event, and thousands of streams frame a hundred thousand a second."""
+    if b"\n" in data or b"\r" in data:
+        return False
+    if data.isascii():
+        return True
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def event(data: bytes) -> bytes:
     """One SSE event around an already serialised payload."""
+    if _one_line(data):
+        return b"data: " + data + b"\n\n"
     return ServerSentEvent(data=data.decode(), sep=SEPARATOR).encode()
 
 
@@ -87,6 +105,9 @@ def named_event(data: bytes) -> bytes:
     """One SSE event named by its payload's `type` (its first key), as `event: <type>` then `data:`; the
     name is read from the bytes, so a payload cut short by a fault keeps it."""
     found = _EVENT_TYPE.match(data)
+    if _one_line(data):
+        head = b"event: " + found.group(1) + b"\n" if found else b""
+        return head + b"data: " + data + b"\n\n"
     name = found.group(1).decode() if found else None
     return ServerSentEvent(data=data.decode(errors="replace"), event=name, sep=SEPARATOR).encode()
 

@@ -45,7 +45,7 @@ def _split_on(separator: str) -> Callable[[Any], Any]:
 # A list in one variable: comma-separated, or os.pathsep-separated for paths (which may hold commas).
 TextList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split_on(","))]
 # The serve-time tuning (tuning.py names and documents each).
-TuningName = Literal["coalesced_writes", "rank_tables", "gc_freeze"]
+TuningName = Literal["coalesced_writes", "rank_tables", "gc_freeze", "gc_full_rarely"]
 TuningList = Annotated[tuple[TuningName, ...], NoDecode, BeforeValidator(_split_on(","))]
 PathList = Annotated[tuple[Path, ...], NoDecode, BeforeValidator(_split_on(os.pathsep))]
 
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     cors_origins: TextList = Field(("*",), description="allowed browser origin, repeatable")
     workers: int = Field(1, ge=1, description="worker processes")
     tuning: TuningList = Field(
-        ("coalesced_writes", "rank_tables", "gc_freeze"),
+        ("coalesced_writes", "rank_tables", "gc_freeze", "gc_full_rarely"),
         description="serve-time tuning to apply, repeatable (none: MOCKAPI_TUNING=''; see tuning.py)",
     )
     # Simulates a real model's speed.

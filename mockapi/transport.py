@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import socket
 import struct
+import weakref
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -81,13 +82,13 @@ class CoalescedWrites:
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
-        self._loop = loop
+        self._turn = _turn_end(loop)
         self._held: list[bytes] = []
         self._held_bytes = 0
 
     def write(self, data: bytes) -> None:
         if not self._held:
-            self._loop.call_soon(self.flush)
+            self._turn.hold(self)
         self._held.append(data)
         self._held_bytes += len(data)
         if self._held_bytes >= self.HELD_BYTES:
@@ -107,3 +108,34 @@ class CoalescedWrites:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
+
+
+class _TurnEnd:
+    """The connections that hold writes, flushed together by one callback at the end of the loop's turn:
+    thousands of streams each writing an event in the same turn would otherwise schedule a callback each."""
+
+    __slots__ = ("_held", "_loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._held: list[CoalescedWrites] = []
+
+    def hold(self, writes: CoalescedWrites) -> None:
+        if not self._held:
+            self._loop.call_soon(self._flush)
+        self._held.append(writes)
+
+    def _flush(self) -> None:
+        held, self._held = self._held, []
+        for writes in held:
+            writes.flush()
+
+
+_TURN_ENDS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _TurnEnd] = weakref.WeakKeyDictionary()
+
+
+def _turn_end(loop: asyncio.AbstractEventLoop) -> _TurnEnd:
+    found = _TURN_ENDS.get(loop)
+    if found is None:
+        found = _TURN_ENDS[loop] = _TurnEnd(loop)
+    return found

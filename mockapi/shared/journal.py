@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from array import array
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,14 @@ _BYTE_FIELDS = frozenset({5, 6, 14})
 
 
 def pack(entry: Entry) -> bytes:
-    return orjson.dumps([value.decode("latin-1") if isinstance(value, bytes) else value for value in entry])
+    return orjson.dumps([_plain(value) for value in entry])
+
+
+def _plain(value: Any) -> Any:
+    """A field as JSON holds it: bytes as latin-1 text, the parts' array as a list."""
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value.tolist() if isinstance(value, array) else value
 
 
 def unpack(entry_id: int, data: bytes) -> Entry:
@@ -36,7 +44,7 @@ def unpack(entry_id: int, data: bytes) -> Entry:
         fields[i] = fields[i].encode("latin-1")
     fields[0] = entry_id
     fields[13] = tuple(fields[13]) if fields[13] is not None else None
-    fields[15] = tuple(tuple(part) for part in fields[15])
+    fields[15] = array("d", fields[15])
     return Entry(*fields)
 
 

@@ -3,6 +3,7 @@ two processes' views of one SQLite board, and what one does the other must see, 
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,7 @@ def test_an_entry_is_kept_on_the_board_as_it_was() -> None:
     entry = Entry(
         7, 1.5, "POST", "/v1/chat/completions", "a=1", b"authorization: Bearer sk-\xff", b'{"x":1}', 200, 2.5,
         "rule-1", None, False, None, ("chat.completions", "gpt-4o", "hi", None), b'data: {"a"}\n\n\xe2',
-        ((0.1, 10), (2.0, 3)), 1234,
+        array("d", (0.1, 10, 2.0, 3)), 1234,
     )  # fmt: skip
     assert unpack(7, pack(entry._replace(id=0))) == entry
 
