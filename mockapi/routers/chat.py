@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -56,10 +57,9 @@ REFERENCE_MESSAGE_KEYS = frozenset({"role", "content", "name"})
 )
 async def create_chat_completion(request: Request, body: CreateChatCompletionRequest) -> Rendered:
     entry = _chat_model(request, body.model)
-    raw: Mapping[str, Any] = context_of(request).served.body or {}
-    conversation = from_chat(raw)
-    chat_checks.check_request(body, raw, entry, conversation)
-    prompt, messages = _prompt_tokens(entry, raw)
+    served = context_of(request).served
+    raw: Mapping[str, Any] = served.body or {}
+    conversation, prompt, messages = _read(body, raw, entry, served.raw_body)
     state = state_of(request)
     prepared = PreparedChat(
         body,
@@ -92,6 +92,36 @@ def _chat_model(request: Request, model: str) -> ModelEntry:
     return entry
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What a body says to the model that read it: its conversation, checked, and its prompt's tokens."""
+
+    entry: ModelEntry
+    conversation: Conversation
+    prompt: PromptTokens
+    messages: tuple[PromptMessage, ...]
+
+
+# Readings by the bytes sent: a repeated body (a test suite's, a load test's) is read, checked and counted once
+# per model entry. Only a body that passed its checks is kept; each reading is immutable.
+_READINGS = BoundedCache(8 * 1024 * 1024, 1024)
+
+
+def _read(
+    body: CreateChatCompletionRequest, raw: Mapping[str, Any], entry: ModelEntry, sent: bytes | None
+) -> tuple[Conversation, PromptTokens, tuple[PromptMessage, ...]]:
+    """The conversation (or the real 400 for what the model refuses) and the prompt's tokens."""
+    kept: _Reading | None = _READINGS.get(sent) if sent is not None else None
+    if kept is not None and kept.entry is entry:
+        return kept.conversation, kept.prompt, kept.messages
+    conversation = from_chat(raw)
+    chat_checks.check_request(body, raw, entry, conversation)
+    prompt, messages = _prompt_tokens(entry, raw)
+    if sent is not None:
+        _READINGS.put(sent, _Reading(entry, conversation, prompt, tuple(messages)), 4 * len(sent))
+    return conversation, prompt, tuple(messages)
+
+
 def _prompt_tokens(entry: ModelEntry, raw: Mapping[str, Any]) -> tuple[PromptTokens, list[PromptMessage]]:
     """The published per-message accounting, with the model's tokenizer and its image rule."""
     try:
@@ -107,7 +137,7 @@ def _cached_tokens(
     entry: ModelEntry,
     body: CreateChatCompletionRequest,
     raw: Mapping[str, Any],
-    messages: list[PromptMessage],
+    messages: Sequence[PromptMessage],
     prompt: PromptTokens,
 ) -> int:
     """The prompt's tokens the cache holds from an earlier request (today's models; long prompts only)."""
