@@ -86,10 +86,28 @@ class PreparedChat:
 
 
 def turns(prepared: PreparedChat, answer: TurnSource) -> list[Turn]:
-    """One turn per choice; a greedy model (temperature 0, or a narrow top_p) makes every choice the same."""
+    """One turn per choice; a greedy model (temperature 0, or a narrow top_p) makes every choice the same.
+
+    Generated turns are kept in the drafts' memo: the answer's digest holds the seed and what the request
+    says (its conversation); the key adds what shapes it beside (budget, limits, choices, effort, prediction)
+    and the value the model, so a repeated request takes them as made. Not a rule's: its answers may change
+    from one use to the next."""
     r = prepared.request
     greedy = is_greedy(r.temperature, r.top_p)
     effort = r.reasoning_effort
+    if answer.content is not None or answer.tool_calls is not None:
+        return _turns(prepared, answer, greedy, effort)
+    key = ("turns", answer.digest(0), prepared.budget, prepared.limits, r.n, greedy, effort, prepared.prediction)
+    kept: tuple[ModelEntry, list[Turn]] | None = answer.drafts.get(key)
+    if kept is not None and kept[0] is prepared.model:
+        return kept[1]
+    made = _turns(prepared, answer, greedy, effort)
+    answer.drafts.put(key, (prepared.model, made), sum(len(turn.draft.tokens) for turn in made if turn.draft) + 1)
+    return made
+
+
+def _turns(prepared: PreparedChat, answer: TurnSource, greedy: bool, effort: str | None) -> list[Turn]:
+    r = prepared.request
     return [
         take_turn(
             prepared.conversation,
