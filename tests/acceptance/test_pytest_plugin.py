@@ -52,7 +52,8 @@ def test_state_is_reset_before_each_test(pytester: pytest.Pytester) -> None:
                 FILE_IDS.append(_upload(mockapi))
                 client = mockapi.openai_client()
                 client.chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": "x"}])
-                assert len(mockapi.requests) == 2 and len(mockapi.state.drafts) == 1
+                # The chat answer's draft and the turn made of it are remembered.
+                assert len(mockapi.requests) == 2 and len(mockapi.state.drafts) == 2
 
             def test_sees_none_of_it(mockapi):
                 assert len(mockapi.requests) == 0
@@ -99,12 +100,12 @@ def test_a_request_line_the_parser_rejects_is_answered_in_openai_shape(mockapi: 
 def test_reset_forgets_the_remembered_drafts(mockapi: Mockapi) -> None:
     client = mockapi.openai_client()
     first = client.chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": "remember me"}])
-    assert len(mockapi.state.drafts) == 1
+    assert len(mockapi.state.drafts) == 2  # the draft, and the turn made of it
     mockapi.reset()
     assert len(mockapi.state.drafts) == 0
     again = client.chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": "remember me"}])
     assert again.choices[0].message.content == first.choices[0].message.content
-    assert len(mockapi.state.drafts) == 1
+    assert len(mockapi.state.drafts) == 2
 
 
 async def test_async_client(mockapi: Mockapi) -> None:
