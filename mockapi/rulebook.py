@@ -66,15 +66,19 @@ class RuleBook:
             if rule.id is None:
                 self._added += 1
                 rule = rule.model_copy(update={"id": f"rule-{self._added}"})
+            self.check_addable(rule)
             assert rule.id is not None
-            if any(existing.id == rule.id for existing in self._file_rules):
-                raise ValueError(f"rule id {rule.id!r} is used by a fixture file rule")
-            if rule.id not in self._runtime and len(self._runtime) >= MAX_RUNTIME_RULES:
-                raise ValueError(f"at most {MAX_RUNTIME_RULES} runtime rules; delete some first")
             self._runtime[rule.id] = rule
             self._forget(rule.id)
             self._reindex()
             return rule
+
+    def check_addable(self, rule: Rule) -> None:
+        """A ValueError for a runtime rule that would shadow a file rule, or one past the bound."""
+        if any(existing.id == rule.id for existing in self._file_rules):
+            raise ValueError(f"rule id {rule.id!r} is used by a fixture file rule")
+        if rule.id not in self._runtime and len(self._runtime) >= MAX_RUNTIME_RULES:
+            raise ValueError(f"at most {MAX_RUNTIME_RULES} runtime rules; delete some first")
 
     def delete(self, rule_id: str) -> bool:
         with self._lock:

@@ -59,7 +59,8 @@ async def create_chat_completion(request: Request, body: CreateChatCompletionReq
     entry = _chat_model(request, body.model)
     served = context_of(request).served
     raw: Mapping[str, Any] = served.body or {}
-    conversation, prompt, messages = _read(body, raw, entry, served.raw_body)
+    reading = _read(body, raw, entry, served.raw_body)
+    conversation, prompt, messages = reading.conversation, reading.prompt, reading.messages
     state = state_of(request)
     prepared = PreparedChat(
         body,
@@ -82,7 +83,7 @@ async def create_chat_completion(request: Request, body: CreateChatCompletionReq
             return StreamReply(chunks, total_tokens=lambda: prompt.total + completion_tokens(prepared, answer))
         return JSONReply(chat_completion(prepared, answer, completion_id))
 
-    return await run(request, exchange, produce, seed_body=_seed_of(raw, context_of(request).served.raw_body))
+    return await run(request, exchange, produce, seed_body=reading.seed)
 
 
 def _chat_model(request: Request, model: str) -> ModelEntry:
@@ -94,32 +95,34 @@ def _chat_model(request: Request, model: str) -> ModelEntry:
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
-    """What a body says to the model that read it: its conversation, checked, and its prompt's tokens."""
+    """What a body says to the model that read it: its conversation, checked, its prompt's tokens, and what
+    its answer is seeded from."""
 
     entry: ModelEntry
     conversation: Conversation
     prompt: PromptTokens
     messages: tuple[PromptMessage, ...]
+    seed: Any
 
 
-# Readings by the bytes sent: a repeated body (a test suite's, a load test's) is read, checked and counted once
-# per model entry. Only a body that passed its checks is kept; each reading is immutable.
+# Readings by the bytes sent: a repeated body (a test suite's, a load test's) is read, checked, counted and
+# seeded once per model entry (validating a reference-shaped body again for its seed costs more than the rest
+# of its seeding). Only a body that passed its checks is kept; each reading is read, never changed.
 _READINGS = BoundedCache(8 * 1024 * 1024, 1024)
 
 
-def _read(
-    body: CreateChatCompletionRequest, raw: Mapping[str, Any], entry: ModelEntry, sent: bytes | None
-) -> tuple[Conversation, PromptTokens, tuple[PromptMessage, ...]]:
-    """The conversation (or the real 400 for what the model refuses) and the prompt's tokens."""
+def _read(body: CreateChatCompletionRequest, raw: Mapping[str, Any], entry: ModelEntry, sent: bytes | None) -> _Reading:
+    """The body's reading, or the real 400 for what the model refuses."""
     kept: _Reading | None = _READINGS.get(sent) if sent is not None else None
     if kept is not None and kept.entry is entry:
-        return kept.conversation, kept.prompt, kept.messages
+        return kept
     conversation = from_chat(raw)
     chat_checks.check_request(body, raw, entry, conversation)
     prompt, messages = _prompt_tokens(entry, raw)
+    reading = _Reading(entry, conversation, prompt, tuple(messages), _seed_of(raw))
     if sent is not None:
-        _READINGS.put(sent, _Reading(entry, conversation, prompt, tuple(messages)), 4 * len(sent))
-    return conversation, prompt, tuple(messages)
+        _READINGS.put(sent, reading, 4 * len(sent))
+    return reading
 
 
 def _prompt_tokens(entry: ModelEntry, raw: Mapping[str, Any]) -> tuple[PromptTokens, list[PromptMessage]]:
@@ -188,21 +191,10 @@ def _is_reference_shaped(raw: Mapping[str, Any]) -> bool:
     )  # fmt: skip
 
 
-def _seed_of(raw: Mapping[str, Any], sent: bytes | None) -> Any:
+def _seed_of(raw: Mapping[str, Any]) -> Any:
     """What the answer is seeded from. A request in the 2023 reference's shape is seeded as it always was
     (its fields in declared order, the shaping ones left out), so that it answers the same text; any other
     from its canonical JSON without the shaping fields."""
-    seed: bytes | None = _REFERENCE_SEEDS.get(sent) if sent is not None else None
-    if seed is not None:
-        return seed
     if _is_reference_shaped(raw):
-        seed = ReferenceChatRequest.model_validate(raw).model_dump_json(exclude=SHAPING_KEYS).encode()
-        if sent is not None:
-            _REFERENCE_SEEDS.put(sent, seed, len(sent) + len(seed))
-        return seed
+        return ReferenceChatRequest.model_validate(raw).model_dump_json(exclude=SHAPING_KEYS).encode()
     return {key: value for key, value in raw.items() if key not in TODAY_SHAPING_KEYS}
-
-
-# The seeds of reference-shaped bodies by the bytes sent (validating and writing one again costs more than
-# the rest of its seeding): repeated requests, a test suite's and a load test's, skip it.
-_REFERENCE_SEEDS = BoundedCache(4 * 1024 * 1024, 1024)

@@ -46,10 +46,7 @@ class SharedRuleBook(RuleBook):
         if rule.id is None:
             rule = rule.model_copy(update={"id": f"rule-{self._board.incr(META, 'rules-added')}"})
         assert rule.id is not None
-        if any(existing.id == rule.id for existing in self._file_rules):
-            raise ValueError(f"rule id {rule.id!r} is used by a fixture file rule")
-        if rule.id not in self._runtime and len(self._runtime) >= MAX_RUNTIME_RULES:
-            raise ValueError(f"at most {MAX_RUNTIME_RULES} runtime rules; delete some first")
+        self.check_addable(rule)
         instance = self._board.incr(META, "rule-instances")
         self._board.map_put(RULES, rule.id, orjson.dumps({"rule": rule.public(), "instance": instance}))
         self._changed()
