@@ -224,8 +224,9 @@ class BatchRunner:
         record = self.records.get(owner, batch_id)
         if record is None or record["status"] in TERMINAL:
             self._active.pop(batch_id, None)
-            if record is None:  # gone from the store (reset, or the oldest past its bounds)
-                await asyncio.to_thread(self.spool.remove, batch_id)
+            # Gone from the store (reset, or the oldest past its bounds) or ended: a step that ended it removed
+            # its files, but this lease made its lock file again.
+            await asyncio.to_thread(self.spool.remove, batch_id)
             return
         now = self.now()
         cancel = self.cancels.get(owner, batch_id)

@@ -69,6 +69,7 @@ def test_a_restart_with_a_data_dir_resumes_a_running_batch(
     output = lines_of(sdk, done.output_file_id)
     assert [line["custom_id"] for line in output] == ["r0", "r1", "r2", "r3"]
     assert len({line["id"] for line in output}) == 4
+    assert sdk.batches.retrieve(batch_id).status == "completed"  # read again once ended: nothing made anew
     assert list((tmp_path / "batches").glob("batch_*")) == []  # what a running batch keeps is gone once it ends
 
 
