@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mockapi.caches import BoundedCache
 from mockapi.catalogue import Catalogue
 from mockapi.files_directory import DirectoryFileStore
 from mockapi.files_store import FileStore, MemoryFileStore
@@ -99,6 +100,9 @@ class AppState:
     limiter: Limiter = field(default_factory=lambda: Limiter(RateLimiter(60), Limits(), Seeding.monotonic))
     # The latest drafts of generated text, which repeated requests reuse.
     drafts: DraftMemo = field(default_factory=DraftMemo)
+    # Request bodies as a router read them (checked, counted), by the bytes sent: a test suite or a load test
+    # sends the same bodies again (routers/chat.py). Sized in bytes of the bodies.
+    readings: BoundedCache = field(default_factory=lambda: BoundedCache(8 * 1024 * 1024, 1024))
     # The long prompt prefixes seen, for the cached tokens usage reports.
     prompt_cache: PromptCache = field(default_factory=PromptCache)
     # Record and replay (--upstream, --record, --mode), when asked for.
@@ -218,8 +222,9 @@ class AppState:
             self._seen = (self.board.incr(META, "version"), self.board.incr(META, "resets"))
 
     def _reset_own(self) -> None:
-        """What each process keeps for itself: drafts, the clock's reading, the seeded id sequence."""
+        """What each process keeps for itself: drafts and readings, the clock's reading, the seeded id sequence."""
         self.drafts.clear()
+        self.readings.clear()
         kept = self.settings.data_dir or self.settings.shared_store_dir
         self.seeding.clock = open_clock(
             self.settings, self.records, kept is not None or self.settings.state_url is not None

@@ -14,9 +14,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import random
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from mockapi.accounting import PromptTokens
@@ -34,6 +34,7 @@ from mockapi.tokens import tokenizer_for
 SERVICE_TIERS = {"flex": "flex", "scale": "scale", "priority": "priority", "fast": "priority"}
 
 
+@lru_cache(maxsize=256)
 def fingerprint(model: str, seed: int) -> str:
     """The backend configuration's fingerprint: the same for a model on one server seed."""
     return "fp_" + hashlib.blake2b(f"{seed}|{model}".encode(), digest_size=5).hexdigest()
@@ -49,6 +50,9 @@ class PreparedChat:
     prompt: PromptTokens
     budget: int  # completion tokens each choice may use, reasoning included
     fingerprint: str
+    # The request as read (the router's reading of its bytes): requests with equal ones make the same turns
+    # on one server seed, so it keys their memo.
+    made_from: Hashable
     cached_tokens: int = 0  # of the prompt, read from the prompt cache
 
     @property
@@ -88,16 +92,14 @@ class PreparedChat:
 def turns(prepared: PreparedChat, answer: TurnSource) -> list[Turn]:
     """One turn per choice; a greedy model (temperature 0, or a narrow top_p) makes every choice the same.
 
-    Generated turns are kept in the drafts' memo: the answer's digest holds the seed and what the request
-    says (its conversation); the key adds what shapes it beside (budget, limits, choices, effort, prediction)
-    and the value the model, so a repeated request takes them as made. Not a rule's: its answers may change
-    from one use to the next."""
-    r = prepared.request
-    greedy = is_greedy(r.temperature, r.top_p)
-    effort = r.reasoning_effort
+    Generated turns are kept in the drafts' memo by what the request was made from, the server's seed and
+    the route (what the answer is seeded from beside), the value with the model, so a repeated request takes
+    them as made. Not a rule's: its answers may change from one use to the next."""
+    greedy = is_greedy(prepared.request.temperature, prepared.request.top_p)
+    effort = prepared.request.reasoning_effort
     if answer.content is not None or answer.tool_calls is not None:
         return _turns(prepared, answer, greedy, effort)
-    key = ("turns", answer.digest(0), prepared.budget, prepared.limits, r.n, greedy, effort, prepared.prediction)
+    key = ("turns", prepared.made_from, answer.seeding.seed, answer.route)
     kept: tuple[ModelEntry, list[Turn]] | None = answer.drafts.get(key)
     if kept is not None and kept[0] is prepared.model:
         return kept[1]

@@ -57,24 +57,24 @@ REFERENCE_MESSAGE_KEYS = frozenset({"role", "content", "name"})
 )
 async def create_chat_completion(request: Request, body: CreateChatCompletionRequest) -> Rendered:
     entry = _chat_model(request, body.model)
+    state = state_of(request)
     served = context_of(request).served
     raw: Mapping[str, Any] = served.body or {}
-    reading = _read(body, raw, entry, served.raw_body)
-    conversation, prompt, messages = reading.conversation, reading.prompt, reading.messages
-    state = state_of(request)
+    reading = _read(state.readings, body, raw, entry, served.raw_body)
+    conversation, prompt = reading.conversation, reading.prompt
     prepared = PreparedChat(
         body,
         entry,
         conversation,
         prompt,
-        _completion_budget(entry, body, prompt.total),
+        reading.budget,
         fingerprint(entry.id, state.seeding.seed),
-        _cached_tokens(request, entry, body, raw, messages, prompt),
+        reading,
+        _cached_tokens(request, entry, body, raw, reading.messages, prompt),
     )
     exchange = exchange_of(
-        request, model=body.model, text=_last_user_text(conversation), system=_system_text(conversation),
-        conversation=conversation,
-    )  # fmt: skip
+        request, model=body.model, text=reading.user_text, system=reading.system_text, conversation=conversation
+    )
 
     def produce(answer: Answer) -> Reply:
         completion_id = answer.seeding.next_id("chatcmpl-", 29)
@@ -93,35 +93,53 @@ def _chat_model(request: Request, model: str) -> ModelEntry:
     return entry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Reading:
-    """What a body says to the model that read it: its conversation, checked, its prompt's tokens, and what
-    its answer is seeded from."""
+    """What a body says to the model that read it: its conversation, checked, its prompt's tokens, its
+    completion budget, the texts rules match on, and what its answer is seeded from. Compared by identity:
+    the generator keeps a reading's turns by it (`PreparedChat.made_from`)."""
 
     entry: ModelEntry
     conversation: Conversation
     prompt: PromptTokens
     messages: tuple[PromptMessage, ...]
+    budget: int
+    user_text: str | None
+    system_text: str | None
     seed: Any
 
 
-# Readings by the bytes sent: a repeated body (a test suite's, a load test's) is read, checked, counted and
-# seeded once per model entry (validating a reference-shaped body again for its seed costs more than the rest
-# of its seeding). Only a body that passed its checks is kept; each reading is read, never changed.
-_READINGS = BoundedCache(8 * 1024 * 1024, 1024)
+def _read(
+    readings: BoundedCache,
+    body: CreateChatCompletionRequest,
+    raw: Mapping[str, Any],
+    entry: ModelEntry,
+    sent: bytes | None,
+) -> _Reading:
+    """The body's reading, or the real 400 for what the model refuses.
 
-
-def _read(body: CreateChatCompletionRequest, raw: Mapping[str, Any], entry: ModelEntry, sent: bytes | None) -> _Reading:
-    """The body's reading, or the real 400 for what the model refuses."""
-    kept: _Reading | None = _READINGS.get(sent) if sent is not None else None
+    Kept by the bytes sent: a repeated body (a test suite's, a load test's) is read, checked, counted and
+    seeded once per model entry (validating a reference-shaped body again for its seed costs more than the
+    rest of its seeding). Only a body that passed its checks is kept; a reading is read, never changed."""
+    key = ("chat", sent)
+    kept: _Reading | None = readings.get(key) if sent is not None else None
     if kept is not None and kept.entry is entry:
         return kept
     conversation = from_chat(raw)
     chat_checks.check_request(body, raw, entry, conversation)
     prompt, messages = _prompt_tokens(entry, raw)
-    reading = _Reading(entry, conversation, prompt, tuple(messages), _seed_of(raw))
+    reading = _Reading(
+        entry,
+        conversation,
+        prompt,
+        tuple(messages),
+        _completion_budget(entry, body, prompt.total),
+        _last_user_text(conversation),
+        _system_text(conversation),
+        _seed_of(raw),
+    )
     if sent is not None:
-        _READINGS.put(sent, reading, 4 * len(sent))
+        readings.put(key, reading, 4 * len(sent))
     return reading
 
 

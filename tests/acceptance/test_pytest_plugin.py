@@ -37,7 +37,7 @@ def test_fixture_offers_urls_clients_rules_and_journal(mockapi: Mockapi) -> None
 
 def test_state_is_reset_before_each_test(pytester: pytest.Pytester) -> None:
     # One session, so one server: the second test runs after the first left a rule, a journal entry, a
-    # stored file, a remembered draft and a used id sequence behind, whatever order the outer suite runs in.
+    # stored file, a remembered draft and reading and a used id sequence behind, whatever order the outer suite runs in.
     pytester.makeini("[pytest]\n")
     pytester.makepyfile(
         test_order=textwrap.dedent(
@@ -52,13 +52,14 @@ def test_state_is_reset_before_each_test(pytester: pytest.Pytester) -> None:
                 FILE_IDS.append(_upload(mockapi))
                 client = mockapi.openai_client()
                 client.chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": "x"}])
-                # The chat answer's draft and the turn made of it are remembered.
+                # The chat answer's draft and the turn made of it are remembered, and the body's reading.
                 assert len(mockapi.requests) == 2 and len(mockapi.state.drafts) == 2
+                assert len(mockapi.state.readings) == 1
 
             def test_sees_none_of_it(mockapi):
                 assert len(mockapi.requests) == 0
                 assert [source for source, _ in mockapi.state.rules.rules() if source == "runtime"] == []
-                assert len(mockapi.state.drafts) == 0
+                assert len(mockapi.state.drafts) == 0 and len(mockapi.state.readings) == 0
                 assert [_upload(mockapi)] == FILE_IDS  # the id sequence starts again, the first upload gone
                 client = mockapi.openai_client()
                 assert [stored.id for stored in client.files.list()] == FILE_IDS

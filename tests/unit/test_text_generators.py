@@ -109,7 +109,8 @@ def test_completion_chunks_are_lazy_and_reassemble() -> None:
 def prepared(request: CreateChatCompletionRequest, budget: int) -> PreparedChat:
     model = CATALOGUE.get(request.model)
     conversation = from_chat(request.model_dump(exclude_none=True))
-    return PreparedChat(request, model, conversation, PromptTokens(9, 9, 0, 0), budget, "fp_test")
+    # A reading of its own (`made_from`): no turns are kept from one call to the next.
+    return PreparedChat(request, model, conversation, PromptTokens(9, 9, 0, 0), budget, "fp_test", object())
 
 
 def test_chat_chunks_match_the_whole_answer() -> None:
