@@ -312,6 +312,18 @@ def _cut(text: str) -> str:
     return text if len(text) <= MAX_STRING else f"{text[:MAX_STRING]}... [{len(text) - MAX_STRING} more]"
 
 
+# This process's id, asked of the system once (and again in a forked child) rather than for every entry.
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 class Journal:
     def __init__(self, size: int) -> None:
         self.size = size
@@ -358,7 +370,7 @@ class Journal:
             _cut_matched_on(served.matched_on),
             bytes(served.response or b""),
             _in_ms(served.parts),
-            os.getpid(),
+            _pid,
         )
 
     def listen(self, listener: Callable[[Entry], None]) -> None:

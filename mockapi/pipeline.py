@@ -12,7 +12,6 @@ pure generator and answers a Reply (data); `run` does the rest. Routers never re
 
 from __future__ import annotations
 
-import inspect
 import random
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -164,6 +163,7 @@ class StreamedReply(NamedTuple):
 
 
 Reply = JSONReply | StreamReply | RawReply | StreamedReply
+REPLIES = (JSONReply, StreamReply, RawReply, StreamedReply)
 # Generators are pure and synchronous; a producer may be async when it must wait (e.g. disk I/O).
 Produce = Callable[[Answer], Reply | Awaitable[Reply]]
 
@@ -222,7 +222,7 @@ async def _answer(context: RequestContext, exchange: Exchange, answer: Answer, p
     if respond is not None and respond.body is not None:
         return rendering.rule_body(respond.body, respond.status, respond.headers, exchange.body.get("stream") is True)
     produced = produce(answer)
-    reply = await produced if inspect.isawaitable(produced) else produced
+    reply = produced if isinstance(produced, REPLIES) else await produced
     headers = {"openai-model": exchange.model} if exchange.model else {}
     if reply.headers:
         headers.update(reply.headers)

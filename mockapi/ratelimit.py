@@ -137,13 +137,16 @@ class RateLimiter:
                 requests, tokens = window.requests, window.tokens
                 reset_requests = self._reset_after(window, 1, now)
                 reset_tokens = self._reset_after(window, 2, now)
+        requests_wait = duration(reset_requests).encode()
+        # Usually the same slot holds the oldest requests and tokens: one wait, written once.
+        tokens_wait = requests_wait if reset_tokens == reset_requests else duration(reset_tokens).encode()
         return [
             (b"x-ratelimit-limit-requests", b"%d" % request_limit),
             (b"x-ratelimit-limit-tokens", b"%d" % token_limit),
             (b"x-ratelimit-remaining-requests", b"%d" % max(0, request_limit - requests)),
             (b"x-ratelimit-remaining-tokens", b"%d" % max(0, token_limit - tokens)),
-            (b"x-ratelimit-reset-requests", duration(reset_requests).encode()),
-            (b"x-ratelimit-reset-tokens", duration(reset_tokens).encode()),
+            (b"x-ratelimit-reset-requests", requests_wait),
+            (b"x-ratelimit-reset-tokens", tokens_wait),
         ]
 
     def _reset_after(self, window: Window, kind: int, now: float) -> float:
