@@ -169,9 +169,12 @@ class Edge:
                 served.caller = authenticate_on_azure(headers, self.state)
         body = self.routes.body_rule(served.method, path)
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > body.limit:
-            raise body.too_large(int(declared))
-        limited = _limited(receive, body)
+        if declared is not None and declared.isdigit():
+            if int(declared) > body.limit:
+                raise body.too_large(int(declared))
+            limited = receive  # the HTTP parser holds a body to its declared length
+        else:
+            limited = _limited(receive, body)
         recording = self.state.recording
         if recording is None or not recording.applies_to(served.method, path):
             await self.app(scope, limited, send)

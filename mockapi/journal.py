@@ -2,8 +2,8 @@
 
 The edge records one entry per /v1 request once the response is finished, from the request's served
 exchange (context.Served: the request, the parsed body, the matched rule, any injected fault, the status and
-the duration). Bodies are summarised (long strings and lists cut, the whole within BODY_BUDGET bytes of JSON)
-and large header blocks cut, so memory stays flat under any load.
+the duration). Bodies are summarised (body_summary.py: long strings and lists cut, the whole within
+BODY_BUDGET bytes of JSON) and large header blocks cut, so memory stays flat under any load.
 """
 
 from __future__ import annotations
@@ -18,20 +18,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from mockapi.body_summary import BODY_BUDGET, MAX_KEY, MAX_STRING, summarise
 from mockapi.caches import kept_bytes
 from mockapi.errors import mask_key
 
 if TYPE_CHECKING:
     from mockapi.context import MatchedOn, Served
-
-# How much of a body an entry keeps: strings, lists and depth are capped, and so is the whole, by size.
-MAX_STRING = 2_000
-MAX_ITEMS = 100
-MAX_DEPTH = 12
-MAX_KEY = 200
-BODY_BUDGET = 16 * 1024  # bytes of JSON per entry, after summarising
-# Room the cut markers may take beyond what the summary counts (one per container cut, MAX_DEPTH at most).
-_MARKER_ROOM = 1024
 
 # The answer: its first bytes, and the offsets and sizes of the parts of one sent in parts (a stream).
 RESPONSE_BUDGET = 8 * 1024
@@ -197,77 +189,6 @@ def masked_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
             text = mask_key(text.strip())
         headers[name] = text
     return headers
-
-
-class _Budget:
-    """Bytes of JSON a summary may still take."""
-
-    __slots__ = ("left",)
-
-    def __init__(self, left: int) -> None:
-        self.left = left
-
-
-def summarise(value: Any, budget: int = BODY_BUDGET - _MARKER_ROOM) -> Any:
-    """A copy of a JSON-like value small enough to keep: strings, lists and depth are capped, and once the
-    copy would take `budget` bytes of JSON the rest is cut, a marker saying so."""
-    return _summary(value, 0, _Budget(budget))
-
-
-def _summary(value: Any, depth: int, budget: _Budget) -> Any:
-    if isinstance(value, str):
-        return _text(value, budget)
-    if value is None or isinstance(value, bool | int | float):
-        budget.left -= len(orjson.dumps(value))
-        return value
-    if depth >= MAX_DEPTH:
-        budget.left -= 5
-        return "..."
-    if isinstance(value, Mapping):
-        return _mapping(value, depth, budget)
-    if isinstance(value, list | tuple):
-        return _sequence(value, depth, budget)
-    return _text(str(value), budget)
-
-
-def _mapping(value: Mapping[Any, Any], depth: int, budget: _Budget) -> dict[str, Any]:
-    budget.left -= 2
-    kept: dict[str, Any] = {}
-    for key, item in value.items():
-        if len(kept) >= MAX_ITEMS or budget.left <= 0:
-            kept["..."] = f"{len(value) - len(kept)} more keys" + ("" if len(kept) >= MAX_ITEMS else _BUDGET_NOTE)
-            break
-        name = str(key)[:MAX_KEY]
-        budget.left -= len(orjson.dumps(name)) + 2
-        kept[name] = _summary(item, depth + 1, budget)
-    return kept
-
-
-def _sequence(value: list[Any] | tuple[Any, ...], depth: int, budget: _Budget) -> list[Any]:
-    budget.left -= 2
-    kept: list[Any] = []
-    for item in value:
-        if len(kept) >= MAX_ITEMS or budget.left <= 0:
-            note = "" if len(kept) >= MAX_ITEMS else _BUDGET_NOTE
-            kept.append(f"... [{len(value) - len(kept)} more items{note}]")
-            break
-        budget.left -= 1
-        kept.append(_summary(item, depth + 1, budget))
-    return kept
-
-
-_BUDGET_NOTE = f"; cut: the journal keeps {BODY_BUDGET} bytes of a body"
-
-
-def _text(value: str, budget: _Budget) -> str:
-    """The string, cut to MAX_STRING characters and to what the budget has left, saying how much more."""
-    kept = value[:MAX_STRING]
-    size = len(orjson.dumps(kept))
-    while size > max(budget.left, 0) and kept:
-        kept = kept[: len(kept) * max(budget.left, 0) // size]
-        size = len(orjson.dumps(kept))
-    budget.left -= size
-    return kept if len(kept) == len(value) else f"{kept}... [{len(value) - len(kept)} more]"
 
 
 def keep_response(served: Served, message: Mapping[str, Any], seconds: float) -> None:

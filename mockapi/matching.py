@@ -70,9 +70,10 @@ HeaderValue = Annotated[str, BeforeValidator(_scalar_text), AfterValidator(_head
 Headers = dict[HeaderName, HeaderValue]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Exchange:
-    """What a rule can look at: the endpoint, the request's main text, body and headers."""
+    """What a rule can look at: the endpoint, the request's main text, body and headers. (Made for every
+    request and never changed; not frozen, as a frozen dataclass is four times as slow to make.)"""
 
     endpoint: str
     method: str

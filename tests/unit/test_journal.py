@@ -6,13 +6,11 @@ from typing import Any
 
 import orjson
 
+from mockapi.body_summary import BODY_BUDGET, MAX_ITEMS, MAX_STRING, summarise
 from mockapi.context import Served
 from mockapi.journal import (
-    BODY_BUDGET,
     HEADER_BUDGET,
-    MAX_ITEMS,
     MAX_PARTS,
-    MAX_STRING,
     RESPONSE_BUDGET,
     Journal,
     RawHeaders,
@@ -20,7 +18,6 @@ from mockapi.journal import (
     compact_headers,
     keep_response,
     masked_headers,
-    summarise,
 )
 
 
