@@ -101,7 +101,7 @@ class AppState:
     # The latest drafts of generated text, which repeated requests reuse.
     drafts: DraftMemo = field(default_factory=DraftMemo)
     # Request bodies as a router read them (checked, counted), by the bytes sent: a test suite or a load test
-    # sends the same bodies again (routers/chat.py). Sized in bytes of the bodies.
+    # sends the same bodies again (routers/chat.py). Each counts four times its body's bytes.
     readings: BoundedCache = field(default_factory=lambda: BoundedCache(8 * 1024 * 1024, 1024))
     # The long prompt prefixes seen, for the cached tokens usage reports.
     prompt_cache: PromptCache = field(default_factory=PromptCache)
