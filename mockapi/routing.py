@@ -28,6 +28,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockapi import errors
@@ -198,6 +199,16 @@ class DirectRoute(APIRoute):
         self.declared = declared or NOTHING_DECLARED
         self.handler = endpoint
         self.app = _direct(endpoint, self.declared, guard, inputs)
+        self._fixed = self.path_format.split("{", 1)[0]  # the path up to its first parameter
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """FastAPI's match, once the path is seen to hold the route's fixed beginning: the router tries its
+        routes in turn and most are not the one (ten before /v1/embeddings), each a regex and FastAPI's
+        lookups. (The path a route matches ends the request's path, so it cannot begin with what the
+        request's path does not hold.)"""
+        if self._fixed not in scope.get("path", ""):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 Method = Literal["GET", "POST", "DELETE", "HEAD"]

@@ -4,7 +4,7 @@ documented with their path parameters."""
 from __future__ import annotations
 
 from fastapi.routing import APIRoute
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from mockapi.app import create_app
 from mockapi.routing import DirectRoute
@@ -28,3 +28,25 @@ def test_path_parameters_are_documented_from_the_path() -> None:
     assert [p["name"] for p in paths["/v1/files/{file_id}/content"]["get"]["parameters"]] == ["file_id"]
     assert [p["name"] for p in paths["/__mockapi/rules/{rule_id}"]["delete"]["parameters"]] == ["rule_id"]
     assert "parameters" not in paths["/v1/chat/completions"]["post"]
+
+
+def _scope(path: str, method: str = "GET", root_path: str = "") -> dict[str, object]:
+    return {"type": "http", "path": path, "method": method, "root_path": root_path}
+
+
+def test_a_route_matches_as_fastapi_does_once_its_fixed_beginning_is_in_the_path() -> None:
+    app = create_app(Settings())
+    (retrieve,) = [
+        route
+        for route in app.router.routes
+        if isinstance(route, DirectRoute) and route.path == "/v1/models/{model:path}" and "GET" in route.methods
+    ]
+    match, child = retrieve.matches(_scope("/v1/models/ft:gpt-4o:org:x:abc"))
+    assert match is Match.FULL and child["path_params"] == {"model": "ft:gpt-4o:org:x:abc"}
+    assert child["route"] is retrieve
+    assert retrieve.matches(_scope("/v1/models/gpt-4", "POST"))[0] is Match.PARTIAL  # FastAPI's 405 follows
+    assert retrieve.matches(_scope("/v1/embeddings"))[0] is Match.NONE
+    assert retrieve.matches(_scope("/v1/modelsx"))[0] is Match.NONE
+    # Served below a root path, the route's path ends the request's.
+    assert retrieve.matches(_scope("/api/v1/models/gpt-4", root_path="/api"))[0] is Match.FULL
+    assert retrieve.matches({"type": "lifespan"})[0] is Match.NONE
