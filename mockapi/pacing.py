@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-import weakref
+
+from mockapi.loop_local import PerLoop
 
 __all__ = ["TICK_SECONDS", "Pacer", "pacer"]
 
@@ -60,12 +61,5 @@ class Pacer:
         return len(self._due)
 
 
-_PACERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pacer] = weakref.WeakKeyDictionary()
-
-
-def pacer(loop: asyncio.AbstractEventLoop) -> Pacer:
-    """The loop's pacer (each loop has its own: the tests run several, one after another)."""
-    found = _PACERS.get(loop)
-    if found is None:
-        found = _PACERS[loop] = Pacer(loop)
-    return found
+# The loop's pacer (each loop has its own: the tests run several, one after another).
+pacer: PerLoop[Pacer] = PerLoop(Pacer)

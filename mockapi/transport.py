@@ -14,12 +14,12 @@ import asyncio
 import contextlib
 import socket
 import struct
-import weakref
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockapi import errors, rendering
+from mockapi.loop_local import PerLoop
 from mockapi.state import AppState
 from mockapi.wire import RESET_EXTENSION
 
@@ -131,11 +131,4 @@ class _TurnEnd:
             writes.flush()
 
 
-_TURN_ENDS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _TurnEnd] = weakref.WeakKeyDictionary()
-
-
-def _turn_end(loop: asyncio.AbstractEventLoop) -> _TurnEnd:
-    found = _TURN_ENDS.get(loop)
-    if found is None:
-        found = _TURN_ENDS[loop] = _TurnEnd(loop)
-    return found
+_turn_end: PerLoop[_TurnEnd] = PerLoop(_TurnEnd)

@@ -109,9 +109,9 @@ def test_built_from_settings(tmp_path: Path) -> None:
 # The directory store as the worker processes use it.
 
 
-def test_directory_stores_on_one_root_share_images_and_bounds(tmp_path: Path) -> None:
-    clock = Clock()
-    one, other = (DirectoryImageStore(tmp_path, max_entries=2, clock=clock) for _ in range(2))
+def _share_images_and_bounds(one: ImageStore, other: ImageStore, clock: Clock) -> None:
+    """Two stores on one place (at most two images): each reads what the other stored, and a put evicts the
+    oldest whoever stored it."""
     one.put("img-a", b"from one")
     clock.now += 1
     other.put("img-b", b"from other")
@@ -119,6 +119,12 @@ def test_directory_stores_on_one_root_share_images_and_bounds(tmp_path: Path) ->
     clock.now += 1
     one.put("img-c", b"third")  # evicts the oldest, stored by the other
     assert other.get("img-a") is None and len(other) == 2
+
+
+def test_directory_stores_on_one_root_share_images_and_bounds(tmp_path: Path) -> None:
+    clock = Clock()
+    one, other = (DirectoryImageStore(tmp_path, max_entries=2, clock=clock) for _ in range(2))
+    _share_images_and_bounds(one, other, clock)
     other.clear()
     assert one.get("img-c") is None and len(one) == 0
 
@@ -174,13 +180,7 @@ def test_processes_sharing_a_directory_stay_within_its_bounds(tmp_path: Path) ->
 def test_bucket_stores_on_one_prefix_share_images_and_bounds(s3_endpoint: str, s3_url: str) -> None:
     clock = Clock()
     one, other = (S3ImageStore(Bucket(s3_url, s3_endpoint), max_entries=2, clock=clock) for _ in range(2))
-    one.put("img-a", b"from one")
-    clock.now += 1
-    other.put("img-b", b"from other")
-    assert (other.get("img-a"), one.get("img-b")) == (b"from one", b"from other")
-    clock.now += 1
-    one.put("img-c", b"third")  # evicts the oldest, stored by the other
-    assert other.get("img-a") is None and len(other) == 2
+    _share_images_and_bounds(one, other, clock)
     for image_id in ("../secret", "img-../../secret", "", "img-a/b", "img-c.0"):
         assert other.get(image_id) is None
     with pytest.raises(ValueError, match="not an image id"):
