@@ -311,7 +311,9 @@ def test_trickle_delivers_the_whole_body_slowly(server: ServerProcess) -> None:
 
 def test_stall_holds_a_stream_until_the_clients_timeout(server: ServerProcess) -> None:
     _rule(server, "stall me", {"content": "one two three four", "faults": [{"kind": "stall", "after_chunks": 2}]})
-    client = openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0, timeout=httpx.Timeout(5, read=0.5))
+    client = openai.OpenAI(
+        base_url=server.base_url, api_key=API_KEY, max_retries=0, timeout=openai.Timeout(5, read=0.5)
+    )
     received = []
     started = time.monotonic()
     with pytest.raises(openai.APIConnectionError):
