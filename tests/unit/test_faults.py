@@ -218,6 +218,43 @@ async def test_trickle_sends_the_whole_body_in_small_pieces_at_its_rate() -> Non
     assert {len(m["body"]) for m in messages[1:-1]} <= {50, len(orjson.dumps(body)) % 50}  # 1000 B/s, 50 ms steps
 
 
+async def test_a_stream_cancelled_from_outside_is_cancelled_not_a_hang_up() -> None:
+    """The server stopping cancels the request's task: that stays a cancellation, and the listener goes."""
+    rendered = await faults.inject([Stall(after_chunks=1)], generated_events(), at())
+    before = len(asyncio.all_tasks())
+    sending = asyncio.ensure_future(sent(rendered))
+    await asyncio.sleep(0.05)
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    await asyncio.sleep(0)
+    assert len(asyncio.all_tasks()) == before
+
+
+async def test_a_client_gone_as_its_stream_ends_leaves_the_task_uncancelled() -> None:
+    """The hang-up seen in the turn the answer completes (as uvicorn's receive reports one once the answer is
+    done) does not cancel the request's task after the answer is sent."""
+    done = asyncio.Event()
+    messages: list[Message] = []
+
+    async def receive() -> Message:
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            done.set()
+            await asyncio.sleep(0)  # the listener ends before this send returns
+
+    await rendering.events(CHUNKS)({"type": "http"}, receive, send)
+    assert completed(messages)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0
+
+
 async def test_stall_holds_after_its_chunks_until_the_client_hangs_up() -> None:
     rendered = await faults.inject([Stall(after_chunks=2)], generated_events(), at())
     started = time.monotonic()
